@@ -1,0 +1,5 @@
+"""The `deepshrink` command line."""
+
+from deepshrink.cli.main import main
+
+__all__ = ["main"]

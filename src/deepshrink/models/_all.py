@@ -1,0 +1,3 @@
+"""Imports every model module so that their @register_model decorators run."""
+
+from deepshrink.models import resnet  # noqa: F401

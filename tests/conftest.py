@@ -1,0 +1,30 @@
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def data_root() -> Path:
+    """The real data folder: $DEEPSHRINK_DATA, default ../shared/data beside the repository."""
+    return Path(os.environ.get("DEEPSHRINK_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def cwru_root() -> Path:
+    root = data_root() / "cwru"
+    if not (root / "MANIFEST.csv").is_file():
+        pytest.skip(f"real CWRU data not found at {root} (set DEEPSHRINK_DATA to the folder holding cwru/)")
+    return root
+
+
+@pytest.fixture(scope="session")
+def mnist_root() -> Path:
+    root = data_root() / "mnist"
+    if not (root / "t10k-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"real MNIST data not found at {root} (set DEEPSHRINK_DATA to the folder holding mnist/)")
+    return root
