@@ -1,0 +1,196 @@
+"""The model x noise x SNR x seed grid: train, evaluate, record; resumable cell by cell.
+
+Protocols:
+- "robust": per (seed, noise kind, model) one training on SNRs drawn per example from the grid's range,
+  then evaluation at every SNR of the grid (and on clean data). Cheap: one training serves the whole row.
+- "paper": per (seed, noise kind, SNR, model) one training at that fixed SNR with noise drawn once and kept
+  (the paper's protocol) and evaluation at the same SNR.
+
+Every finished training is stored as `cells/<key>.json` in the output folder; a rerun skips them. A cell that
+fails is recorded with its error and the rest go on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from deepshrink.errors import ConfigError, DeepShrinkError
+
+PROTOCOLS = ("robust", "paper")
+PAPER_MODELS = ("convnet_paper", "resnet_paper", "drsn_cs_paper", "drsn_cw_paper")
+
+
+@dataclass
+class BenchmarkConfig:
+    """What to compare, on what, and how (see the module docstring for the protocols)."""
+
+    models: Sequence[str] = PAPER_MODELS
+    data: str = "simulator"
+    data_kwargs: dict = field(default_factory=dict)
+    noises: Sequence[str] = ("gaussian", "laplacian", "pink")
+    snrs: Sequence[float] = tuple(float(s) for s in range(-5, 6))
+    seeds: Sequence[int] = (0, 1, 2)
+    protocol: str = "robust"
+    epochs: int = 30
+    recipe: str = "adamw"
+    lr: float | None = None
+    batch_size: int | None = 128
+    window: int = 2048
+    stride: int | None = 256
+    eval_stride: int | None = 256
+    normalize: str = "none"
+    eval_seed: int = 1234
+    thresholds: bool = True
+    out: str = "benchmark"
+
+    def validate(self) -> None:
+        if self.protocol not in PROTOCOLS:
+            raise ConfigError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {self.protocol!r}")
+        if not self.models or not self.noises or not self.snrs or not self.seeds:
+            raise ConfigError("models, noises, snrs and seeds must each name at least one value")
+        if "none" in self.noises:
+            raise ConfigError(
+                "noise 'none' is evaluated automatically (clean accuracy); list noisy kinds only"
+            )
+        if self.epochs < 1:
+            raise ConfigError(f"epochs must be >= 1, got {self.epochs}")
+
+
+def cell_key(model: str, noise: str, snr: float | None, seed: int) -> str:
+    snr_part = "range" if snr is None else f"{snr:+g}dB"
+    return f"{model}__{noise}__{snr_part}__seed{seed}"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+@dataclass
+class Cell:
+    model: str
+    noise: str
+    train_snr: float | None  # None: the robust protocol's SNR range
+    seed: int
+
+    @property
+    def key(self) -> str:
+        return cell_key(self.model, self.noise, self.train_snr, self.seed)
+
+
+def plan_cells(cfg: BenchmarkConfig) -> list[Cell]:
+    """Trainings in the order they run: seed-major, so that a partial run already covers every model."""
+    cells = []
+    for seed in cfg.seeds:
+        for noise in cfg.noises:
+            snrs: list[float | None] = [None] if cfg.protocol == "robust" else [float(s) for s in cfg.snrs]
+            for snr in snrs:
+                for model in cfg.models:
+                    cells.append(Cell(model, noise, snr, int(seed)))
+    return cells
+
+
+# A trainer runs one cell: (cfg, cell) -> {"records": [...], "train_seconds": float, "epochs": int, ...}
+Trainer = Callable[[BenchmarkConfig, Cell], dict]
+
+
+def run_benchmark(
+    cfg: BenchmarkConfig,
+    *,
+    trainer: Trainer | None = None,
+    progress: Callable[[str], None] | None = None,
+    command: str | None = None,
+) -> dict:
+    """Run (or resume) the grid; write `results.json` (+ `cells/`) in `cfg.out`; return the results dict."""
+    cfg.validate()
+    if trainer is None:
+        from deepshrink.benchmark.cells import train_and_evaluate
+
+        trainer = train_and_evaluate
+    out = Path(cfg.out)
+    cells_dir = out / "cells"
+    cells_dir.mkdir(parents=True, exist_ok=True)
+    say = progress or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    plan = plan_cells(cfg)
+    started = time.perf_counter()
+    done_times: list[float] = []
+    for i, cell in enumerate(plan):
+        path = cells_dir / f"{cell.key}.json"
+        if path.is_file():
+            try:
+                if not json.loads(path.read_text()).get("error"):
+                    continue  # finished earlier: resumable
+            except json.JSONDecodeError:
+                pass  # a broken cell file is recomputed
+        eta = ""
+        if done_times:
+            left = (len(plan) - i) * (sum(done_times) / len(done_times))
+            eta = f", about {left / 60:.1f} min left"
+        say(
+            f"[{i + 1}/{len(plan)}] {cell.model} | {cell.noise} | "
+            f"{'SNR range' if cell.train_snr is None else f'{cell.train_snr:g} dB'} | seed {cell.seed}{eta}"
+        )
+        t0 = time.perf_counter()
+        try:
+            result = trainer(cfg, cell)
+            result["error"] = None
+        except (DeepShrinkError, RuntimeError, ValueError, FloatingPointError) as err:
+            # a failing cell is recorded and the grid goes on
+            result = {
+                "records": [],
+                "error": f"{type(err).__name__}: {err}",
+                "traceback": traceback.format_exc(limit=5),
+            }
+            say(f"  failed: {result['error']}")
+        result["cell"] = asdict(cell)
+        _atomic_write(path, json.dumps(result, indent=1))
+        done_times.append(time.perf_counter() - t0)
+    results = collect_results(cfg, command=command)
+    results["elapsed_s"] = round(time.perf_counter() - started, 1)
+    _atomic_write(out / "results.json", json.dumps(results, indent=1) + "\n")
+    write_report(results, out)
+    return results
+
+
+def write_report(results: dict, out: str | Path) -> Path:
+    """Render the figures and `report.md` of a results dict into `out`."""
+    from deepshrink.benchmark.figures import write_figures
+    from deepshrink.benchmark.report import render_report
+
+    figures = write_figures(results, out)
+    path = Path(out) / "report.md"
+    _atomic_write(path, render_report(results, figures, elapsed_s=results.get("elapsed_s")))
+    return path
+
+
+def collect_results(cfg: BenchmarkConfig, *, command: str | None = None) -> dict:
+    """Gather the cell files of `cfg.out` into the `results.json` structure."""
+    records, failures, extras = [], [], {}
+    for cell in plan_cells(cfg):
+        path = Path(cfg.out) / "cells" / f"{cell.key}.json"
+        if not path.is_file():
+            continue
+        data = json.loads(path.read_text())
+        if data.get("error"):
+            failures.append({**data["cell"], "error": data["error"]})
+            continue
+        records.extend(data["records"])
+        extras[cell.key] = {k: v for k, v in data.items() if k not in ("records", "cell", "error")}
+    return {
+        "protocol": cfg.protocol,
+        "dataset": cfg.data,
+        "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()},
+        "command": command,
+        "records": records,
+        "failed": failures,
+        "cells": extras,
+    }

@@ -1,0 +1,90 @@
+import json
+
+import pytest
+
+from deepshrink.benchmark import BenchmarkConfig, run_benchmark
+from deepshrink.benchmark.report import accuracy_tables, paper_key, summary_table
+from deepshrink.benchmark.runner import plan_cells
+from deepshrink.errors import ConfigError
+
+
+def _fake_trainer(calls, fail=()):
+    """A trainer that invents accuracies from the cell, so the grid logic is tested without training."""
+
+    def trainer(cfg, cell):
+        calls.append(cell.key)
+        if cell.model in fail:
+            raise ValueError("boom")
+        bonus = 3.0 if "drsn" in cell.model else 0.0
+        records = [
+            {"model": cell.model, "noise": cell.noise, "snr_db": float(s), "seed": cell.seed,
+             "accuracy": 80.0 + 2 * s + bonus + cell.seed, "macro_f1": 0.8, "train_seconds": 1.0, "epochs": 2,
+             "n_test": 100, "confusion": [[50, 0], [0, 50]],
+             **({"thresholds": {"units.0.shrinkage": 0.1 - 0.01 * s}} if "drsn" in cell.model else {})}
+            for s in cfg.snrs
+        ]
+        records.append({"model": cell.model, "noise": "none", "snr_db": None, "seed": cell.seed,
+                        "accuracy": 99.0, "macro_f1": 0.99, "train_seconds": 1.0, "epochs": 2, "n_test": 100,
+                        "confusion": [[50, 0], [0, 50]]})
+        return {"records": records, "train_seconds": 1.0, "epochs": 2, "classes": ["a", "b"]}
+
+    return trainer
+
+
+def _cfg(tmp_path, **kw):
+    base = dict(models=("resnet_paper", "drsn_cw_paper"), noises=("gaussian", "pink"), snrs=(-5.0, 0.0, 5.0),
+                seeds=(0, 1), epochs=2, out=str(tmp_path / "bench"))
+    base.update(kw)
+    return BenchmarkConfig(**base)
+
+
+def test_robust_grid_records_report_and_figures(tmp_path):
+    calls = []
+    results = run_benchmark(_cfg(tmp_path), trainer=_fake_trainer(calls), progress=lambda m: None)
+    assert len(calls) == 2 * 2 * 2  # seeds x noises x models, one training per row in the robust protocol
+    keys = {"model", "noise", "snr_db", "seed", "accuracy", "macro_f1", "train_seconds", "epochs"}
+    assert all(keys <= set(r) for r in results["records"])
+    assert results["protocol"] == "robust" and results["dataset"] == "simulator"
+    saved = json.loads((tmp_path / "bench" / "results.json").read_text())
+    assert len(saved["records"]) == len(results["records"]) == 8 * 4
+    report = (tmp_path / "bench" / "report.md").read_text()
+    assert "gaussian noise" in report and "paper: drsn_cw" in report
+    assert (tmp_path / "bench" / "accuracy_vs_snr.png").is_file()
+    assert (tmp_path / "bench" / "thresholds_vs_snr_drsn_cw_paper.png").is_file()
+    assert (tmp_path / "bench" / "confusion_drsn_cw_paper_gaussian_-5dB.png").is_file()
+
+
+def test_finished_cells_are_skipped_and_failures_recorded(tmp_path):
+    calls = []
+    cfg = _cfg(tmp_path)
+    results = run_benchmark(cfg, trainer=_fake_trainer(calls, fail=("resnet_paper",)), progress=lambda m: None)
+    assert len(results["failed"]) == 4 and all("boom" in f["error"] for f in results["failed"])
+    assert {r["model"] for r in results["records"]} == {"drsn_cw_paper"}
+    calls.clear()
+    results = run_benchmark(cfg, trainer=_fake_trainer(calls), progress=lambda m: None)
+    assert len(calls) == 4 and all("resnet_paper" in k for k in calls)  # only the failed cells ran again
+    assert not results["failed"]
+
+
+def test_paper_protocol_trains_per_snr():
+    cfg = BenchmarkConfig(protocol="paper", seeds=(0,), noises=("gaussian",), snrs=(-5.0, 0.0))
+    cells = plan_cells(cfg)
+    assert len(cells) == 2 * 4 and {c.train_snr for c in cells} == {-5.0, 0.0}
+
+
+def test_tables_show_mean_and_std_and_band_averages(tmp_path):
+    calls = []
+    results = run_benchmark(_cfg(tmp_path), trainer=_fake_trainer(calls), progress=lambda m: None)
+    table = accuracy_tables(results["records"])
+    # seeds 0 and 1 give 80.5 +- 0.7 for resnet at 0 dB
+    assert "| resnet_paper | 70.5 ± 0.7 | 80.5 ± 0.7 | 90.5 ± 0.7 |" in table
+    summary = summary_table(results["records"])
+    assert "| drsn_cw_paper | 83.5 ± 0.7 |" in summary and "99.0 ± 0.0" in summary
+
+
+def test_paper_keys_and_validation():
+    assert paper_key("drsn_cw_1d_m") == "drsn_cw" and paper_key("mlp_dae") is None
+    with pytest.raises(ConfigError, match="protocol"):
+        BenchmarkConfig(protocol="fast").validate()
+    with pytest.raises(ConfigError, match="none"):
+        BenchmarkConfig(noises=("none",)).validate()
