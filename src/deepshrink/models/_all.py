@@ -1,3 +1,4 @@
 """Imports every model module so that their @register_model decorators run."""
 
 from deepshrink.models import resnet  # noqa: F401
+from deepshrink.models import autoencoders  # noqa: F401

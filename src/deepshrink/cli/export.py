@@ -1,0 +1,39 @@
+"""`deepshrink export`: a trained run as ONNX, checked against PyTorch in onnxruntime."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "export a trained run to ONNX and check it against PyTorch with onnxruntime"
+DESCRIPTION = """Export the run's model (input "x" (batch, channels, window), output "logits", dynamic batch).
+The file is then run in onnxruntime and compared with PyTorch: the max abs difference is printed, and the
+export fails (exit 2, file removed) if it exceeds --atol. Normalisation (model.json "normalize") is not in the
+graph.
+
+example:
+  deepshrink export --run runs/cw --format onnx --out cw.onnx
+"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of `export`."""
+    p.add_argument("--run", required=True, metavar="RUN_DIR", help="run directory (or its model.json)")
+    p.add_argument("--format", default="onnx", choices=("onnx",), help="export format (default onnx)")
+    p.add_argument("--out", required=True, metavar="FILE", help="output file (.onnx)")
+    p.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17)")
+    p.add_argument(
+        "--atol", type=float, default=1e-4, help="largest accepted |ONNX - PyTorch| (default 1e-4)"
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Export and check."""
+    from deepshrink.engine.artifacts import load_model
+    from deepshrink.engine.export import export_onnx
+
+    model, meta = load_model(args.run)
+    diff = export_onnx(model, meta, args.out, opset=args.opset, atol=args.atol)
+    if not args.quiet:
+        print(f"wrote {args.out} (onnxruntime vs PyTorch max abs diff {diff:.2e})")
+    return 0

@@ -1,0 +1,37 @@
+"""`deepshrink models`: the model registry."""
+
+from __future__ import annotations
+
+import argparse
+
+from deepshrink.cli._common import print_table
+
+HELP = "list registered models (name, task, input, parameters, reference)"
+DESCRIPTION = """List the registered models, optionally those matching a shell-style PATTERN.
+
+example:
+  deepshrink models 'drsn*'
+"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of `models`."""
+    p.add_argument("pattern", nargs="?", default="*", help="shell-style name pattern (default *)")
+    p.add_argument("--task", choices=("classification", "autoencoder"), help="only this task")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the registry table."""
+    from deepshrink.errors import ConfigError
+    from deepshrink.models import count_parameters, create_model, list_models, model_info
+
+    names = list_models(args.pattern, task=args.task)
+    if not names:
+        raise ConfigError(f"no model matches {args.pattern!r} (see `deepshrink models`)")
+    rows = []
+    for name in names:
+        info = model_info(name)
+        params = f"{count_parameters(create_model(name)):,}"
+        rows.append((name, info.task, "x".join(map(str, info.default_input)), params, info.reference))
+    print_table(None, ["name", "task", "input", "params", "reference"], rows)
+    return 0

@@ -1,0 +1,444 @@
+"""The one place that reads user files: .mat, .npy/.npz, .csv, .wav signals and IDX image files.
+
+Every failure a user can cause (missing file, truncated or corrupt file, unknown variable, NaN/inf, empty
+data) becomes a `DataError` whose single line names the file and the problem, so no scipy/numpy traceback
+reaches the command line.
+
+Layout convention: signals come back as float32 arrays of shape (channels, samples). A 1-D array is one
+channel; a 2-D array is read with the longer axis as time (a (122571, 1) CWRU column and a (2, 48000) stereo
+array both come out right). A column/channel can be picked with `channel`.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import os
+import re
+import tempfile
+import urllib.error
+import urllib.request
+import wave
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from deepshrink.errors import DataError
+
+__all__ = [
+    "SIGNAL_SUFFIXES",
+    "check_finite",
+    "download_file",
+    "load_mat_variables",
+    "md5sum",
+    "read_idx",
+    "read_signal_file",
+    "resample_signal",
+]
+
+SIGNAL_SUFFIXES = (".mat", ".npy", ".npz", ".csv", ".wav")
+
+# Scalar .mat/.npz variables taken as the sampling rate when present (first match wins).
+_RATE_NAMES = ("fs", "Fs", "FS", "sample_rate", "sampling_rate", "samplerate", "sr", "SR")
+
+_IDX_DTYPES = {
+    0x08: np.dtype(np.uint8),
+    0x09: np.dtype(np.int8),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+
+
+def _existing_file(path: str | os.PathLike) -> Path:
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise DataError(f"{p}: file not found")
+    if not p.is_file():
+        raise DataError(f"{p}: not a file")
+    return p
+
+
+def md5sum(path: str | os.PathLike, *, chunk_size: int = 1 << 20) -> str:
+    """Hex md5 digest of a file, read in chunks (DataError if it is missing or unreadable)."""
+    p = _existing_file(path)
+    h = hashlib.md5()
+    try:
+        with open(p, "rb") as f:
+            while block := f.read(chunk_size):
+                h.update(block)
+    except OSError as err:
+        raise DataError(f"{p}: cannot read ({err.strerror or err})") from None
+    return h.hexdigest()
+
+
+def check_finite(x: np.ndarray, name: str) -> None:
+    """Raise DataError if `x` (channels, samples) holds NaN or inf: say how many and where the first is."""
+    finite = np.isfinite(x)
+    if finite.all():
+        return
+    bad = np.argwhere(~finite)
+    first = tuple(int(i) for i in bad[0])
+    where = f"channel {first[0]}, sample {first[1]}" if len(first) == 2 else f"index {first}"
+    raise DataError(f"{name}: {len(bad)} NaN/inf value(s), first at {where}")
+
+
+def _to_channels(arr: np.ndarray, name: str, channel: int | str | None) -> np.ndarray:
+    """Numeric array -> float32 (channels, samples), optionally keeping one channel."""
+    if arr.dtype.kind not in "biuf":
+        raise DataError(f"{name}: holds {arr.dtype} data, expected real numbers")
+    arr = np.squeeze(arr) if arr.ndim > 2 else arr
+    if arr.ndim == 0 or arr.size == 0:
+        raise DataError(f"{name}: is empty (no samples)")
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    elif arr.ndim == 2:
+        # time runs along the longer axis (CWRU stores (N, 1) columns, audio-style arrays are (C, N))
+        if arr.shape[0] > arr.shape[1]:
+            arr = arr.T
+    else:
+        raise DataError(f"{name}: has shape {arr.shape}; expected 1-D or 2-D (channels, samples)")
+    if channel is not None:
+        if isinstance(channel, str):
+            if not channel.lstrip("-").isdigit():
+                raise DataError(f"{name}: channel {channel!r} must be an index here (no column names)")
+            channel = int(channel)
+        if not -arr.shape[0] <= channel < arr.shape[0]:
+            raise DataError(f"{name}: channel {channel} out of range (the data has {arr.shape[0]} channels)")
+        arr = arr[[channel]]
+    out = np.ascontiguousarray(arr, dtype=np.float32)
+    check_finite(out, name)
+    return out
+
+
+def _rate_from(variables: dict, name: str) -> float | None:
+    for key in _RATE_NAMES:
+        if key in variables:
+            v = np.asarray(variables[key])
+            if v.size == 1 and v.dtype.kind in "biuf" and float(v.reshape(())) > 0:
+                return float(v.reshape(()))
+            raise DataError(f"{name}: variable {key!r} is not a positive scalar sampling rate")
+    return None
+
+
+def _pick_variable(variables: dict, name: str, path: Path, variable: str | None) -> str:
+    if variable is not None:
+        if variable not in variables:
+            present = ", ".join(sorted(variables)) or "none"
+            raise DataError(f"{name}: no variable {variable!r} (present: {present})")
+        return variable
+    candidates = [
+        k
+        for k, v in variables.items()
+        if isinstance(v, np.ndarray) and v.dtype.kind in "biuf" and v.size > 1 and k not in _RATE_NAMES
+    ]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise DataError(f"{name}: no numeric signal variable found (present: {', '.join(sorted(variables))})")
+    # CWRU-style files: prefer the drive-end signal of the file's own number (files may carry stray ones)
+    de = [k for k in candidates if k.endswith("_DE_time")]
+    numbers = re.findall(r"\d+", path.stem)
+    own = [k for k in de if numbers and re.fullmatch(rf"X0*{int(numbers[-1])}_DE_time", k)]
+    if len(own) == 1:
+        return own[0]
+    if len(de) == 1:
+        return de[0]
+    names = ", ".join(sorted(candidates))
+    raise DataError(f"{name}: several signal variables ({names}); choose one with variable=")
+
+
+def _is_hdf5_mat(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(128)
+    except OSError:
+        return False
+    return head.startswith(b"MATLAB 7.3")
+
+
+def _load_mat_hdf5(path: Path, name: str) -> dict:
+    try:
+        import h5py
+    except ImportError:
+        raise DataError(
+            f"{name}: is a MATLAB v7.3 (HDF5) file; install h5py to read it, or re-save it with save -v7"
+        ) from None
+    out: dict = {}
+    try:
+        with h5py.File(path, "r") as f:
+            for key, ds in f.items():
+                if isinstance(ds, h5py.Dataset) and not key.startswith("#"):
+                    # MATLAB writes column-major: transpose back to MATLAB's own shape
+                    out[key] = np.asarray(ds[()]).T
+    except (OSError, ValueError) as err:
+        raise DataError(f"{name}: corrupt or truncated MATLAB v7.3 file ({err})") from None
+    return out
+
+
+def load_mat_variables(path: str | os.PathLike) -> dict:
+    """All user variables of a .mat file (v4-v7; v7.3 with h5py) as a dict of arrays; DataError on failure."""
+    p = _existing_file(path)
+    name = str(p)
+    if _is_hdf5_mat(p):
+        return _load_mat_hdf5(p, name)
+    from scipy.io import loadmat
+
+    try:
+        raw = loadmat(p, squeeze_me=False, mat_dtype=False)
+    except NotImplementedError:
+        return _load_mat_hdf5(p, name)
+    except (ValueError, TypeError, OSError, EOFError, IndexError, KeyError, zlib.error, MemoryError) as err:
+        raise DataError(f"{name}: corrupt or truncated .mat file ({type(err).__name__}: {err})") from None
+    except Exception as err:  # scipy's mio raises an open-ended set of types on garbage input
+        raise DataError(f"{name}: cannot read .mat file ({type(err).__name__}: {err})") from None
+    variables = {k: v for k, v in raw.items() if not k.startswith("__")}
+    if not variables:
+        raise DataError(f"{name}: .mat file holds no variables")
+    return variables
+
+
+def _read_mat(p: Path, variable: str | None, channel: int | str | None) -> tuple[np.ndarray, float | None]:
+    name = str(p)
+    variables = load_mat_variables(p)
+    key = _pick_variable(variables, name, p, variable)
+    arr = np.asarray(variables[key])
+    return _to_channels(arr, f"{name} [{key}]", channel), _rate_from(variables, name)
+
+
+def _read_npy(p: Path, variable: str | None, channel: int | str | None) -> tuple[np.ndarray, float | None]:
+    name = str(p)
+    try:
+        loaded = np.load(p, allow_pickle=False)
+    except ValueError as err:
+        msg = str(err)
+        if "allow_pickle" in msg or "Object arrays" in msg:
+            raise DataError(f"{name}: holds Python objects (pickled); save a plain numeric array") from None
+        raise DataError(f"{name}: corrupt or truncated .npy file ({msg})") from None
+    except (OSError, EOFError, zlib.error) as err:
+        raise DataError(f"{name}: corrupt or truncated file ({type(err).__name__}: {err})") from None
+    if isinstance(loaded, np.lib.npyio.NpzFile):
+        with loaded:
+            try:
+                variables = {k: loaded[k] for k in loaded.files}
+            except (ValueError, OSError, EOFError, zlib.error) as err:
+                raise DataError(f"{name}: corrupt .npz file ({type(err).__name__}: {err})") from None
+        if not variables:
+            raise DataError(f"{name}: .npz file holds no arrays")
+        key = _pick_variable(variables, name, p, variable)
+        signal = _to_channels(np.asarray(variables[key]), f"{name} [{key}]", channel)
+        return signal, _rate_from(variables, name)
+    if variable is not None:
+        raise DataError(f"{name}: a .npy file holds one array; variable={variable!r} does not apply")
+    return _to_channels(loaded, name, channel), None
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_csv(p: Path, variable: str | None, channel: int | str | None) -> tuple[np.ndarray, float | None]:
+    name = str(p)
+    if variable is not None:
+        raise DataError(f"{name}: variable={variable!r} is for .mat/.npz files; use channel= for a column")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise DataError(f"{name}: cannot read as text ({type(err).__name__}: {err})") from None
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise DataError(f"{name}: is empty (no samples)")
+    first = lines[0]
+    delimiter = next((d for d in (",", ";", "\t") if d in first), None)
+    cells = next(csv.reader([first], delimiter=delimiter)) if delimiter else first.split()
+    cells = [c.strip() for c in cells]
+    header = None if all(_is_number(c) for c in cells) else cells
+    body = lines[1:] if header else lines
+    if not body:
+        raise DataError(f"{name}: has a header but no data rows")
+    try:
+        arr = np.loadtxt(io.StringIO("\n".join(body)), delimiter=delimiter, dtype=np.float64, ndmin=2)
+    except ValueError as err:
+        raise DataError(f"{name}: non-numeric or ragged data ({err})") from None
+    if isinstance(channel, str) and not channel.lstrip("-").isdigit():
+        if header is None:
+            raise DataError(f"{name}: channel {channel!r} given by name but the file has no header row")
+        if channel not in header:
+            raise DataError(f"{name}: no column {channel!r} (columns: {', '.join(header)})")
+        channel = header.index(channel)
+    elif isinstance(channel, str):
+        channel = int(channel)
+    if channel is not None and not -arr.shape[1] <= channel < arr.shape[1]:
+        raise DataError(f"{name}: column {channel} out of range (the file has {arr.shape[1]} column(s))")
+    cols = arr.T if channel is None else arr.T[[channel]]
+    out = np.ascontiguousarray(cols, dtype=np.float32)
+    check_finite(out, name)
+    return out, None
+
+
+def _read_wav(p: Path, variable: str | None, channel: int | str | None) -> tuple[np.ndarray, float | None]:
+    name = str(p)
+    if variable is not None:
+        raise DataError(f"{name}: variable={variable!r} is for .mat/.npz files; use channel= for a channel")
+    try:
+        with wave.open(str(p), "rb") as w:
+            n_ch, width, rate, n_frames = w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()
+            raw = w.readframes(n_frames)
+    except wave.Error as err:
+        raise DataError(
+            f"{name}: not a PCM .wav file ({err}); only 8/16/24/32-bit integer PCM works"
+        ) from None
+    except (EOFError, OSError) as err:
+        raise DataError(f"{name}: corrupt or truncated .wav file ({type(err).__name__}: {err})") from None
+    if n_ch < 1 or rate <= 0 or width not in (1, 2, 3, 4):
+        raise DataError(
+            f"{name}: unsupported .wav header ({n_ch} channels, {width} bytes/sample, rate {rate})"
+        )
+    if n_frames == 0:
+        raise DataError(f"{name}: is empty (no samples)")
+    if len(raw) < n_frames * n_ch * width:
+        got = len(raw) // (n_ch * width)
+        raise DataError(f"{name}: truncated .wav file (header says {n_frames} frames, found {got})")
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    if width == 1:  # 8-bit PCM is unsigned
+        data = (buf.astype(np.float32) - 128.0) / 128.0
+    elif width == 3:
+        b = buf.reshape(-1, 3).astype(np.int32)
+        ints = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
+        ints = np.where(ints >= 1 << 23, ints - (1 << 24), ints)
+        data = ints.astype(np.float32) / float(1 << 23)
+    else:
+        dtype = np.dtype("<i2") if width == 2 else np.dtype("<i4")
+        data = np.frombuffer(raw, dtype=dtype).astype(np.float32) / float(1 << (8 * width - 1))
+    frames = data.reshape(n_frames, n_ch).T
+    if channel is not None:
+        channel = int(channel)
+        if not -n_ch <= channel < n_ch:
+            raise DataError(f"{name}: channel {channel} out of range (the file has {n_ch} channel(s))")
+        frames = frames[[channel]]
+    return np.ascontiguousarray(frames, dtype=np.float32), float(rate)
+
+
+_READERS = {".mat": _read_mat, ".npy": _read_npy, ".npz": _read_npy, ".csv": _read_csv, ".wav": _read_wav}
+
+
+def read_signal_file(
+    path: str | os.PathLike, *, variable: str | None = None, channel: int | str | None = None
+) -> tuple[np.ndarray, float | None]:
+    """Read one recording: returns (float32 array (channels, samples), sample rate or None if unknown).
+
+    .mat (v4-v7 via scipy; v7.3 needs h5py): `variable` names the array; without it the only numeric array
+    is used (for CWRU-style files, the file's own `X<id>_DE_time`). A scalar `fs`/`sample_rate` variable
+    gives the rate. .npy (never unpickled) / .npz: one array / `variable`. .csv: numeric columns are
+    channels, a header row is allowed and `channel` picks a column by name or index. .wav: integer PCM
+    8/16/24/32-bit, scaled to [-1, 1), with its rate. `channel` (an index) keeps a single channel.
+    Any problem raises `DataError`.
+    """
+    p = _existing_file(path)
+    reader = _READERS.get(p.suffix.lower())
+    if reader is None:
+        raise DataError(f"{p}: unsupported file type {p.suffix!r} (expected {', '.join(SIGNAL_SUFFIXES)})")
+    return reader(p, variable, channel)
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read an IDX file (MNIST format), gzip-compressed or raw; returns the array in native byte order.
+
+    Validates the magic number (two zero bytes, a type code, the number of dimensions), the dimensions and the
+    payload length; truncated or corrupt files raise DataError.
+    """
+    p = _existing_file(path)
+    name = str(p)
+    try:
+        with open(p, "rb") as f:
+            head = f.read(2)
+        opener = gzip.open if head == b"\x1f\x8b" else open
+        with opener(p, "rb") as f:
+            data = f.read()
+    except (OSError, EOFError, zlib.error) as err:
+        raise DataError(f"{name}: corrupt or truncated IDX file ({type(err).__name__}: {err})") from None
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
+        raise DataError(f"{name}: not an IDX file (bad magic number {data[:4].hex() or 'none'})")
+    dtype, ndim = _IDX_DTYPES[data[2]], data[3]
+    if ndim == 0 or len(data) < 4 + 4 * ndim:
+        raise DataError(f"{name}: corrupt IDX header ({ndim} dimensions, {len(data)} bytes)")
+    dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
+    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    payload = len(data) - 4 - 4 * ndim
+    if payload != expected:
+        kind = "truncated" if payload < expected else "has trailing bytes"
+        raise DataError(f"{name}: {kind} IDX file (dims {dims} need {expected} bytes, found {payload})")
+    arr = np.frombuffer(data, dtype=dtype, offset=4 + 4 * ndim).reshape(dims)
+    return arr.astype(dtype.newbyteorder("="), copy=True)
+
+
+def resample_signal(x: np.ndarray, rate: float, target: float, *, name: str = "signal") -> np.ndarray:
+    """Resample float32 (channels, samples) from `rate` to `target` Hz with scipy's polyphase filter.
+
+    The ratio is approximated by a fraction with denominator <= 1000 (exact for the usual 48k/12k, 44.1k/48k
+    pairs). Returns float32; raises DataError if the result would be empty.
+    """
+    from fractions import Fraction
+
+    from scipy.signal import resample_poly
+
+    if rate <= 0 or target <= 0:
+        raise DataError(f"{name}: sample rates must be positive (got {rate} -> {target})")
+    if abs(float(rate) - float(target)) < 1e-9:
+        return x
+    frac = Fraction(float(target) / float(rate)).limit_denominator(1000)
+    if x.shape[-1] * frac.numerator // frac.denominator < 1:
+        raise DataError(f"{name}: too short to resample from {rate:g} Hz to {target:g} Hz")
+    y = resample_poly(np.asarray(x, dtype=np.float64), frac.numerator, frac.denominator, axis=-1)
+    return np.ascontiguousarray(y, dtype=np.float32)
+
+
+def download_file(
+    url: str,
+    dest: str | os.PathLike,
+    *,
+    expected_md5: str | None = None,
+    timeout: float = 60.0,
+    magic: bytes | None = None,
+) -> Path:
+    """Download `url` to `dest` atomically (temp file in the same folder, then os.replace).
+
+    expected_md5: checked before the file appears at `dest`. magic: the bytes the file must start with (so an
+    HTML error page is not saved as data). Network failures and mismatches raise DataError; returns `dest`.
+    """
+    dest_p = Path(dest)
+    h = hashlib.md5()
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest_p.name}.", suffix=".part", dir=dest_p.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            try:
+                with urllib.request.urlopen(url, timeout=timeout) as resp:
+                    while block := resp.read(1 << 20):
+                        h.update(block)
+                        f.write(block)
+            except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as err:
+                reason = getattr(err, "reason", None) or err
+                raise DataError(
+                    f"could not download {url} ({reason}); check the network connection, or download the "
+                    f"file by hand into {dest_p.parent}"
+                ) from None
+        got = h.hexdigest()
+        if expected_md5 is not None and got != expected_md5:
+            raise DataError(f"{url}: md5 mismatch for the download (expected {expected_md5}, got {got})")
+        if magic is not None:
+            with open(tmp, "rb") as f:
+                if not f.read(len(magic)).startswith(magic):
+                    raise DataError(f"{url}: the server did not return the expected file (an error page?)")
+        os.replace(tmp, dest_p)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return dest_p

@@ -1,0 +1,502 @@
+"""Physically grounded rolling-bearing vibration simulator: the built-in default dataset of deepshrink.
+
+Model (McFadden and Smith 1984; Randall and Antoni 2011), for one accelerometer channel:
+
+    x(t) = fault impulses + random non-fault transients + shaft harmonics [+ gear mesh]
+           + broadband background + low-frequency coloured noise
+
+* A localised defect produces one impact each time a rolling element meets it. Impacts happen at the defect
+  frequency (a fixed multiple of the shaft speed for the SKF 6205 geometry of the CWRU rig: BPFI 5.4152,
+  BPFO 3.5848, 2 x BSF = 2 x 4.7135, FTF 0.39828) with 1-2 % random jitter of each interval (rolling-element
+  slip). Impact times follow the instantaneous shaft angle, so slow speed drift moves them coherently.
+* Each impact excites the structure: a sum of two exponentially decaying sinusoids (structural resonances,
+  the main one drawn per recording from ``resonance_band_hz``, damping drawn per recording).
+* Inner-race defects rotate with the shaft through the fixed load zone, so their impacts are amplitude
+  modulated at the shaft frequency; ball defects are carried by the cage, so they are modulated at the cage
+  frequency (FTF) and a spinning ball does not strike at every pass; outer-race defects sit in the load zone
+  (6 o'clock, as in CWRU) and are not modulated.
+* Severity (defect diameter in inches) scales the impact amplitude as
+  ``(severity / 0.014) ** severity_exponent``, lengthens the ringing (``(severity / 0.014) ** 0.3``) and
+  widens the defect, which splits each impact into an entry and an exit event separated by
+  ``defect width / rolling speed`` (changing the impulse shape).
+* Every class, normal included, carries random non-periodic transients (Poisson arrivals), shaft harmonics
+  1x-3x with random amplitudes and phases, broadband Gaussian noise and a low-pass coloured component, so "has
+  impulses" alone does not separate normal from faulty recordings.
+
+Amplitude scale: the broadband background has unit RMS (times a per-recording factor). ``background_snr_db``
+fixes the amplitude of a reference fault (outer race, severity 0.014, nominal damping, nominal speed) so that
+its impulse-train power over the background power is that many dB; other faults scale from it by severity,
+fault-type transmission factor and a per-recording log-normal factor.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from deepshrink.data.recording import Recording
+from deepshrink.errors import ConfigError
+
+__all__ = [
+    "BEARING_6205",
+    "BearingGeometry",
+    "class_names",
+    "make_bearing_signals",
+]
+
+
+@dataclass(frozen=True)
+class BearingGeometry:
+    """Rolling-bearing geometry: defect frequencies as multiples of shaft speed, and dimensions in inches."""
+
+    bpfi: float
+    bpfo: float
+    bsf: float
+    ftf: float
+    ball_diameter_in: float
+    pitch_diameter_in: float
+
+
+#: SKF 6205-2RS JEM, the drive-end bearing of the CWRU rig.
+BEARING_6205 = BearingGeometry(
+    bpfi=5.4152, bpfo=3.5848, bsf=4.7135, ftf=0.39828, ball_diameter_in=0.3126, pitch_diameter_in=1.537
+)
+
+_FAULT_PREFIX = {"ball": "B", "inner": "IR", "outer": "OR"}
+_PREFIX_FAULT = {v: k for k, v in _FAULT_PREFIX.items()}
+# Relative transmission of the impact to a housing-mounted sensor: an outer-race defect sits in the
+# stationary race next to the sensor; inner-race and ball impacts cross more interfaces.
+_TYPE_GAIN = {"outer": 1.0, "inner": 0.8, "ball": 0.6}
+_REFERENCE_SEVERITY = 0.014
+_NOMINAL_RPM = 1797.0
+_LABEL_RE = re.compile(r"^(B|IR|OR)(\d{3})$")
+
+
+def _severity_code(severity: float) -> str:
+    return f"{round(severity * 1000):03d}"
+
+
+def class_names(
+    classes: str | Sequence[str] = "10class", *, severities: Sequence[float] = (0.007, 0.014, 0.021)
+):
+    """Return the list of class labels that ``make_bearing_signals`` produces for ``classes``.
+
+    "10class": "normal" then B, IR, OR for every severity (CWRU order: normal, B007, B014, B021, IR007, ...).
+    "4class": ["normal", "ball", "inner", "outer"]. A sequence of labels is validated and returned as a list.
+    """
+    specs = _class_specs(classes, severities)
+    return [s[0] for s in specs]
+
+
+def _check_severities(severities: Sequence[float]) -> tuple[float, ...]:
+    try:
+        sev = tuple(float(s) for s in severities)
+    except (TypeError, ValueError):
+        raise ConfigError(f"severities must be a sequence of numbers (inches), got {severities!r}") from None
+    if not sev:
+        raise ConfigError("severities must not be empty")
+    if any(not math.isfinite(s) or s <= 0.0 or s >= 0.1 for s in sev):
+        raise ConfigError(f"severities are defect diameters in inches in (0, 0.1), got {sev}")
+    codes = [_severity_code(s) for s in sev]
+    if len(set(codes)) != len(codes):
+        raise ConfigError(f"severities must differ by at least 0.001 inch, got {sev}")
+    return sev
+
+
+def _class_specs(classes: str | Sequence[str], severities: Sequence[float]):
+    """List of (label, fault_type or None, tuple of severities to cycle through)."""
+    sev = _check_severities(severities)
+    if isinstance(classes, str):
+        if classes == "10class":
+            specs = [("normal", None, ())]
+            for fault in ("ball", "inner", "outer"):
+                specs += [(f"{_FAULT_PREFIX[fault]}{_severity_code(s)}", fault, (s,)) for s in sev]
+            return specs
+        if classes == "4class":
+            return [("normal", None, ())] + [(f, f, sev) for f in ("ball", "inner", "outer")]
+        raise ConfigError(
+            f"classes must be '10class', '4class' or a list of labels like 'IR014', got {classes!r}"
+        )
+    labels = list(classes)
+    if not labels:
+        raise ConfigError("classes must not be an empty list")
+    if len(set(labels)) != len(labels):
+        raise ConfigError(f"classes contains duplicate labels: {labels}")
+    specs = []
+    for label in labels:
+        if label == "normal":
+            specs.append(("normal", None, ()))
+            continue
+        m = _LABEL_RE.match(str(label))
+        if m is None:
+            raise ConfigError(
+                f"unknown class label {label!r}: use 'normal' or B/IR/OR + 3 digits, e.g. 'IR014'"
+            )
+        severity = int(m.group(2)) / 1000.0
+        if severity <= 0.0:
+            raise ConfigError(f"class label {label!r} has zero defect size")
+        specs.append((label, _PREFIX_FAULT[m.group(1)], (severity,)))
+    return specs
+
+
+def _check_range(
+    name: str, value, *, low: float, high: float, allow_equal: bool = True
+) -> tuple[float, float]:
+    try:
+        a, b = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a pair of numbers (low, high), got {value!r}") from None
+    if not (math.isfinite(a) and math.isfinite(b)) or a > b or (a == b and not allow_equal):
+        raise ConfigError(f"{name} must be a finite (low, high) pair with low <= high, got {value!r}")
+    if a < low or b > high:
+        raise ConfigError(f"{name} must lie within [{low:g}, {high:g}], got {value!r}")
+    return a, b
+
+
+def _shaft_revolutions(rng, n: int, fs: float, shaft_hz: float, drift: float) -> np.ndarray:
+    """Cumulative shaft revolutions at each sample, with a slow smooth random speed drift."""
+    t = np.arange(n) / fs
+    speed = np.ones(n)
+    if drift > 0.0:
+        # three slow sinusoids (0.05-0.5 Hz): smooth load/speed wander of a real motor
+        freqs = rng.uniform(0.05, 0.5, size=3)
+        phases = rng.uniform(0.0, 2 * np.pi, size=3)
+        amps = rng.normal(size=3)
+        wander = (amps[:, None] * np.sin(2 * np.pi * freqs[:, None] * t[None, :] + phases[:, None])).sum(0)
+        speed += drift * wander / math.sqrt(3.0)
+    return np.cumsum(speed) * (shaft_hz / fs)
+
+
+def _add_impacts(
+    out: np.ndarray,
+    times_s: np.ndarray,
+    amps: np.ndarray,
+    *,
+    fs: float,
+    modes_hz: np.ndarray,
+    mode_gains: np.ndarray,
+    decay_s: np.ndarray,
+) -> None:
+    """Add decaying-sinusoid impacts (sum of modes) at fractional sample times, vectorised over impacts."""
+    if times_s.size == 0:
+        return
+    n = out.shape[0]
+    length = math.ceil(5.0 * float(decay_s.max()) * fs) + 2
+    start = np.ceil(times_s * fs).astype(np.int64)
+    offs = np.arange(length)
+    idx = start[:, None] + offs[None, :]
+    # exact sub-sample delay keeps the resonance phase coherent between impacts
+    tau = (idx - times_s[:, None] * fs) / fs
+    wave = np.zeros_like(tau)
+    for f, g, d in zip(modes_hz, mode_gains, decay_s, strict=True):
+        wave += g * np.exp(-tau / d) * np.sin(2 * np.pi * f * tau)
+    wave *= amps[:, None]
+    keep = (idx >= 0) & (idx < n)
+    out += np.bincount(idx[keep], weights=wave[keep], minlength=n)[:n]
+
+
+def _coloured_noise(rng, n: int, fs: float, corner_hz: float) -> np.ndarray:
+    """Unit-RMS Gaussian noise with a first-order low-pass spectrum (corner at ``corner_hz``)."""
+    spec = rng.normal(size=n // 2 + 1) + 1j * rng.normal(size=n // 2 + 1)
+    f = np.fft.rfftfreq(n, 1.0 / fs)
+    spec /= np.sqrt(1.0 + (f / corner_hz) ** 2)
+    spec[0] = 0.0
+    x = np.fft.irfft(spec, n)
+    return x / max(float(np.std(x)), 1e-12)
+
+
+def _load_zone(angle: np.ndarray, depth: float) -> np.ndarray:
+    """Impact amplitude weight vs angle from the load-zone centre (Stribeck-like, +-90 deg zone)."""
+    zone = np.clip(1.0 - 0.5 * (1.0 - np.cos(angle)) / 0.5, 0.0, None) ** (10.0 / 9.0)
+    return (1.0 - depth) + depth * zone
+
+
+def _simulate_one(
+    rng: np.random.Generator,
+    *,
+    fault: str | None,
+    severity: float,
+    n: int,
+    fs: float,
+    geom: BearingGeometry,
+    a_ref: float,
+    rpm_range: tuple[float, float],
+    speed_drift: float,
+    jitter_range: tuple[float, float],
+    resonance_band_hz: tuple[float, float],
+    damping_range: tuple[float, float],
+    severity_exponent: float,
+    amplitude_spread: float,
+    transient_rate_hz: float,
+    lowfreq_noise_ratio: float,
+    harmonic_level: float,
+    gear_teeth: int | None,
+) -> tuple[np.ndarray, dict]:
+    rpm = float(rng.uniform(*rpm_range))
+    shaft_hz = rpm / 60.0
+    revs = _shaft_revolutions(rng, n, fs, shaft_hz, speed_drift)
+    t = np.arange(n) / fs
+
+    # structure: main resonance + a weaker second mode, drawn per recording
+    f1 = float(rng.uniform(*resonance_band_hz))
+    f2 = float(np.clip(f1 * rng.uniform(0.55, 1.6), 500.0, 0.45 * fs))
+    zeta = float(rng.uniform(*damping_range))
+    base_decay = np.array([1.0 / (2 * np.pi * zeta * f1), 1.0 / (2 * np.pi * zeta * 1.3 * f2)])
+    modes = np.array([f1, f2])
+    gains = np.array([1.0, float(rng.uniform(0.2, 0.6))])
+
+    x = np.zeros(n)
+    meta: dict = {
+        "rpm": rpm,
+        "shaft_hz": shaft_hz,
+        "resonance_hz": f1,
+        "second_mode_hz": float(f2),
+        "damping_ratio": zeta,
+        "fault_type": fault or "normal",
+        "severity": severity if fault else 0.0,
+    }
+
+    if fault is not None:
+        order = {"inner": geom.bpfi, "outer": geom.bpfo, "ball": 2.0 * geom.bsf}[fault]
+        sev_ratio = severity / _REFERENCE_SEVERITY
+        amp = a_ref * _TYPE_GAIN[fault] * sev_ratio**severity_exponent
+        amp *= float(np.exp(rng.normal(0.0, amplitude_spread)))
+        decay = base_decay * sev_ratio**0.3
+        jitter = float(rng.uniform(*jitter_range))
+        n_imp = math.ceil(revs[-1] * order) + 2
+        steps = (1.0 / order) * (1.0 + jitter * rng.standard_normal(n_imp))
+        imp_revs = rng.uniform(0.0, 1.0 / order) + np.cumsum(steps)
+        imp_revs = imp_revs[imp_revs < revs[-1]]
+        times = np.interp(imp_revs, revs, t)
+        # impact-to-impact amplitude scatter (contact conditions are never identical)
+        a = amp * np.exp(rng.normal(0.0, 0.15, size=times.size))
+        r_pitch = geom.pitch_diameter_in / 2.0
+        if fault == "inner":
+            depth = float(rng.uniform(0.4, 0.9))
+            a *= _load_zone(2 * np.pi * imp_revs + rng.uniform(0, 2 * np.pi), depth)
+            speed_in_s = (1.0 - geom.ftf) * 2 * np.pi * shaft_hz * (r_pitch - geom.ball_diameter_in / 2.0)
+        elif fault == "ball":
+            depth = float(rng.uniform(0.4, 0.9))
+            a *= _load_zone(2 * np.pi * geom.ftf * imp_revs + rng.uniform(0, 2 * np.pi), depth)
+            # the spin axis of a ball wanders, so its defect does not strike at every pass
+            a *= rng.random(times.size) < rng.uniform(0.6, 0.9)
+            speed_in_s = geom.bsf * 2 * np.pi * shaft_hz * geom.ball_diameter_in / 2.0
+        else:
+            depth = 0.0
+            speed_in_s = geom.ftf * 2 * np.pi * shaft_hz * r_pitch
+        # entry into the defect: a weaker, earlier event; the gap grows with defect width
+        gap_s = severity / speed_in_s
+        _add_impacts(x, times, a, fs=fs, modes_hz=modes, mode_gains=gains, decay_s=decay)
+        _add_impacts(x, times - gap_s, -0.35 * a, fs=fs, modes_hz=modes, mode_gains=gains, decay_s=decay)
+        meta.update(
+            defect_order=order,
+            defect_hz=order * shaft_hz,
+            impulse_amplitude=amp,
+            decay_ms=float(decay[0] * 1e3),
+            slip_jitter=jitter,
+            modulation_depth=depth,
+            entry_exit_gap_ms=gap_s * 1e3,
+        )
+        # so far x holds only the fault impulses: remember their power for impulse_snr_db below
+        impulse_power = float(np.mean(x**2))
+    else:
+        impulse_power = 0.0
+        meta.update(
+            defect_order=0.0, defect_hz=0.0, impulse_amplitude=0.0, decay_ms=float(base_decay[0] * 1e3)
+        )
+
+    # non-periodic transients in every class (knocks, electrical spikes, debris): Poisson arrivals
+    duration = n / fs
+    if transient_rate_hz > 0.0:
+        n_tr = int(rng.poisson(transient_rate_hz * duration))
+        tr_times = rng.uniform(0.0, duration, size=n_tr)
+        tr_amp = a_ref * 0.6 * np.exp(rng.normal(0.0, 0.5, size=n_tr)) * rng.choice([-1.0, 1.0], size=n_tr)
+        _add_impacts(x, tr_times, tr_amp, fs=fs, modes_hz=modes, mode_gains=gains, decay_s=base_decay)
+
+    # shaft harmonics: residual unbalance (1x), misalignment (2x), looseness (3x)
+    h_amp = harmonic_level * np.exp(rng.normal(0.0, 0.4, size=3)) * np.array([1.0, 0.5, 0.25])
+    h_ph = rng.uniform(0.0, 2 * np.pi, size=3)
+    for k in range(3):
+        x += h_amp[k] * np.sin(2 * np.pi * (k + 1) * revs + h_ph[k])
+    if gear_teeth:
+        mesh = 2 * np.pi * gear_teeth * revs
+        x += (
+            harmonic_level
+            * 0.5
+            * (1.0 + 0.3 * np.sin(2 * np.pi * revs + rng.uniform(0, 2 * np.pi)))
+            * np.sin(mesh + rng.uniform(0, 2 * np.pi))
+        )
+
+    bg = float(np.exp(rng.normal(0.0, 0.1)))
+    x += bg * rng.standard_normal(n)
+    if lowfreq_noise_ratio > 0.0:
+        x += bg * math.sqrt(lowfreq_noise_ratio) * _coloured_noise(rng, n, fs, float(rng.uniform(20.0, 80.0)))
+    meta["background_rms"] = bg
+    # realised power of the fault impulse train over the broadband background (-inf for normal)
+    meta["impulse_snr_db"] = 10.0 * math.log10(impulse_power / bg**2) if impulse_power > 0 else float("-inf")
+    return x, meta
+
+
+def make_bearing_signals(
+    *,
+    classes: str | Sequence[str] = "10class",
+    n_recordings_per_class: int = 4,
+    duration_s: float = 10.0,
+    sample_rate: float = 12000.0,
+    severities: Sequence[float] = (0.007, 0.014, 0.021),
+    background_snr_db: float = 5.0,
+    random_state: int = 0,
+    rpm_range: tuple[float, float] = (1720.0, 1800.0),
+    speed_drift: float = 0.005,
+    jitter_range: tuple[float, float] = (0.01, 0.02),
+    resonance_band_hz: tuple[float, float] = (2000.0, 5000.0),
+    damping_range: tuple[float, float] = (0.03, 0.08),
+    severity_exponent: float = 0.6,
+    amplitude_spread: float = 0.2,
+    transient_rate_hz: float = 6.0,
+    lowfreq_noise_ratio: float = 0.5,
+    harmonic_level: float = 0.5,
+    gear_teeth: int | None = None,
+    geometry: BearingGeometry = BEARING_6205,
+) -> list[Recording]:
+    """Simulate single-channel bearing vibration recordings (the deepshrink default dataset).
+
+    Args (all keyword-only):
+        classes: "10class" (normal, B007..B021, IR007..IR021, OR007..OR021 from ``severities``), "4class"
+            (normal, ball, inner, outer; the severities are cycled inside each fault class), or a list of
+            labels such as ``["normal", "IR014"]`` (digits: defect size in thousandths of an inch).
+        n_recordings_per_class: recordings per class (each with its own speed, resonance, amplitudes).
+        duration_s: length of each recording in seconds (at least 20 shaft revolutions).
+        sample_rate: samples per second; the resonance band must lie below Nyquist.
+        severities: defect diameters in inches for "10class"/"4class".
+        background_snr_db: power of a reference fault's impulse train (outer race, 0.014 in, nominal speed
+            and damping) over the unit-RMS broadband background, in dB. Lower = harder.
+        random_state: integer seed. Recording r of a class depends only on (random_state, label, r).
+        rpm_range: shaft speed drawn uniformly per recording (CWRU loads 0-3 HP span about 1720-1800 rpm).
+        speed_drift: relative RMS of the slow speed wander inside a recording.
+        jitter_range: range of the per-recording RMS jitter of the inter-impact interval (slip).
+        resonance_band_hz: band of the main structural resonance, drawn per recording.
+        damping_range: range of the damping ratio, drawn per recording (sets the ringing decay).
+        severity_exponent: impulse amplitude ~ (severity / 0.014) ** severity_exponent.
+        amplitude_spread: standard deviation of the log of the per-recording impulse-amplitude factor.
+        transient_rate_hz: mean rate of random non-periodic transients added to every class.
+        lowfreq_noise_ratio: power of the low-frequency coloured noise relative to the broadband background.
+        harmonic_level: amplitude of the 1x shaft harmonic (2x and 3x are 1/2 and 1/4 of it, all randomised).
+        gear_teeth: if given, add a gear-mesh line at ``gear_teeth`` x shaft speed with 1x modulation.
+        geometry: bearing geometry (defaults to the SKF 6205 of the CWRU rig).
+
+    Returns:
+        One ``Recording`` per (class, index), in class order: float32 signal of shape (1, n), name like
+        "sim-IR014-r2", group = name, meta with rpm, shaft_hz, defect_hz, severity, resonance_hz,
+        fault_type, impulse_amplitude, random_state and further simulation parameters.
+
+    Raises:
+        ConfigError: an option is invalid (unknown class set, non-positive duration or rate, duration too
+        short for 20 revolutions, resonance above Nyquist, ...).
+    """
+    specs = _class_specs(classes, severities)
+    if isinstance(n_recordings_per_class, bool) or not isinstance(n_recordings_per_class, int | np.integer):
+        raise ConfigError(
+            f"n_recordings_per_class must be a positive integer, got {n_recordings_per_class!r}"
+        )
+    if n_recordings_per_class < 1:
+        raise ConfigError(f"n_recordings_per_class must be >= 1, got {n_recordings_per_class}")
+    for name, value in (("duration_s", duration_s), ("sample_rate", sample_rate)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            raise ConfigError(f"{name} must be a positive finite number, got {value!r}")
+    fs = float(sample_rate)
+    if isinstance(random_state, bool) or not isinstance(random_state, int | np.integer) or random_state < 0:
+        raise ConfigError(f"random_state must be a non-negative integer, got {random_state!r}")
+    if not isinstance(background_snr_db, int | float) or not math.isfinite(background_snr_db):
+        raise ConfigError(f"background_snr_db must be a finite number, got {background_snr_db!r}")
+    if not -40.0 <= background_snr_db <= 40.0:
+        raise ConfigError(f"background_snr_db must lie in [-40, 40] dB, got {background_snr_db}")
+    rpm_lo, rpm_hi = _check_range("rpm_range", rpm_range, low=60.0, high=60000.0)
+    min_duration = 20.0 * 60.0 / rpm_lo
+    if duration_s < min_duration:
+        raise ConfigError(
+            f"duration_s={duration_s} is too short: need >= {min_duration:.2f} s"
+            f" (20 shaft revolutions at {rpm_lo} rpm)"
+        )
+    res = _check_range("resonance_band_hz", resonance_band_hz, low=100.0, high=0.45 * fs)
+    jit = _check_range("jitter_range", jitter_range, low=0.0, high=0.2)
+    damp = _check_range("damping_range", damping_range, low=0.005, high=0.5)
+    # the highest defect order must stay well below the resonance, or impacts merge into a sinusoid
+    if 2.0 * geometry.bsf * rpm_hi / 60.0 * 4.0 > res[0]:
+        raise ConfigError(
+            f"resonance_band_hz {resonance_band_hz} is too low for {rpm_hi} rpm defect frequencies"
+        )
+    checks = (
+        ("speed_drift", speed_drift, 0.0, 0.1),
+        ("severity_exponent", severity_exponent, 0.0, 4.0),
+        ("amplitude_spread", amplitude_spread, 0.0, 2.0),
+        ("transient_rate_hz", transient_rate_hz, 0.0, 1000.0),
+        ("lowfreq_noise_ratio", lowfreq_noise_ratio, 0.0, 100.0),
+        ("harmonic_level", harmonic_level, 0.0, 100.0),
+    )
+    for name, value, lo, hi in checks:
+        if not isinstance(value, int | float) or not math.isfinite(value) or not lo <= value <= hi:
+            raise ConfigError(f"{name} must be a number in [{lo:g}, {hi:g}], got {value!r}")
+    if gear_teeth is not None and (not isinstance(gear_teeth, int) or not 5 <= gear_teeth <= 500):
+        raise ConfigError(f"gear_teeth must be None or an integer in [5, 500], got {gear_teeth!r}")
+    if gear_teeth is not None and gear_teeth * rpm_hi / 60.0 >= fs / 2.0:
+        raise ConfigError(f"gear_teeth={gear_teeth} puts the mesh line above Nyquist ({fs / 2:g} Hz)")
+
+    n = round(duration_s * fs)
+    # reference impulse amplitude from the analytic power of a decaying-sinusoid train:
+    # P = A^2 * rate * tau / 4 (first mode) against the unit-power background
+    nominal_zeta = 0.5 * (damp[0] + damp[1])
+    nominal_f = 0.5 * (res[0] + res[1])
+    tau_ref = 1.0 / (2 * np.pi * nominal_zeta * nominal_f)
+    rate_ref = geometry.bpfo * _NOMINAL_RPM / 60.0
+    a_ref = math.sqrt(10.0 ** (background_snr_db / 10.0) * 4.0 / (rate_ref * tau_ref))
+
+    recordings: list[Recording] = []
+    for label, fault, sev_cycle in specs:
+        key = zlib.crc32(label.encode())
+        for r in range(n_recordings_per_class):
+            rng = np.random.default_rng(np.random.SeedSequence([int(random_state), key, r]))
+            severity = sev_cycle[r % len(sev_cycle)] if sev_cycle else 0.0
+            x, meta = _simulate_one(
+                rng,
+                fault=fault,
+                severity=severity,
+                n=n,
+                fs=fs,
+                geom=geometry,
+                a_ref=a_ref,
+                rpm_range=(rpm_lo, rpm_hi),
+                speed_drift=float(speed_drift),
+                jitter_range=jit,
+                resonance_band_hz=res,
+                damping_range=damp,
+                severity_exponent=float(severity_exponent),
+                amplitude_spread=float(amplitude_spread),
+                transient_rate_hz=float(transient_rate_hz),
+                lowfreq_noise_ratio=float(lowfreq_noise_ratio),
+                harmonic_level=float(harmonic_level),
+                gear_teeth=gear_teeth,
+            )
+            if not np.all(np.isfinite(x)):  # cannot happen with validated options; never hand out NaN
+                raise ConfigError(f"simulation of {label} r{r} produced non-finite values; check the options")
+            name = f"sim-{label}-r{r}"
+            meta.update(random_state=int(random_state), index=r, background_snr_db=float(background_snr_db))
+            meta["severity_label"] = (
+                f"{_FAULT_PREFIX[fault]}{_severity_code(severity)}" if fault else "normal"
+            )
+            recordings.append(
+                Recording(
+                    signal=x.astype(np.float32)[None, :], sample_rate=fs, label=label, name=name, meta=meta
+                )
+            )
+    return recordings

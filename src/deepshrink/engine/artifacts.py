@@ -1,0 +1,202 @@
+"""Run directories and the files in them, written atomically and read back safely.
+
+A run directory holds:
+
+    config.yaml              the resolved TrainConfig (re-running it gives the same config)
+    metrics.csv              per epoch: epoch, train_loss, train_acc, val_loss, val_acc, val_f1, lr, time
+                             (accuracies as fractions in [0, 1]; model.json and eval.* use percent)
+    checkpoints/last.ckpt    Lightning checkpoint after the last finished epoch (for --resume)
+    checkpoints/best.ckpt    Lightning checkpoint with the best validation score
+    model.safetensors        final weights (tensors only: nothing is unpickled when loading them)
+    model.json               how to rebuild the model: registry name, kwargs, classes, sample rate, window
+
+`load_model` rebuilds a model from model.safetensors + model.json only; it never calls `torch.load`, so a
+shared run directory cannot execute code on the machine that loads it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from deepshrink.errors import ConfigError, DataError
+
+MODEL_WEIGHTS = "model.safetensors"
+MODEL_META = "model.json"
+CONFIG_FILE = "config.yaml"
+METRICS_FILE = "metrics.csv"
+CHECKPOINT_DIR = "checkpoints"
+FORMAT_VERSION = 1
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
+    """Call `write(tmp_path)` on a temporary file beside `path`, then move it over `path` in one step.
+
+    A crash or an exception during `write` leaves any previous `path` untouched (and no temp file behind).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as fh:  # flush to disk so that the rename never exposes an empty file
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write a text file atomically (UTF-8)."""
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+
+    return atomic_write(path, write)
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
+    """Write JSON atomically (NaN/inf refused: they are not JSON)."""
+    return atomic_write_text(path, json.dumps(obj, indent=2, allow_nan=False) + "\n")
+
+
+def __getattr__(name: str):
+    # Lightning is imported only when a checkpoint IO is needed: load_model and the CLI stay light.
+    if name == "AtomicCheckpointIO":
+        from deepshrink.engine._checkpoint_io import AtomicCheckpointIO
+
+        return AtomicCheckpointIO
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# --- run directories ----------------------------------------------------------------------------------
+
+
+def prepare_run_dir(out: str | os.PathLike, *, resume: bool = False, overwrite: bool = False) -> Path:
+    """Create (or check, when resuming) a run directory.
+
+    A directory that already holds a run is refused unless `resume` (continue it) or `overwrite` (start
+    again; its old files are replaced as the new run writes them).
+    """
+    run = Path(out)
+    if run.exists() and not run.is_dir():
+        raise ConfigError(f"--out {run}: exists and is not a directory")
+    last = run / CHECKPOINT_DIR / "last.ckpt"
+    if resume:
+        if not last.is_file():
+            raise DataError(f"{last}: no checkpoint to resume from (train without --resume first)")
+        if not zipfile.is_zipfile(last):  # torch.save writes a zip archive; a truncated one fails this
+            raise DataError(
+                f"{last}: corrupt checkpoint (truncated or not a PyTorch checkpoint); cannot resume"
+            )
+        return run
+    if (run / CONFIG_FILE).exists() and not overwrite:
+        raise ConfigError(f"--out {run}: already holds a run; use --resume to continue it or another --out")
+    (run / CHECKPOINT_DIR).mkdir(parents=True, exist_ok=True)
+    if overwrite:
+        for stale in (last, run / CHECKPOINT_DIR / "best.ckpt", run / MODEL_WEIGHTS, run / MODEL_META):
+            stale.unlink(missing_ok=True)
+    return run
+
+
+def resolve_run(path: str | os.PathLike) -> tuple[Path, Path]:
+    """(run directory, model.json path) from a run directory or a model.json path."""
+    p = Path(path)
+    if p.is_dir():
+        meta = p / MODEL_META
+    elif p.suffix == ".json" or p.name == MODEL_META:
+        meta = p
+    elif not p.exists():
+        raise DataError(f"{p}: run directory not found")
+    else:
+        raise DataError(f"{p}: expected a run directory or its {MODEL_META}")
+    if not meta.is_file():
+        raise DataError(
+            f"{meta}: missing (the run has not finished training, or this is not a run directory)"
+        )
+    return meta.parent, meta
+
+
+# --- model weights + metadata -------------------------------------------------------------------------
+
+
+def save_model(run_dir: str | os.PathLike, model: Any, meta: dict[str, Any]) -> tuple[Path, Path]:
+    """Write `model.safetensors` (the state dict) and `model.json` (`meta` + format info), atomically.
+
+    `meta` must hold at least "model" (registry name) and "model_kwargs" (arguments of `create_model`).
+    """
+    from safetensors.torch import save_file
+
+    for key in ("model", "model_kwargs"):
+        if key not in meta:
+            raise ConfigError(f"save_model: meta lacks {key!r}")
+    run = Path(run_dir)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    for name, tensor in state.items():
+        if tensor.is_floating_point() and not bool(tensor.isfinite().all()):
+            raise DataError(f"{run / MODEL_WEIGHTS}: weight {name} has NaN/inf values; refusing to save")
+    weights = atomic_write(run / MODEL_WEIGHTS, lambda tmp: save_file(state, tmp, metadata={"format": "pt"}))
+    full = {"format_version": FORMAT_VERSION, **meta, "weights": MODEL_WEIGHTS}
+    meta_path = atomic_write_json(run / MODEL_META, full)
+    return weights, meta_path
+
+
+def read_meta(path: str | os.PathLike) -> dict[str, Any]:
+    """Read and check `model.json` (DataError naming the file when missing or corrupt)."""
+    _, meta_path = resolve_run(path)
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise DataError(f"{meta_path}: corrupt model metadata ({type(err).__name__}: {err})") from None
+    if not isinstance(meta, dict):
+        raise DataError(f"{meta_path}: corrupt model metadata (expected a JSON object)")
+    for key, kind in (("model", str), ("model_kwargs", dict)):
+        if not isinstance(meta.get(key), kind):
+            raise DataError(f"{meta_path}: corrupt model metadata (missing or bad {key!r})")
+    meta["_path"] = str(meta_path)
+    return meta
+
+
+def load_model(path: str | os.PathLike, *, device: str = "cpu") -> tuple[Any, dict[str, Any]]:
+    """Rebuild a trained model from a run directory (or its model.json) without the training code.
+
+    Uses only model.json (registry name + kwargs) and model.safetensors (tensors): nothing is unpickled.
+    Returns `(model in eval mode, meta dict)`. Missing or corrupt files raise `DataError` naming the file.
+    """
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    from deepshrink.models import create_model
+
+    meta = read_meta(path)
+    meta_path = Path(meta["_path"])
+    weights = meta_path.parent / str(meta.get("weights", MODEL_WEIGHTS))
+    if not weights.is_file():
+        raise DataError(f"{weights}: missing model weights")
+    try:
+        state = load_file(str(weights), device=device)
+    except (SafetensorError, OSError, ValueError, RuntimeError) as err:
+        raise DataError(f"{weights}: corrupt model weights ({err})") from None
+    try:
+        model = create_model(meta["model"], **meta["model_kwargs"])
+    except ConfigError as err:
+        raise DataError(f"{meta_path}: cannot rebuild the model ({err})") from None
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        first = str(err).strip().splitlines()
+        detail = first[1].strip() if len(first) > 1 else first[0]
+        raise DataError(f"{weights}: weights do not match model {meta['model']!r} ({detail})") from None
+    return model.to(device).eval(), meta
