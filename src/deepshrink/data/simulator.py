@@ -83,7 +83,7 @@ def _severity_code(severity: float) -> str:
 
 def class_names(
     classes: str | Sequence[str] = "10class", *, severities: Sequence[float] = (0.007, 0.014, 0.021)
-):
+) -> list[str]:
     """Return the list of class labels that ``make_bearing_signals`` produces for ``classes``.
 
     "10class": "normal" then B, IR, OR for every severity (CWRU order: normal, B007, B014, B021, IR007, ...).
@@ -160,15 +160,16 @@ def _check_range(
 
 def _shaft_revolutions(rng, n: int, fs: float, shaft_hz: float, drift: float) -> np.ndarray:
     """Cumulative shaft revolutions at each sample, with a slow smooth random speed drift."""
-    t = np.arange(n) / fs
     speed = np.ones(n)
     if drift > 0.0:
-        # three slow sinusoids (0.05-0.5 Hz): smooth load/speed wander of a real motor
+        # three slow sinusoids (0.05-0.5 Hz): smooth load/speed wander of a real motor; evaluated on a
+        # 100 Hz grid and interpolated, which is exact to ~1e-5 for a wander this slow and 3x faster
         freqs = rng.uniform(0.05, 0.5, size=3)
         phases = rng.uniform(0.0, 2 * np.pi, size=3)
         amps = rng.normal(size=3)
-        wander = (amps[:, None] * np.sin(2 * np.pi * freqs[:, None] * t[None, :] + phases[:, None])).sum(0)
-        speed += drift * wander / math.sqrt(3.0)
+        tc = np.arange(math.ceil(n / fs * 100.0) + 2) / 100.0
+        wander = (amps[:, None] * np.sin(2 * np.pi * freqs[:, None] * tc[None, :] + phases[:, None])).sum(0)
+        speed += drift * np.interp(np.arange(n) / fs, tc, wander) / math.sqrt(3.0)
     return np.cumsum(speed) * (shaft_hz / fs)
 
 
@@ -190,12 +191,13 @@ def _add_impacts(
     start = np.ceil(times_s * fs).astype(np.int64)
     offs = np.arange(length)
     idx = start[:, None] + offs[None, :]
-    # exact sub-sample delay keeps the resonance phase coherent between impacts
-    tau = (idx - times_s[:, None] * fs) / fs
+    # exact sub-sample delay keeps the resonance phase coherent between impacts; tau is short, so float32
+    # is precise enough and halves the cost of exp/sin
+    tau = ((offs[None, :] + (start - times_s * fs)[:, None]) / fs).astype(np.float32)
     wave = np.zeros_like(tau)
     for f, g, d in zip(modes_hz, mode_gains, decay_s, strict=True):
-        wave += g * np.exp(-tau / d) * np.sin(2 * np.pi * f * tau)
-    wave *= amps[:, None]
+        wave += np.float32(g) * np.exp(tau * np.float32(-1.0 / d)) * np.sin(tau * np.float32(2 * np.pi * f))
+    wave *= amps[:, None].astype(np.float32)
     keep = (idx >= 0) & (idx < n)
     out += np.bincount(idx[keep], weights=wave[keep], minlength=n)[:n]
 
@@ -349,7 +351,7 @@ def make_bearing_signals(
     duration_s: float = 10.0,
     sample_rate: float = 12000.0,
     severities: Sequence[float] = (0.007, 0.014, 0.021),
-    background_snr_db: float = 5.0,
+    background_snr_db: float = 4.0,
     random_state: int = 0,
     rpm_range: tuple[float, float] = (1720.0, 1800.0),
     speed_drift: float = 0.005,
@@ -375,7 +377,8 @@ def make_bearing_signals(
         sample_rate: samples per second; the resonance band must lie below Nyquist.
         severities: defect diameters in inches for "10class"/"4class".
         background_snr_db: power of a reference fault's impulse train (outer race, 0.014 in, nominal speed
-            and damping) over the unit-RMS broadband background, in dB. Lower = harder.
+            and damping) over the unit-RMS broadband background, in dB. Lower = harder; the default 4 dB is
+            calibrated in docs/simulator.md (naive DRSN-CW: 97 % clean, 81 % at 0 dB added noise).
         random_state: integer seed. Recording r of a class depends only on (random_state, label, r).
         rpm_range: shaft speed drawn uniformly per recording (CWRU loads 0-3 HP span about 1720-1800 rpm).
         speed_drift: relative RMS of the slow speed wander inside a recording.
