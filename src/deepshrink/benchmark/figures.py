@@ -72,7 +72,7 @@ def write_figures(results: dict, out: str | Path, *, confusion_snr: float = -5.0
                 by_block[block].append(float(tau))
         fig = plot_thresholds_vs_snr(np.asarray(snr_axis), {b: np.asarray(v) for b, v in by_block.items()},
                                      normalize=True)
-        fig.suptitle(f"{model}: mean learned threshold per block vs input SNR")
+        fig.axes[0].set_title(f"{model}: learned threshold per block vs input SNR")
         name = f"thresholds_vs_snr_{model}.png"
         save_figure(fig, out / name)
         names.append(name)
