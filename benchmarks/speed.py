@@ -22,9 +22,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reference_drsn import ReferenceDRSN  # noqa: E402
-
-from deepshrink.models import count_parameters, create_model  # noqa: E402
+from deepshrink.models import count_parameters, create_model
+from reference_drsn import ReferenceDRSN
 
 PRESETS = {"convnet_paper": None, "resnet_paper": None, "drsn_cs_paper": "cs", "drsn_cw_paper": "cw"}
 
@@ -50,7 +49,9 @@ def infer_rate(model, x, steps: int) -> float:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--length", type=int, default=2048)
     parser.add_argument("--steps", type=int, default=10, help="timed steps per repeat")
@@ -90,8 +91,12 @@ def main(argv=None) -> int:
         )
     ratios = {
         "drsn_cw_over_resnet_train_cost": round(best_train["resnet_paper"] / best_train["drsn_cw_paper"], 3),
-        "drsn_cw_speedup_over_reference": round(best_train["drsn_cw_paper"] / best_train["reference_drsn_cw"], 3),
-        "resnet_speedup_over_reference": round(best_train["resnet_paper"] / best_train["reference_resnet"], 3),
+        "drsn_cw_speedup_over_reference": round(
+            best_train["drsn_cw_paper"] / best_train["reference_drsn_cw"], 3
+        ),
+        "resnet_speedup_over_reference": round(
+            best_train["resnet_paper"] / best_train["reference_resnet"], 3
+        ),
     }
     result = {
         "date": date.today().isoformat(),
@@ -105,7 +110,8 @@ def main(argv=None) -> int:
     }
     table = ["| model | params | train samples/s | inference samples/s |", "|---|---:|---:|---:|"]
     table += [
-        f"| {r['model']} | {r['params']:,} | {r['train_samples_per_s']:,.0f} | {r['infer_samples_per_s']:,.0f} |"
+        f"| {r['model']} | {r['params']:,} | {r['train_samples_per_s']:,.0f} "
+        f"| {r['infer_samples_per_s']:,.0f} |"
         for r in rows
     ]
     table.append("")

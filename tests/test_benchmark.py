@@ -17,23 +17,49 @@ def _fake_trainer(calls, fail=()):
             raise ValueError("boom")
         bonus = 3.0 if "drsn" in cell.model else 0.0
         records = [
-            {"model": cell.model, "noise": cell.noise, "snr_db": float(s), "seed": cell.seed,
-             "accuracy": 80.0 + 2 * s + bonus + cell.seed, "macro_f1": 0.8, "train_seconds": 1.0, "epochs": 2,
-             "n_test": 100, "confusion": [[50, 0], [0, 50]],
-             **({"thresholds": {"units.0.shrinkage": 0.1 - 0.01 * s}} if "drsn" in cell.model else {})}
+            {
+                "model": cell.model,
+                "noise": cell.noise,
+                "snr_db": float(s),
+                "seed": cell.seed,
+                "accuracy": 80.0 + 2 * s + bonus + cell.seed,
+                "macro_f1": 0.8,
+                "train_seconds": 1.0,
+                "epochs": 2,
+                "n_test": 100,
+                "confusion": [[50, 0], [0, 50]],
+                **({"thresholds": {"units.0.shrinkage": 0.1 - 0.01 * s}} if "drsn" in cell.model else {}),
+            }
             for s in cfg.snrs
         ]
-        records.append({"model": cell.model, "noise": "none", "snr_db": None, "seed": cell.seed,
-                        "accuracy": 99.0, "macro_f1": 0.99, "train_seconds": 1.0, "epochs": 2, "n_test": 100,
-                        "confusion": [[50, 0], [0, 50]]})
+        records.append(
+            {
+                "model": cell.model,
+                "noise": "none",
+                "snr_db": None,
+                "seed": cell.seed,
+                "accuracy": 99.0,
+                "macro_f1": 0.99,
+                "train_seconds": 1.0,
+                "epochs": 2,
+                "n_test": 100,
+                "confusion": [[50, 0], [0, 50]],
+            }
+        )
         return {"records": records, "train_seconds": 1.0, "epochs": 2, "classes": ["a", "b"]}
 
     return trainer
 
 
 def _cfg(tmp_path, **kw):
-    base = dict(models=("resnet_paper", "drsn_cw_paper"), noises=("gaussian", "pink"), snrs=(-5.0, 0.0, 5.0),
-                seeds=(0, 1), epochs=2, out=str(tmp_path / "bench"))
+    base = dict(
+        models=("resnet_paper", "drsn_cw_paper"),
+        noises=("gaussian", "pink"),
+        snrs=(-5.0, 0.0, 5.0),
+        seeds=(0, 1),
+        epochs=2,
+        out=str(tmp_path / "bench"),
+    )
     base.update(kw)
     return BenchmarkConfig(**base)
 
@@ -57,7 +83,9 @@ def test_robust_grid_records_report_and_figures(tmp_path):
 def test_finished_cells_are_skipped_and_failures_recorded(tmp_path):
     calls = []
     cfg = _cfg(tmp_path)
-    results = run_benchmark(cfg, trainer=_fake_trainer(calls, fail=("resnet_paper",)), progress=lambda m: None)
+    results = run_benchmark(
+        cfg, trainer=_fake_trainer(calls, fail=("resnet_paper",)), progress=lambda m: None
+    )
     assert len(results["failed"]) == 4 and all("boom" in f["error"] for f in results["failed"])
     assert {r["model"] for r in results["records"]} == {"drsn_cw_paper"}
     calls.clear()

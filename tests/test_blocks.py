@@ -52,8 +52,10 @@ def test_pad_shortcut_cannot_shrink_channels():
         ResidualUnit(8, 4)
 
 
-@pytest.mark.parametrize("stride,kernel,c_in,c_out,p_in", [(1, 3, 4, 4, 4), (2, 3, 4, 8, 8), (2, 3, 1, 4, 16),
-                                                           (1, 5, 2, 3, 4), (2, 1, 4, 8, 2)])
+@pytest.mark.parametrize(
+    "stride,kernel,c_in,c_out,p_in",
+    [(1, 3, 4, 4, 4), (2, 3, 4, 8, 8), (2, 3, 1, 4, 16), (1, 5, 2, 3, 4), (2, 1, 4, 8, 2)],
+)
 def test_polyphase_conv_equals_conv1d(stride, kernel, c_in, c_out, p_in):
     torch.manual_seed(0)
     length = 64 * p_in

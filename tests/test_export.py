@@ -44,7 +44,12 @@ def test_onnx_matches_pytorch(name, tmp_path):
     model = _trained_stats(create_model(name), x)
     path = tmp_path / f"{name}.onnx"
     torch.onnx.export(
-        model, (x,), str(path), input_names=["x"], output_names=["logits"], dynamo=False,
+        model,
+        (x,),
+        str(path),
+        input_names=["x"],
+        output_names=["logits"],
+        dynamo=False,
         dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}},
     )
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])

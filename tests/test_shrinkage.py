@@ -57,8 +57,11 @@ def test_fused_equals_autograd_in_float64(mode, shortcut_channels):
     layer = Shrinkage(6, mode=mode).double().train()
     ref = copy.deepcopy(layer)
     x = torch.randn(5, 6, 40, dtype=torch.float64, requires_grad=True)
-    sc = None if shortcut_channels is None else torch.randn(5, shortcut_channels, 40, dtype=torch.float64,
-                                                            requires_grad=True)
+    sc = (
+        None
+        if shortcut_channels is None
+        else torch.randn(5, shortcut_channels, 40, dtype=torch.float64, requires_grad=True)
+    )
     offset = 2 if shortcut_channels == 2 else 0
     g = torch.randn(5, 6, 40, dtype=torch.float64)
     inputs = [x] + ([sc] if sc is not None else [])
@@ -116,7 +119,9 @@ def test_batch_of_one_trains_and_keeps_running_stats():
 
 def test_drop_in_block_for_any_cnn():
     block1 = nn.Sequential(nn.Conv1d(3, 8, 3, padding=1), nn.BatchNorm1d(8), nn.ReLU(), Shrinkage(8))
-    block2 = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), Shrinkage(8, mode="cs"))
+    block2 = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), Shrinkage(8, mode="cs")
+    )
     assert block1(torch.randn(2, 3, 100)).shape == (2, 8, 100)
     assert block2(torch.randn(2, 3, 16, 16)).shape == (2, 8, 16, 16)
     assert set(collect_thresholds(block1)) == {"3"}

@@ -15,8 +15,15 @@ def _dataset(data: str, data_items: tuple, window: int, stride: int | None, eval
     from deepshrink.engine.config import TrainConfig
     from deepshrink.engine.training import build_dataset
 
-    cfg = TrainConfig(data=data, data_kwargs=dict(data_items), window=window, stride=stride,
-                      eval_stride=eval_stride, seed=0, epochs=1)
+    cfg = TrainConfig(
+        data=data,
+        data_kwargs=dict(data_items),
+        window=window,
+        stride=stride,
+        eval_stride=eval_stride,
+        seed=0,
+        epochs=1,
+    )
     return build_dataset(cfg)
 
 

@@ -48,14 +48,22 @@ def write_figures(results: dict, out: str | Path, *, confusion_snr: float = -5.0
     target = min(snrs, key=lambda s: abs(s - confusion_snr))
     for noise in sorted({r["noise"] for r in noisy}):
         for model in ours:
-            cms = [np.asarray(r["confusion"]) for r in noisy
-                   if r["model"] == model and r["noise"] == noise and float(r["snr_db"]) == target
-                   and r.get("confusion") is not None]
+            cms = [
+                np.asarray(r["confusion"])
+                for r in noisy
+                if r["model"] == model
+                and r["noise"] == noise
+                and float(r["snr_db"]) == target
+                and r.get("confusion") is not None
+            ]
             if not cms:
                 continue
             cm = np.sum(cms, axis=0)
-            fig = plot_confusion_matrix(cm, classes or [str(i) for i in range(len(cm))],
-                                        title=f"{model}, {noise} noise, {target:g} dB (all seeds)")
+            fig = plot_confusion_matrix(
+                cm,
+                classes or [str(i) for i in range(len(cm))],
+                title=f"{model}, {noise} noise, {target:g} dB (all seeds)",
+            )
             name = f"confusion_{model}_{noise}_{target:+g}dB.png"
             save_figure(fig, out / name)
             names.append(name)
@@ -70,8 +78,9 @@ def write_figures(results: dict, out: str | Path, *, confusion_snr: float = -5.0
             snr_axis.append(float(r["snr_db"]))
             for block, tau in r["thresholds"].items():
                 by_block[block].append(float(tau))
-        fig = plot_thresholds_vs_snr(np.asarray(snr_axis), {b: np.asarray(v) for b, v in by_block.items()},
-                                     normalize=True)
+        fig = plot_thresholds_vs_snr(
+            np.asarray(snr_axis), {b: np.asarray(v) for b, v in by_block.items()}, normalize=True
+        )
         fig.axes[0].set_title(f"{model}: learned threshold per block vs input SNR")
         name = f"thresholds_vs_snr_{model}.png"
         save_figure(fig, out / name)

@@ -27,24 +27,39 @@ examples:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of `benchmark`."""
-    p.add_argument("--models", default="convnet_paper,resnet_paper,drsn_cs_paper,drsn_cw_paper",
-                   help="comma-separated registered models (default: the four paper presets)")
-    p.add_argument("--data", default="simulator", help="simulator (default), cwru:PATH, a manifest .csv or a folder")
-    p.add_argument("--data-arg", action="append", metavar="KEY=VALUE", help="extra loader option (repeatable)")
+    p.add_argument(
+        "--models",
+        default="convnet_paper,resnet_paper,drsn_cs_paper,drsn_cw_paper",
+        help="comma-separated registered models (default: the four paper presets)",
+    )
+    p.add_argument(
+        "--data", default="simulator", help="simulator (default), cwru:PATH, a manifest .csv or a folder"
+    )
+    p.add_argument(
+        "--data-arg", action="append", metavar="KEY=VALUE", help="extra loader option (repeatable)"
+    )
     p.add_argument("--noise", default="gaussian,laplacian,pink", help="comma-separated noise kinds")
     p.add_argument("--snr", default="-5:5", help="SNR grid in dB: LOW:HIGH[:STEP] or A,B,C (default -5:5)")
     p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default 0,1,2)")
     p.add_argument("--protocol", choices=("robust", "paper"), default="robust")
     p.add_argument("--epochs", type=int, default=30, help="epochs per training (default 30)")
-    p.add_argument("--recipe", choices=("paper", "adamw"), default="adamw",
-                   help="paper: SGD 0.1, x0.1 at 40/80 %%; adamw: AdamW + cosine (default)")
+    p.add_argument(
+        "--recipe",
+        choices=("paper", "adamw"),
+        default="adamw",
+        help="paper: SGD 0.1, x0.1 at 40/80 %%; adamw: AdamW + cosine (default)",
+    )
     p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (default 3e-3)")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--window", type=int, default=2048, help="window length in samples (default 2048)")
     p.add_argument("--stride", type=int, default=256, help="training window stride (default 256)")
     p.add_argument("--eval-stride", type=int, default=256, help="val/test window stride (default 256)")
-    p.add_argument("--normalize", choices=("none", "zscore", "minmax"), default="none",
-                   help="per-window normalisation after the noise (default none, as in the paper)")
+    p.add_argument(
+        "--normalize",
+        choices=("none", "zscore", "minmax"),
+        default="none",
+        help="per-window normalisation after the noise (default none, as in the paper)",
+    )
     p.add_argument("--out", default="benchmark", help="output folder (default ./benchmark)")
     add_quiet(p)
 

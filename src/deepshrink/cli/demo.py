@@ -8,7 +8,7 @@ import time
 from deepshrink.cli._common import add_quiet
 
 HELP = "a few-minute ResNet vs DRSN-CW noise-robustness comparison on the built-in simulator"
-DESCRIPTION = """A small benchmark on the built-in bearing-fault simulator: ResNet vs DRSN-CW (the paper presets),
+DESCRIPTION = """A small benchmark on the built-in bearing-fault simulator: ResNet vs DRSN-CW (paper presets),
 white Gaussian noise, trained on SNRs drawn from -10..5 dB and tested at -10, -5, 0 and 5 dB and on clean
 windows, one seed. Prints the accuracy table and writes report.md, results.json and PNGs into --out.
 Takes a few minutes on 2 CPU cores.

@@ -30,7 +30,9 @@ class Recording:
         if self.signal.ndim == 1:
             self.signal = self.signal[None, :]
         if self.signal.ndim != 2:
-            raise ValueError(f"recording {self.name!r}: signal must be (channels, samples), got {self.signal.shape}")
+            raise ValueError(
+                f"recording {self.name!r}: signal must be (channels, samples), got {self.signal.shape}"
+            )
         if self.group is None:
             self.group = self.name
 

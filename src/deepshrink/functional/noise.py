@@ -1,150 +1,303 @@
 """Additive noise at an exact signal-to-noise ratio, per example.
 
-SNR_dB = 10 * log10(P_signal / P_noise), with P the mean square over all non-batch dimensions of each example.
-The noise is generated, then scaled per example by its *realised* power, so the measured SNR equals the
-target to float precision (not only in expectation).
+SNR_dB = 10 * log10(P_signal / P_noise), with P the mean square over all non-batch dimensions of one example
+(dim 0 is the batch when ``x.ndim >= 2``; a 1-D ``x`` is one example). The noise is generated, then scaled per
+example by its *realised* power, so the measured SNR equals the target to float precision (about 5e-7 dB in
+float32), not only in expectation.
+
+Kinds (``NOISE_KINDS``): white "gaussian", "laplacian" (excess kurtosis 3) and "uniform"; coloured "pink"
+(PSD ~ 1/f), "brown" (1/f^2), "blue" (f^+1) and "colored" (1/f^beta, needs ``beta=``), made by shaping white
+Gaussian noise with rfft/irfft along the last dim (amplitude ~ f^(-beta/2), DC bin zero). "none" is accepted
+by `add_noise` (it returns a copy) but is not in the tuple.
+
+Randomness: everything comes from ``generator`` (a `torch.Generator` on x's device; None: torch's global RNG)
+or, with ``seeds=``, from one generator per example seeded with ``seeds[i]``. For each generator the noise is
+drawn first, then (for a (low, high) range) the SNR, so:
+
+* ``add_noise(x, ..., generator=g)`` is deterministic given g's seed, and the noise it adds is exactly
+  ``noise_like(x, kind, g)`` scaled per example;
+* with ``seeds=``, example i gets the same noise (and sampled SNR) whatever batch it is in, in any order and
+  any batch size: what evaluation needs so that every model sees the same noisy test windows.
 """
 
 from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor
 
 from deepshrink.errors import ConfigError
-from deepshrink.functional.metrics import signal_power
 
-NOISE_KINDS = ("none", "gaussian", "laplacian", "uniform", "pink", "brown", "blue", "colored")
+__all__ = ["NOISE_KINDS", "add_noise", "noise_like"]
+
+NOISE_KINDS = ("gaussian", "laplacian", "uniform", "pink", "brown", "blue", "colored")
+_WHITE = ("gaussian", "laplacian", "uniform")
 _BETA = {"pink": 1.0, "brown": 2.0, "blue": -1.0}
 
-
-def _white(shape, kind: str, generator, device, dtype) -> Tensor:
-    if kind == "gaussian":
-        return torch.randn(shape, generator=generator, device=device, dtype=dtype)
-    u = torch.rand(shape, generator=generator, device=device, dtype=dtype)
-    if kind == "uniform":
-        return u * 2 - 1
-    # Laplacian by inverse CDF of a uniform on (-1/2, 1/2): excess kurtosis 3
-    u = (u - 0.5).clamp(-0.5 + 1e-7, 0.5 - 1e-7)
-    return -torch.sign(u) * torch.log1p(-2 * u.abs())
+SnrSpec = float | Tensor | tuple[float, float]
 
 
-def _colored(shape, beta: float, generator, device, dtype) -> Tensor:
-    # Spectral shaping of white Gaussian noise along the last dim: amplitude ~ f^(-beta/2), so the power
-    # spectral density ~ 1/f^beta; the DC bin is zeroed.
-    n = shape[-1]
-    white = torch.randn(shape, generator=generator, device=device, dtype=dtype)
-    spec = torch.fft.rfft(white, dim=-1)
-    f = torch.fft.rfftfreq(n, device=device).to(dtype)
-    scale = torch.zeros_like(f)
-    scale[1:] = f[1:].pow(-beta / 2)
-    return torch.fft.irfft(spec * scale, n=n, dim=-1)
+def _is_number(v: object) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
 
-def noise_like(x: Tensor, kind: str = "gaussian", *, generator: torch.Generator | None = None,
-               beta: float | None = None) -> Tensor:
-    """Unit-free noise of the shape of `x` (not yet scaled to an SNR)."""
-    if kind in ("gaussian", "laplacian", "uniform"):
-        return _white(x.shape, kind, generator, x.device, x.dtype)
-    if kind in _BETA or kind == "colored":
-        b = _BETA.get(kind, beta)
-        if b is None:
-            raise ConfigError("noise kind 'colored' needs beta= (the exponent of 1/f^beta)")
-        return _colored(x.shape, float(b), generator, x.device, x.dtype)
-    raise ConfigError(f"unknown noise kind {kind!r}; choose one of {', '.join(NOISE_KINDS)}")
+def _generator_device_matches(generator: torch.Generator | None, device: torch.device | str) -> bool:
+    """True when `generator` (None counts as matching) can draw on `device`."""
+    if generator is None:
+        return True
+    g, d = torch.device(generator.device), torch.device(device)
+    if g.type != d.type:
+        return False
+    if g.type == "cpu" or g.index is None or d.index is None:
+        return True
+    return g.index == d.index
 
 
-def _snr_per_example(snr_db, batch: int, generator, device, dtype) -> Tensor:
+def _check_kind(kind: object, beta: object = None) -> float | None:
+    """Validate `kind` (NOISE_KINDS or "none") and `beta`; return the spectral exponent (None: white)."""
+    if not isinstance(kind, str) or (kind != "none" and kind not in NOISE_KINDS):
+        raise ConfigError(f"kind: unknown noise kind {kind!r}; choose from none, {', '.join(NOISE_KINDS)}")
+    if kind == "colored":
+        if beta is None:
+            raise ConfigError("beta: kind='colored' needs beta= (the exponent of the 1/f^beta spectrum)")
+        if not (_is_number(beta) and math.isfinite(beta)):
+            raise ConfigError(f"beta: expected a finite number, got {beta!r}")
+        return float(beta)
+    if beta is not None:
+        raise ConfigError(f"beta: only kind='colored' takes beta= (kind={kind!r} has a fixed spectrum)")
+    return _BETA.get(kind)
+
+
+def check_snr_spec(snr_db: object) -> None:
+    """Raise ConfigError unless `snr_db` is a finite number, a (low, high) pair with low <= high, or a
+    0-d/1-d real tensor of finite values (its length is checked against the batch by `add_noise`)."""
     if isinstance(snr_db, Tensor):
-        snr = snr_db.to(device=device, dtype=dtype).reshape(-1)
-        if snr.numel() == 1:
-            snr = snr.expand(batch)
-        if snr.numel() != batch:
-            raise ConfigError(f"snr_db has {snr.numel()} values for a batch of {batch}")
-    elif isinstance(snr_db, (tuple, list)):
-        if len(snr_db) != 2 or not snr_db[0] <= snr_db[1]:
-            raise ConfigError(f"snr_db range must be (low, high) with low <= high, got {snr_db}")
+        if snr_db.ndim > 1 or snr_db.is_complex() or snr_db.dtype == torch.bool:
+            raise ConfigError(
+                f"snr_db: a tensor must be 0-d or (B,) of dB values, got {snr_db.dtype} {tuple(snr_db.shape)}"
+            )
+        if not bool(torch.isfinite(snr_db).all()):
+            raise ConfigError("snr_db: every value must be finite")
+        return
+    if isinstance(snr_db, (tuple, list)):
+        if len(snr_db) != 2 or not all(_is_number(v) for v in snr_db):
+            raise ConfigError(f"snr_db: a range must be a pair (low, high) of numbers, got {snr_db!r}")
         low, high = float(snr_db[0]), float(snr_db[1])
-        snr = low + (high - low) * torch.rand(batch, generator=generator, device=device, dtype=dtype)
+        if not (math.isfinite(low) and math.isfinite(high) and low <= high):
+            raise ConfigError(f"snr_db: a range needs finite low <= high, got {tuple(snr_db)}")
+        return
+    if not (_is_number(snr_db) and math.isfinite(snr_db)):
+        raise ConfigError(
+            f"snr_db: expected a finite number of dB, a (low, high) range or a tensor, got {snr_db!r}"
+        )
+
+
+def _check_x(x: object, *, check_finite: bool) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise ConfigError(f"x: expected a torch.Tensor, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise ConfigError(f"x: expected a floating-point tensor, got dtype {x.dtype}")
+    if x.ndim == 0 or x.numel() == 0:
+        raise ConfigError(f"x: expected a non-empty tensor (B, ...) or (L,), got shape {tuple(x.shape)}")
+    if check_finite and not bool(torch.isfinite(x).all()):
+        raise ConfigError("x: contains NaN or inf")
+    return x
+
+
+def _check_generator(generator: object, x: Tensor) -> None:
+    if generator is None:
+        return
+    if not isinstance(generator, torch.Generator):
+        raise ConfigError(f"generator: expected a torch.Generator or None, got {type(generator).__name__}")
+    if not _generator_device_matches(generator, x.device):
+        raise ConfigError(
+            f"generator: is on {generator.device} but x is on {x.device}; create it on x.device"
+        )
+
+
+def _check_seeds(seeds: object, batch: int, generator: object) -> list[int]:
+    if generator is not None:
+        raise ConfigError("seeds: give either seeds= (one generator per example) or generator=, not both")
+    if isinstance(seeds, Tensor):
+        if seeds.dtype.is_floating_point or seeds.is_complex() or seeds.dtype == torch.bool or seeds.ndim > 1:
+            raise ConfigError(
+                f"seeds: expected a (B,) integer tensor, got {seeds.dtype} {tuple(seeds.shape)}"
+            )
+        values = seeds.reshape(-1).tolist()
+    elif isinstance(seeds, Sequence) and not isinstance(seeds, str):
+        values = list(seeds)
+        if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values):
+            raise ConfigError("seeds: expected a list of integers")
     else:
-        snr = torch.full((batch,), float(snr_db), device=device, dtype=dtype)
-    if not bool(torch.isfinite(snr).all()):
-        raise ConfigError("snr_db must be finite")
-    return snr
+        raise ConfigError(
+            f"seeds: expected a (B,) integer tensor or a list of ints, got {type(seeds).__name__}"
+        )
+    if len(values) != batch:
+        raise ConfigError(f"seeds: needs one seed per example ({batch}), got {len(values)}")
+    return [int(v) for v in values]
+
+
+def _work_dtype(dtype: torch.dtype) -> torch.dtype:
+    # half precision has no FFT on every device and too few bits for exact scaling: draw in float32
+    return torch.float64 if dtype == torch.float64 else torch.float32
+
+
+def _draw_white(out: Tensor, kind: str, generator: torch.Generator | None) -> None:
+    """Fill `out` in place with white noise of `kind` ("colored" kinds start from Gaussian)."""
+    if kind == "uniform":
+        out.uniform_(-1.0, 1.0, generator=generator)
+    elif kind == "laplacian":
+        # inverse CDF of a uniform on [-1/2, 1/2): sign(v) * -log(1 - 2|v|); clamp keeps the tail finite
+        out.uniform_(-0.5, 0.5, generator=generator)
+        mag = (-2.0 * out.abs()).clamp_min_(-1.0 + torch.finfo(out.dtype).eps).log1p_().neg_()
+        out.copy_(torch.sign(out) * mag)
+    else:
+        out.normal_(generator=generator)
+
+
+def _shape_spectrum(white: Tensor, beta: float) -> Tensor:
+    """PSD ~ 1/f^beta along the last dim: amplitude ~ f^(-beta/2), DC bin zero."""
+    n = white.shape[-1]
+    spec = torch.fft.rfft(white, dim=-1)
+    f = torch.fft.rfftfreq(n, device=white.device, dtype=white.dtype)
+    gain = torch.zeros_like(f)
+    gain[1:] = f[1:].pow(-beta / 2)
+    return torch.fft.irfft(spec * gain, n=n, dim=-1)
+
+
+def _raw_noise(
+    xb: Tensor, kind: str, beta: float | None, generator: torch.Generator | None, seeds: list[int] | None
+) -> tuple[Tensor, list[torch.Generator] | None]:
+    """Unscaled noise shaped like the batch `xb` (B, ...), in the working dtype; also the per-example
+    generators when `seeds` is given (their streams continue with the SNR draw)."""
+    if beta is not None and xb.shape[-1] < 2:
+        raise ConfigError(f"kind {kind!r} is shaped along the last dim and needs at least 2 samples there")
+    dtype = _work_dtype(xb.dtype)
+    raw = torch.empty(xb.shape, dtype=dtype, device=xb.device)
+    gens = None
+    if seeds is None:
+        _draw_white(raw, kind, generator)
+    else:
+        # one generator per example: the only loop, over draws; shaping and scaling stay vectorised
+        gens = []
+        for i, s in enumerate(seeds):
+            g = torch.Generator(device=xb.device)
+            g.manual_seed(s)
+            _draw_white(raw[i], kind, g)
+            gens.append(g)
+    if beta is not None:
+        raw = _shape_spectrum(raw, beta)
+    return raw, gens
+
+
+def _power(t: Tensor) -> Tensor:
+    """Per-example mean square (B,), float64."""
+    flat = t.reshape(t.shape[0], -1)
+    return flat.square().sum(dim=1, dtype=torch.float64) / flat.shape[1]
+
+
+def _bshape(v: Tensor, ndim: int) -> Tensor:
+    return v.view((v.shape[0],) + (1,) * (ndim - 1))
+
+
+def noise_like(
+    x: Tensor,
+    kind: str = "gaussian",
+    generator: torch.Generator | None = None,
+    *,
+    beta: float | None = None,
+    seeds: Tensor | Sequence[int] | None = None,
+) -> Tensor:
+    """Noise of `kind` shaped like `x` with mean square exactly 1 per example (same dtype and device).
+
+    `generator` (on x's device; None: torch's global RNG) or `seeds` (one integer per example: example i's
+    noise then depends only on seeds[i]) supplies the randomness; this is exactly the noise, before scaling,
+    that `add_noise` adds with the same generator or seeds. Only `x`'s shape, dtype and device are used.
+    """
+    x = _check_x(x, check_finite=False)
+    if kind == "none":
+        raise ConfigError("kind: 'none' makes no noise; choose one of " + ", ".join(NOISE_KINDS))
+    b = _check_kind(kind, beta)
+    _check_generator(generator, x)
+    xb = x.unsqueeze(0) if x.ndim == 1 else x
+    seed_list = None if seeds is None else _check_seeds(seeds, xb.shape[0], generator)
+    raw, _ = _raw_noise(xb, kind, b, generator, seed_list)
+    p = _power(raw)
+    inv = torch.where(p > 0, p.rsqrt(), torch.zeros_like(p)).to(raw.dtype)
+    out = (raw * _bshape(inv, raw.ndim)).to(x.dtype)
+    return out[0] if x.ndim == 1 else out
+
+
+def _targets(snr_db: SnrSpec, batch: int, generator, gens, device: torch.device) -> Tensor:
+    """Per-example SNR targets (B,), float64, on `device`; a range is drawn after the noise."""
+    if isinstance(snr_db, Tensor):
+        snr = snr_db.detach().to(device=device, dtype=torch.float64).reshape(-1)
+        if snr.numel() == 1:
+            return snr.expand(batch).clone()
+        if snr.numel() != batch:
+            raise ConfigError(f"snr_db: needs one value per example ({batch}), got {snr.numel()}")
+        return snr
+    if isinstance(snr_db, (tuple, list)):
+        low, high = float(snr_db[0]), float(snr_db[1])
+        if gens is None:
+            u = torch.rand(batch, generator=generator, device=device, dtype=torch.float64)
+        else:
+            u = torch.cat([torch.rand(1, generator=g, device=device, dtype=torch.float64) for g in gens])
+        return low + (high - low) * u
+    return torch.full((batch,), float(snr_db), device=device, dtype=torch.float64)
 
 
 def add_noise(
     x: Tensor,
-    snr_db: float | Tensor | tuple[float, float],
+    snr_db: SnrSpec,
     kind: str = "gaussian",
     *,
     generator: torch.Generator | None = None,
-    seeds: Tensor | None = None,
     beta: float | None = None,
+    seeds: Tensor | Sequence[int] | None = None,
     return_snr: bool = False,
-):
-    """`x` plus noise of `kind` at `snr_db` per example (dim 0 is the batch; a 1-D `x` is one example).
+) -> Tensor | tuple[Tensor, Tensor]:
+    """`x` plus noise of `kind` at exactly `snr_db` dB per example; a new tensor, `x` is never modified.
 
-    snr_db: a number, a (B,) tensor, or a (low, high) range sampled uniformly per example from `generator`.
-    seeds: optional (B,) integer tensor: example i's noise (and sampled SNR) then comes from its own
-    generator seeded with seeds[i], so a window gets the same noise whatever batch it is in.
-    An all-zero example stays zero (its noise power is zero at any SNR). Never modifies `x`.
+    x: float tensor (B, C, L), (B, L) or (L,) (dim 0 is the batch when ndim >= 2; coloured kinds are shaped
+    along the last dim). snr_db: a number, a (B,) tensor, or a (low, high) range: one SNR per example drawn
+    uniformly from the generator after the noise. kind: one of NOISE_KINDS or "none" (returns a copy; its
+    target is +inf); beta: the exponent for kind="colored" only.
+    generator: a torch.Generator on x's device (None: torch's global RNG). seeds: a (B,) integer tensor or
+    list instead of a generator: example i's noise and sampled SNR come from a generator seeded with
+    seeds[i], so a row is identical whatever batch it is in.
+    The noise is scaled by its realised power, so `metrics.snr_db(x, out)` equals the target to float
+    precision. An all-zero example is returned unchanged (no signal power means no noise at any SNR).
+    return_snr=True returns (noisy, targets) with targets float64 of shape (B,) (0-d for a 1-D x).
     """
-    if kind == "none":
-        return (x.clone(), None) if return_snr else x.clone()
-    if not x.is_floating_point():
-        raise ConfigError(f"add_noise needs a floating-point tensor, got {x.dtype}")
-    single = x.dim() == 1
+    x = _check_x(x, check_finite=True)
+    b = _check_kind(kind, beta)
+    check_snr_spec(snr_db)
+    _check_generator(generator, x)
+    single = x.ndim == 1
     xb = x.unsqueeze(0) if single else x
     batch = xb.shape[0]
-    if seeds is not None:
-        seeds = seeds.reshape(-1)
-        if seeds.numel() != batch:
-            raise ConfigError(f"seeds has {seeds.numel()} values for a batch of {batch}")
-        noise = torch.empty_like(xb)
-        snr_parts = []
-        for i, s in enumerate(seeds.tolist()):
-            g = torch.Generator(device=xb.device).manual_seed(int(s))
-            noise[i] = noise_like(xb[i : i + 1], kind, generator=g, beta=beta)[0]
-            if isinstance(snr_db, (tuple, list)):
-                snr_parts.append(_snr_per_example(snr_db, 1, g, xb.device, xb.dtype))
-        if snr_parts:
-            snr = torch.cat(snr_parts)
-        else:
-            snr = _snr_per_example(snr_db, batch, None, xb.device, xb.dtype)
+    seed_list = None if seeds is None else _check_seeds(seeds, batch, generator)
+    if kind == "none":
+        out = x.clone()
+        if isinstance(snr_db, Tensor):
+            _targets(snr_db, batch, None, None, x.device)  # still reject a wrong length
+        target = torch.full((batch,), math.inf, dtype=torch.float64, device=x.device)
     else:
-        if generator is not None and generator.device != xb.device:
-            raise ConfigError(f"generator is on {generator.device} but x is on {xb.device}")
-        noise = noise_like(xb, kind, generator=generator, beta=beta)
-        snr = _snr_per_example(snr_db, batch, generator, xb.device, xb.dtype)
-    p_signal = signal_power(xb)
-    p_noise = signal_power(noise).clamp_min(torch.finfo(xb.dtype).tiny)
-    scale = torch.sqrt(p_signal / (p_noise * torch.pow(10.0, snr / 10)))
-    out = xb + noise * scale.view((batch,) + (1,) * (xb.dim() - 1))
-    if single:
-        out = out[0]
-    return (out, snr) if return_snr else out
-
-
-__all__ = ["NOISE_KINDS", "add_noise", "noise_like"]
-
-
-def _generator_device_matches(generator: torch.Generator | None, device: torch.device) -> bool:
-    return generator is None or torch.device(generator.device).type == torch.device(device).type
-
-
-def _check_kind(kind: str) -> str:
-    if kind != "none" and kind not in NOISE_KINDS:
-        raise ConfigError(f"unknown noise kind {kind!r}; choose one of {', '.join(NOISE_KINDS)}")
-    return kind
-
-
-def check_snr_spec(snr_db) -> None:
-    """Raise ConfigError unless `snr_db` is a finite number, a (low, high) pair or a tensor."""
-    if isinstance(snr_db, Tensor):
-        return
-    if isinstance(snr_db, (tuple, list)):
-        if len(snr_db) != 2 or not all(isinstance(v, (int, float)) for v in snr_db) or snr_db[0] > snr_db[1]:
-            raise ConfigError(f"snr_db range must be (low, high) with low <= high, got {snr_db}")
-        return
-    if not isinstance(snr_db, (int, float)) or isinstance(snr_db, bool) or snr_db != snr_db:
-        raise ConfigError(f"snr_db must be a finite number of dB, got {snr_db!r}")
+        raw, gens = _raw_noise(xb, kind, b, generator, seed_list)
+        target = _targets(snr_db, batch, generator, gens, x.device)
+        p_signal = _power(xb)
+        p_noise = _power(raw)
+        ratio = p_signal / (p_noise * torch.pow(10.0, target / 10))
+        # zero signal power (or a degenerate zero noise draw) gives scale 0: the example is left unchanged
+        scale = torch.where((p_signal > 0) & (p_noise > 0), ratio.sqrt(), torch.zeros_like(ratio))
+        noisy = xb.to(raw.dtype) + raw * _bshape(scale.to(raw.dtype), raw.ndim)
+        out = noisy.to(x.dtype)
+        if single:
+            out = out[0]
+    if not return_snr:
+        return out
+    return out, (target[0] if single else target)

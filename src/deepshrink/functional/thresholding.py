@@ -19,7 +19,9 @@ def _check_tau(x: Tensor, tau: Tensor | float) -> Tensor:
     if not isinstance(tau, Tensor):
         tau = torch.as_tensor(tau, dtype=x.dtype, device=x.device)
     if tau.dim() > x.dim():
-        raise ConfigError(f"threshold of shape {tuple(tau.shape)} has more dimensions than input {tuple(x.shape)}")
+        raise ConfigError(
+            f"threshold of shape {tuple(tau.shape)} has more dimensions than input {tuple(x.shape)}"
+        )
     if tau.dim() == x.dim():
         for t, s in zip(tau.shape, x.shape, strict=True):
             if t not in (1, s):

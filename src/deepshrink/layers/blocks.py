@@ -135,7 +135,9 @@ class ResidualUnit(nn.Module):
         self.bn2 = norm(out_channels)
         self.conv2 = conv(out_channels, out_channels, kernel_size, stride=1, padding=pad)
         self.shrinkage = (
-            Shrinkage(out_channels, mode=shrinkage, reduction=reduction, threshold=threshold) if shrinkage else None
+            Shrinkage(out_channels, mode=shrinkage, reduction=reduction, threshold=threshold)
+            if shrinkage
+            else None
         )
         needs_projection = residual and shortcut == "conv" and (stride != 1 or in_channels != out_channels)
         self.projection = conv(in_channels, out_channels, 1, stride=stride) if needs_projection else None

@@ -24,7 +24,7 @@ from torch import Tensor
 
 @functools.lru_cache(maxsize=256)
 def _expansion_index(c_out: int, c_in: int, k: int, stride: int, p_out: int) -> np.ndarray:
-    """Index into `cat(weight.flatten(), [0])` that builds the polyphase weight (numpy, so it caches safely)."""
+    """Index into `cat(weight.flatten(), [0])` building the polyphase weight (numpy: safe to cache)."""
     p_in = stride * p_out
     pad = (k - 1) // 2
     if pad > p_in:

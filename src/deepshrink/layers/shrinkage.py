@@ -120,7 +120,9 @@ class Shrinkage(nn.Module):
     def forward(self, x: Tensor, shortcut: Tensor | None = None, offset: int = 0) -> Tensor:
         """Threshold `x`; if `shortcut` is given, add it to channels `offset : offset + shortcut.shape[1]`."""
         if x.dim() < 3 or x.shape[1] != self.channels:
-            raise ConfigError(f"Shrinkage({self.channels}) expects (B, {self.channels}, ...), got {tuple(x.shape)}")
+            raise ConfigError(
+                f"Shrinkage({self.channels}) expects (B, {self.channels}, ...), got {tuple(x.shape)}"
+            )
         if self._fused_ok(x):
             y, tau = _fused.shrink(
                 x, shortcut, self.fc1, self.bn, self.fc2, channel_wise=self.mode == "cw", offset=offset

@@ -77,7 +77,9 @@ class ResNet(nn.Module):
         if in_channels < 1 or num_classes < 1:
             raise ConfigError(f"in_channels and num_classes must be >= 1, got {in_channels}, {num_classes}")
         if len(widths) != len(depths) or not widths or min(widths) < 1 or min(depths) < 1:
-            raise ConfigError(f"widths {widths} and depths {depths} must be non-empty, positive, equally long")
+            raise ConfigError(
+                f"widths {widths} and depths {depths} must be non-empty, positive, equally long"
+            )
         if stem_stride not in (1, 2):
             raise ConfigError(f"stem_stride must be 1 or 2, got {stem_stride}")
         self.in_channels, self.num_classes, self.ndim = in_channels, num_classes, ndim
@@ -177,7 +179,6 @@ class ResNet(nn.Module):
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
 
 
 # ---------------------------------------------------------------------------------------------------------
