@@ -116,3 +116,27 @@ def test_paper_keys_and_validation():
         BenchmarkConfig(protocol="fast").validate()
     with pytest.raises(ConfigError, match="none"):
         BenchmarkConfig(noises=("none",)).validate()
+
+
+def test_train_snr_range_validation():
+    cfg = BenchmarkConfig(train_snr="-10:20")
+    cfg.validate()
+    assert cfg.train_snr == (-10.0, 20.0)
+    with pytest.raises(ConfigError, match="range"):
+        BenchmarkConfig(train_snr="3").validate()
+    with pytest.raises(ConfigError, match="robust"):
+        BenchmarkConfig(train_snr="-10:20", protocol="paper").validate()
+
+
+def test_resuming_with_other_settings_is_refused(tmp_path):
+    calls = []
+    run_benchmark(_cfg(tmp_path, seeds=(0,)), trainer=_fake_trainer(calls), progress=lambda m: None)
+    first = len(calls)
+    # more seeds or models extend the grid: allowed, finished cells are kept
+    run_benchmark(_cfg(tmp_path, seeds=(0, 1)), trainer=_fake_trainer(calls), progress=lambda m: None)
+    assert len(calls) == 2 * first
+    # a different training setup would mix incomparable cells
+    for change in ({"epochs": 5}, {"train_snr": "-10:20"}, {"snrs": (-5.0, 5.0)}):
+        with pytest.raises(ConfigError, match="another"):
+            run_benchmark(_cfg(tmp_path, **change), trainer=_fake_trainer(calls), progress=lambda m: None)
+    assert len(calls) == 2 * first

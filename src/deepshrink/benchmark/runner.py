@@ -48,6 +48,7 @@ class BenchmarkConfig:
     normalize: str = "none"
     eval_seed: int = 1234
     thresholds: bool = True
+    train_snr: tuple[float, float] | None = None
     out: str = "benchmark"
 
     def validate(self) -> None:
@@ -61,6 +62,19 @@ class BenchmarkConfig:
             )
         if self.epochs < 1:
             raise ConfigError(f"epochs must be >= 1, got {self.epochs}")
+        if self.train_snr is not None:
+            from deepshrink.engine.config import parse_snr
+
+            rng = parse_snr(
+                ":".join(str(v) for v in self.train_snr)
+                if isinstance(self.train_snr, (list, tuple))
+                else self.train_snr
+            )
+            if not isinstance(rng, tuple):
+                raise ConfigError(f"train_snr must be a range LOW:HIGH in dB, got {self.train_snr!r}")
+            if self.protocol != "robust":
+                raise ConfigError("train_snr applies to the robust protocol only (paper trains at each SNR)")
+            self.train_snr = rng
 
 
 def cell_key(model: str, noise: str, snr: float | None, seed: int) -> str:
@@ -85,6 +99,28 @@ class Cell:
     @property
     def key(self) -> str:
         return cell_key(self.model, self.noise, self.train_snr, self.seed)
+
+
+# Fields that may change between a run and its resumption: they add cells to the grid or only place output.
+_GRID_FIELDS = ("models", "noises", "seeds", "out")
+
+
+def _check_same_setup(cfg: BenchmarkConfig, results: Path) -> None:
+    """ConfigError when `results` came from a different training/evaluation setup (its cells would mix)."""
+    if not results.is_file():
+        return
+    try:
+        old = json.loads(results.read_text()).get("config") or {}
+    except (OSError, json.JSONDecodeError):
+        return  # rebuilt from the cell files at the end
+    new = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()}
+    changed = [k for k in new if k not in _GRID_FIELDS and k in old and old[k] != new[k]]
+    if changed:
+        first = changed[0]
+        raise ConfigError(
+            f"{results.parent}: holds a benchmark with another {first} ({old[first]!r}, now {new[first]!r}); "
+            "resume it with the same settings or use another --out"
+        )
 
 
 def plan_cells(cfg: BenchmarkConfig) -> list[Cell]:
@@ -117,6 +153,7 @@ def run_benchmark(
 
         trainer = train_and_evaluate
     out = Path(cfg.out)
+    _check_same_setup(cfg, out / "results.json")
     cells_dir = out / "cells"
     cells_dir.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda msg: print(msg, file=sys.stderr, flush=True))

@@ -40,6 +40,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--noise", default="gaussian,laplacian,pink", help="comma-separated noise kinds")
     p.add_argument("--snr", default="-5:5", help="SNR grid in dB: LOW:HIGH[:STEP] or A,B,C (default -5:5)")
+    p.add_argument(
+        "--train-snr",
+        dest="train_snr",
+        metavar="LOW:HIGH",
+        help="robust protocol: training SNR range in dB (default: the range of --snr)",
+    )
     p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default 0,1,2)")
     p.add_argument("--protocol", choices=("robust", "paper"), default="robust")
     p.add_argument("--epochs", type=int, default=30, help="epochs per training (default 30)")
@@ -80,6 +86,7 @@ def config_from_args(args: argparse.Namespace):
         data_kwargs=key_values(args.data_arg, "--data-arg"),
         noises=comma_list(args.noise, "--noise"),
         snrs=parse_snr_grid(args.snr),
+        train_snr=args.train_snr,
         seeds=seeds,
         protocol=args.protocol,
         epochs=args.epochs,

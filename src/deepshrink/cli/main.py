@@ -22,6 +22,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "datasets",
     "benchmark",
     "demo",
+    "dae",
 )
 
 _NEGATIVE_VALUE = re.compile(r"^-\.?\d")

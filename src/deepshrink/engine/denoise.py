@@ -27,6 +27,8 @@ from deepshrink.engine._noise import mix_seed
 from deepshrink.engine.datamodule import TensorBatches
 from deepshrink.engine.recipes import configure_optimization
 from deepshrink.errors import ConfigError, DataError
+from deepshrink.functional.metrics import psnr
+from deepshrink.functional.metrics import snr_improvement_db as functional_snr_gain
 
 CORRUPTIONS = ("gaussian", "salt_pepper", "masking", "none")
 Level = float | tuple[float, float]
@@ -93,11 +95,10 @@ def corrupt(
 
 
 def psnr_per_example(x: Tensor, ref: Tensor, *, data_range: float = 1.0) -> Tensor:
-    """PSNR in dB of each example of `x` against `ref` (B,); a perfect match gives 100 dB, not inf."""
+    """`functional.psnr` capped at 100 dB (a perfect match), so that means over a set stay finite: (B,)."""
     if x.shape != ref.shape:
         raise ConfigError(f"PSNR: shapes differ, {tuple(x.shape)} vs {tuple(ref.shape)}")
-    mse = (x.double() - ref.double()).pow(2).flatten(1).mean(1).clamp_min(1e-10 * data_range**2)
-    return (10 * torch.log10(data_range**2 / mse)).float()
+    return psnr(x, ref, data_range=data_range).clamp_max(100.0).float()
 
 
 def ssim_per_example(x: Tensor, ref: Tensor, *, data_range: float = 1.0) -> Tensor:
@@ -117,10 +118,8 @@ def ssim_per_example(x: Tensor, ref: Tensor, *, data_range: float = 1.0) -> Tens
 
 
 def snr_improvement_db(clean: Tensor, noisy: Tensor, denoised: Tensor) -> Tensor:
-    """Per-example SNR gain in dB: 10 log10(||noisy - clean||^2 / ||denoised - clean||^2)."""
-    e_in = (noisy.double() - clean.double()).pow(2).flatten(1).sum(1)
-    e_out = (denoised.double() - clean.double()).pow(2).flatten(1).sum(1)
-    return (10 * torch.log10(e_in.clamp_min(1e-20) / e_out.clamp_min(1e-20))).float()
+    """`functional.snr_improvement_db` limited to +-200 dB (exact outputs) so that means stay finite: (B,)."""
+    return functional_snr_gain(clean, noisy, denoised).clamp(-200.0, 200.0).float()
 
 
 def evaluate_denoiser(
