@@ -83,7 +83,7 @@ def train_model(name: str, train: torch.Tensor, *, epochs: int, batch_size: int,
             loss.backward()
             opt.step()
             sched.step()
-            total += float(loss) * len(idx)
+            total += loss.item() * len(idx)
         print(f"  {name} epoch {epoch + 1}/{epochs}: loss {total / len(train):.4f}", flush=True)
     return model.eval(), time.perf_counter() - t0
 
@@ -98,7 +98,7 @@ def wavelet(x: np.ndarray, wavelet: str, level: int, method: str) -> np.ndarray:
 
 WAVELET_GRID = [
     {"wavelet": w, "level": lv, "method": m}
-    for w, lv, m in itertools.product(("db4", "sym8", "coif3"), (3, 5), ("BayesShrink", "VisuShrink"))
+    for w, lv, m in itertools.product(("db4", "sym8", "coif3"), (1, 2, 3, 5), ("BayesShrink", "VisuShrink"))
 ]
 
 
@@ -112,7 +112,7 @@ def main() -> None:
     default = Path(os.environ.get("DEEPSHRINK_DATA", "../shared/data")) / "cwru"
     ap.add_argument("--data", type=Path, default=default)
     ap.add_argument("--models", default="dae_conv1d,dae_shrink1d")
-    ap.add_argument("--epochs", type=int, default=15)
+    ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=2)

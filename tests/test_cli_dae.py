@@ -234,8 +234,7 @@ def test_auto_epochs_give_enough_steps_on_small_data(tmp_path, monkeypatch):
 
     monkeypatch.setattr("deepshrink.engine.denoise.train_denoiser", fake_train)
     dae_run.train_dae_run("digits", tmp_path / "r", quiet=True)
-    steps = -(-calls["n"] // 128)
-    assert calls["epochs"] == min(100, max(5, -(-dae_run.AUTO_STEPS // steps))) == 100
+    assert calls["epochs"] == min(100, max(5, -(-dae_run.AUTO_EXAMPLES // calls["n"]))) == 62
     assert torch.isfinite(
         torch.tensor(json.loads((tmp_path / "r" / "eval.json").read_text())["score_threshold"])
     )

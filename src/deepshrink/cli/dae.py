@@ -56,7 +56,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     t.add_argument("--fixed", action="store_true", help="train at exactly --level instead of blind")
     t.add_argument(
-        "--epochs", type=int, default=None, help="default: about 3,000 optimisation steps (5 to 100 epochs)"
+        "--epochs", type=int, default=None, help="default: about 100,000 examples seen (5 to 100 epochs)"
     )
     t.add_argument("--batch-size", type=int, default=128, dest="batch_size")
     t.add_argument("--lr", type=float, default=2e-3)

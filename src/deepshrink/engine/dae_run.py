@@ -38,7 +38,7 @@ SIGNAL_FILE_SUFFIXES = (".mat", ".csv", ".wav", ".npz")
 DEFAULT_LEVELS = {"gaussian": 0.5, "salt_pepper": 0.2, "masking": 0.4}
 SIGNAL_WINDOW = 1024
 SCORE_QUANTILE = 0.99
-AUTO_STEPS = 3000
+AUTO_EXAMPLES = 100_000  # default training length: about this many examples seen, 5 to 100 epochs
 
 
 # --- data ------------------------------------------------------------------------------------------------
@@ -251,8 +251,8 @@ def train_dae_run(
     if info["kind"] == "signal" and corruption != "gaussian":
         raise ConfigError(f"signals are denoised of Gaussian noise only; got --corruption {corruption}")
     level = DEFAULT_LEVELS.get(corruption, 0.0) if level is None else level
-    if epochs is None:  # small data sets need many epochs for a useful number of steps
-        epochs = min(100, max(5, math.ceil(AUTO_STEPS / math.ceil(len(train) / batch_size))))
+    if epochs is None:  # small data sets need many epochs for a useful amount of training
+        epochs = min(100, max(5, math.ceil(AUTO_EXAMPLES / len(train))))
     top = float(level[1] if isinstance(level, (tuple, list)) else level)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
