@@ -19,7 +19,6 @@ table is written beside the JSON (same name, .md).
 from __future__ import annotations
 
 import argparse
-import gzip
 import itertools
 import json
 import os
@@ -33,10 +32,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from deepshrink.data.images import load_mnist
 from deepshrink.engine._noise import mix_seed
 from deepshrink.engine.artifacts import atomic_write_json, atomic_write_text
 from deepshrink.engine.denoise import corrupt, psnr_per_example, ssim_per_example, train_denoiser
-from deepshrink.errors import DataError
 from deepshrink.models import create_model
 
 # blind training range of our model, and the evaluation levels, per family
@@ -47,23 +46,6 @@ FAMILIES = {
 }
 EVAL_SEED = 1234
 N_TEST, TUNE = 500, slice(500, 600)
-
-
-def read_idx_images(path: Path) -> torch.Tensor:
-    """(N, 1, H, W) float images in [0, 1] from an IDX3 (optionally gzipped) file."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as err:
-        raise DataError(f"{path}: cannot read ({err})") from None
-    if len(raw) < 16 or int.from_bytes(raw[:4], "big") != 2051:
-        raise DataError(f"{path}: not an IDX3 image file")
-    n, h, w = (int.from_bytes(raw[i : i + 4], "big") for i in (4, 8, 12))
-    data = np.frombuffer(raw, dtype=np.uint8, offset=16)
-    if data.size != n * h * w:
-        raise DataError(f"{path}: truncated ({data.size} of {n * h * w} pixels)")
-    return torch.from_numpy(data.reshape(n, 1, h, w).astype(np.float32) / 255.0)
 
 
 def corrupted(clean: torch.Tensor, family: str, level: float, seed: int) -> torch.Tensor:
@@ -304,8 +286,8 @@ def main() -> None:
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
-    train = read_idx_images(args.data / "train-images-idx3-ubyte.gz")[: args.train_size]
-    all_test = read_idx_images(args.data / "t10k-images-idx3-ubyte.gz")
+    train = torch.from_numpy(load_mnist(args.data, split="train")[0][: args.train_size])
+    all_test = torch.from_numpy(load_mnist(args.data, split="test")[0])
     test, tune, speed_set = all_test[:N_TEST], all_test[TUNE], all_test[:5000]
 
     report = {"records": [], "runs": {}}
