@@ -65,11 +65,7 @@ class BenchmarkConfig:
         if self.train_snr is not None:
             from deepshrink.engine.config import parse_snr
 
-            rng = parse_snr(
-                ":".join(str(v) for v in self.train_snr)
-                if isinstance(self.train_snr, (list, tuple))
-                else self.train_snr
-            )
+            rng = parse_snr(self.train_snr)
             if not isinstance(rng, tuple):
                 raise ConfigError(f"train_snr must be a range LOW:HIGH in dB, got {self.train_snr!r}")
             if self.protocol != "robust":

@@ -95,23 +95,15 @@ def _level(text: str | None):
 
 
 def _train(args: argparse.Namespace) -> int:
-    from deepshrink.engine.dae_run import load_dae_data, train_dae_run
+    from deepshrink.engine.dae_run import train_dae_run
     from deepshrink.errors import ConfigError
 
     if (args.epochs is not None and args.epochs < 1) or args.batch_size < 1 or not args.lr > 0:
         raise ConfigError("--epochs and --batch-size must be >= 1 and --lr > 0")
-    model = args.model
-    if model is None:  # the data kind picks the conv DAE
-        kind = args.kind or (
-            "image" if args.data in ("digits", "mnist") or args.data.startswith("mnist:") else None
-        )
-        if kind is None and args.data.lower().endswith(".npy"):
-            kind = load_dae_data(args.data, kind=None)[2]["kind"]
-        model = "dae_conv2d" if kind == "image" else "dae_conv1d"
     result = train_dae_run(
         args.data,
         args.out,
-        model=model,
+        model=args.model,
         model_kwargs=key_values(args.model_args, "--model-arg"),
         kind=args.kind,
         corruption=args.corruption,
@@ -135,7 +127,7 @@ def _train(args: argparse.Namespace) -> int:
             quality = f"SNR improvement {e['snr_improvement_db']:+.2f} dB"
         rows.append([e["corruption"], f"{e['level']:g}", e["n"], quality, f"{e['throughput']:,.0f}"])
     print_table(
-        f"{model} after {result['epochs_done']} epochs (held-out data)",
+        f"{result['model']} after {result['epochs_done']} epochs (held-out data)",
         ["corruption", "level", "examples", "quality", "examples/s"],
         rows,
     )

@@ -79,14 +79,8 @@ def _array_kind(arr: np.ndarray, kind: str | None, name: str) -> tuple[np.ndarra
         else:
             raise DataError(f"{name}: expected (N, H, W) / (N, C, H, W) images or (N, L) / (N, C, L) signals")
     if kind == "image":
-        arr = arr[:, None] if arr.ndim == 3 else arr
-        if arr.ndim != 4:
-            raise DataError(f"{name}: images must be (N, H, W) or (N, C, H, W), got shape {arr.shape}")
-    else:
-        arr = arr[:, None] if arr.ndim == 2 else arr
-        if arr.ndim != 3:
-            raise DataError(f"{name}: signals must be (N, L) or (N, C, L), got shape {arr.shape}")
-    return arr, kind
+        return _add_axes(arr, 4, 1, Path(name), "images must be (N, H, W) or (N, C, H, W)"), kind
+    return _add_axes(arr, 3, 1, Path(name), "signals must be (N, L) or (N, C, L)"), kind
 
 
 def load_dae_data(
@@ -122,13 +116,7 @@ def load_dae_data(
         path = Path(spec).expanduser()
         if not path.is_file():
             raise DataError(f"{path}: file not found")
-        try:
-            arr = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as err:
-            raise DataError(f"{path}: not a readable .npy array ({err})") from None
-        if not np.issubdtype(arr.dtype, np.number):
-            raise DataError(f"{path}: expected a numeric array, got dtype {arr.dtype}")
-        arr, kind = _array_kind(arr.astype(np.float32), kind, str(path))
+        arr, kind = _array_kind(_load_npy(path), kind, str(path))
     else:
         arr, kind = _recording_windows(spec, window), "signal"
     check_finite(arr, f"data {spec!r}")
@@ -223,7 +211,7 @@ def train_dae_run(
     data: str,
     out: str | os.PathLike,
     *,
-    model: str = "dae_conv2d",
+    model: str | None = None,
     model_kwargs: dict[str, Any] | None = None,
     kind: str | None = None,
     corruption: str = "gaussian",
@@ -237,7 +225,10 @@ def train_dae_run(
     overwrite: bool = False,
     quiet: bool = False,
 ) -> dict[str, Any]:
-    """Train an autoencoder on `data` into run directory `out`; returns the evaluation (also eval.json)."""
+    """Train an autoencoder on `data` into run directory `out`; returns the evaluation (also eval.json).
+
+    model: a registered autoencoder; default `dae_conv2d` for images, `dae_conv1d` for signals.
+    """
     from deepshrink.engine.denoise import CORRUPTIONS, evaluate_denoiser, train_denoiser
 
     run = Path(out)
@@ -248,6 +239,8 @@ def train_dae_run(
     if corruption not in CORRUPTIONS:
         raise ConfigError(f"unknown corruption {corruption!r}; choose one of {', '.join(CORRUPTIONS)}")
     train, val, info = load_dae_data(data, kind=kind, seed=seed)
+    if model is None:
+        model = "dae_conv2d" if info["kind"] == "image" else "dae_conv1d"
     if info["kind"] == "signal" and corruption != "gaussian":
         raise ConfigError(f"signals are denoised of Gaussian noise only; got --corruption {corruption}")
     level = DEFAULT_LEVELS.get(corruption, 0.0) if level is None else level
@@ -300,6 +293,7 @@ def train_dae_run(
     save_model(run, net, meta)
     _write_metrics(run / METRICS_FILE, history)
     result = {
+        "model": model,
         "evaluation": evals,
         "score_threshold": threshold,
         "epochs_done": len(history),
@@ -424,7 +418,12 @@ def denoise_file(
         atomic_write(dest, lambda tmp: img.save(tmp, format=Image.registered_extensions()[suffix]))
     elif suffix == ".npy":
         arr = y.reshape(how["shape"]) if "shape" in how else y[0]
-        atomic_write(dest, lambda tmp: np.save(open(tmp, "wb"), arr, allow_pickle=False))
+
+        def write_npy(tmp: str) -> None:
+            with open(tmp, "wb") as fh:  # np.save(path) would append ".npy" to the temporary name
+                np.save(fh, arr, allow_pickle=False)
+
+        atomic_write(dest, write_npy)
     elif suffix == ".csv":
         body = "\n".join(",".join(f"{v:.9g}" for v in row) for row in y[0].T)
         header = ",".join(f"ch{i}" for i in range(y.shape[1]))
@@ -467,14 +466,13 @@ def score_file(model: Any, meta: dict[str, Any], path: str | os.PathLike) -> lis
 
 def check_autoencoder_run(meta: dict[str, Any]) -> None:
     """DataError unless `meta` (a model.json) describes an autoencoder run of `deepshrink dae train`."""
+    where = meta.get("_path", MODEL_META)
     if meta.get("task") != "autoencoder" or not isinstance(meta.get("data"), dict):
-        raise DataError(
-            f"{meta.get('_path', MODEL_META)}: not an autoencoder run (train one with `deepshrink dae train`)"
-        )
+        raise DataError(f"{where}: not an autoencoder run (train one with `deepshrink dae train`)")
     data = meta["data"]
     if data.get("kind") not in ("image", "signal") or not isinstance(data.get("shape"), list):
-        raise DataError(f"{meta.get('_path', MODEL_META)}: corrupt autoencoder metadata (data kind/shape)")
+        raise DataError(f"{where}: corrupt autoencoder metadata (data kind/shape)")
     if data["kind"] == "signal" and not (isinstance(data.get("scale"), (int, float)) and data["scale"] > 0):
-        raise DataError(f"{meta.get('_path', MODEL_META)}: corrupt autoencoder metadata (signal scale)")
+        raise DataError(f"{where}: corrupt autoencoder metadata (signal scale)")
     if not (isinstance(meta.get("score_threshold"), (int, float)) and math.isfinite(meta["score_threshold"])):
-        raise DataError(f"{meta.get('_path', MODEL_META)}: corrupt autoencoder metadata (score_threshold)")
+        raise DataError(f"{where}: corrupt autoencoder metadata (score_threshold)")
