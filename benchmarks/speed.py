@@ -48,6 +48,24 @@ def infer_rate(model, x, steps: int) -> float:
     return steps * x.shape[0] / (time.perf_counter() - start)
 
 
+def machine_description(threads: int) -> str:
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"torch {torch.__version__}, {threads} threads"
+    )
+
+
+def write_outputs(out: Path, result: dict, markdown: str) -> None:
+    """`out` (JSON) and the same path with .md, each written atomically."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(result, indent=2) + "\n")
+    os.replace(tmp, out)
+    md_tmp = out.with_suffix(".md.tmp")
+    md_tmp.write_text(markdown + "\n")
+    os.replace(md_tmp, out.with_suffix(".md"))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -100,8 +118,7 @@ def main(argv=None) -> int:
     }
     result = {
         "date": date.today().isoformat(),
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"torch {torch.__version__}, {args.threads} threads",
+        "machine": machine_description(args.threads),
         "batch": args.batch,
         "input": [1, args.length],
         "rows": rows,
@@ -118,13 +135,7 @@ def main(argv=None) -> int:
     table += [f"- {k}: {v}" for k, v in ratios.items()]
     markdown = "\n".join(table)
     print(markdown)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    os.replace(tmp, args.out)
-    md_tmp = args.out.with_suffix(".md.tmp")
-    md_tmp.write_text(markdown + "\n")
-    os.replace(md_tmp, args.out.with_suffix(".md"))
+    write_outputs(args.out, result, markdown)
     return 0
 
 

@@ -105,6 +105,26 @@ def test_gradcheck_fused_bn_relu():
     assert torch.allclose(y, torch.relu(bn2(x)), atol=1e-10)
 
 
+@pytest.mark.parametrize("mode", ["cw", "cs"])
+def test_fused_equals_autograd_for_a_batch_of_one(mode):
+    # the sub-network's batch norm then normalises with its running statistics, forward and backward
+    torch.manual_seed(5)
+    layer = Shrinkage(4, mode=mode).double().train()
+    with torch.no_grad():
+        layer.bn.running_mean.uniform_(-0.5, 0.5)
+        layer.bn.running_var.uniform_(0.5, 2.0)
+    ref = copy.deepcopy(layer)
+    x = torch.randn(1, 4, 30, dtype=torch.float64, requires_grad=True)
+    g = torch.randn(1, 4, 30, dtype=torch.float64)
+    y = layer(x)
+    grads = torch.autograd.grad(y, [x, *layer.parameters()], g)
+    y_ref = _plain(lambda: ref(x))
+    grads_ref = torch.autograd.grad(y_ref, [x, *ref.parameters()], g)
+    assert torch.allclose(y, y_ref, atol=1e-12)
+    for a, b in zip(grads, grads_ref, strict=True):
+        assert torch.allclose(a, b, atol=1e-10, rtol=1e-8)
+
+
 def test_batch_of_one_trains_and_keeps_running_stats():
     torch.manual_seed(4)
     layer = Shrinkage(5, mode="cw").train()

@@ -88,28 +88,25 @@ def bn_relu(x: Tensor, bn: torch.nn.modules.batchnorm._BatchNorm) -> Tensor:
 
 
 class _Shrink(torch.autograd.Function):
-    """y = soft_threshold(x, tau(x)) (+ shortcut on channels [lo, lo + Cs)), tau from the sub-network."""
+    """y = soft_threshold(x, tau(x)) (+ shortcut on channels [lo, lo + Cs)), tau from the sub-network.
+
+    The sub-network works on (B, C) tensors, so each of its ops costs more in dispatch than in arithmetic; its
+    batch norm therefore runs as ATen's native kernels (statistics, running-average update and normalisation
+    in one call; its backward in one call) instead of a dozen small ops.
+    """
 
     @staticmethod
     def forward(ctx, x, shortcut, w1, b1, gamma, beta, w2, b2, running_mean, running_var, cfg):
         channel_wise, use_batch_stats, momentum, eps, lo = cfg
         B, C = x.shape[0], x.shape[1]
-        n = x.numel() // (B * C)
         absx = x.abs()
-        a = absx.reshape(B, C, -1).sum(-1).div_(n)  # GAP(|x|), (B, C)
+        a = absx.view(B, C, -1).mean(-1)  # GAP(|x|), (B, C)
         z1 = torch.addmm(b1, a, w1.t())
-        if use_batch_stats:
-            mu = z1.mean(0)
-            var = z1.var(0, unbiased=False)
-            if running_mean is not None:
-                _update_running(running_mean, running_var, mu, var, B, momentum)
-        else:
-            mu, var = running_mean, running_var
-        rstd = torch.rsqrt(var + eps)
-        zhat = (z1 - mu) * rstd
-        zb = zhat * gamma + beta
-        h = zb.clamp_min(0.0)
-        alpha = torch.sigmoid(torch.addmm(b2, h, w2.t()))  # (B, C) or (B, 1)
+        zb, save_mean, save_invstd = torch.native_batch_norm(
+            z1, gamma, beta, running_mean, running_var, use_batch_stats, momentum, eps
+        )
+        h = zb.relu_()
+        alpha = torch.addmm(b2, h, w2.t()).sigmoid_()  # (B, C) or (B, 1)
         abar = a if channel_wise else a.mean(1, keepdim=True)
         tau = alpha * abar
         view = (B, tau.shape[1]) + (1,) * (x.dim() - 2)
@@ -122,7 +119,10 @@ class _Shrink(torch.autograd.Function):
         else:
             out = y.clone()
             out[:, lo : lo + shortcut.shape[1]].add_(shortcut)
-        ctx.save_for_backward(x, y, a, abar, zhat, zb, h, alpha, w1, gamma, w2, rstd)
+        ctx.save_for_backward(x, y, a, abar, z1, h, alpha, w1, gamma, w2, save_mean, save_invstd)
+        # Only read in backward when the batch statistics were not used (a batch of one); in that case
+        # nothing updates them in between, so they need no version check.
+        ctx.running = (running_mean, running_var)
         ctx.cfg = cfg
         ctx.shortcut_channels = None if shortcut is None else shortcut.shape[1]
         ctx.mark_non_differentiable(tau)
@@ -131,8 +131,8 @@ class _Shrink(torch.autograd.Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, g, _g_tau):
-        x, y, a, abar, zhat, zb, h, alpha, w1, gamma, w2, rstd = ctx.saved_tensors
-        channel_wise, use_batch_stats, _momentum, _eps, lo = ctx.cfg
+        x, y, a, abar, z1, h, alpha, w1, gamma, w2, save_mean, save_invstd = ctx.saved_tensors
+        channel_wise, use_batch_stats, _momentum, eps, lo = ctx.cfg
         B, C = x.shape[0], x.shape[1]
         n = x.numel() // (B * C)
         view = (B, C) + (1,) * (x.dim() - 2)
@@ -140,31 +140,37 @@ class _Shrink(torch.autograd.Function):
         # sign of the thresholded output: +-1 where |x| > tau, 0 elsewhere.
         s_out = torch.sign(y)
         g_signed = g * s_out
-        g_tau = -g_signed.reshape(B, C, -1).sum(-1)  # (B, C)
+        g_tau = g_signed.view(B, C, -1).sum(-1).neg_()  # (B, C)
         g_x = g_signed.mul_(s_out)  # g where |x| > tau, else 0
         if channel_wise:
             g_a = g_tau * alpha
             g_alpha = g_tau * abar
         else:
             g_tau_s = g_tau.sum(1, keepdim=True)
-            g_a = (g_tau_s * alpha / C).expand(B, C)
+            g_a = (g_tau_s * alpha).div_(C).expand(B, C)
             g_alpha = g_tau_s * abar
-        g_z2 = g_alpha * alpha * (1 - alpha)
+        g_z2 = torch.ops.aten.sigmoid_backward(g_alpha, alpha)
         g_w2 = g_z2.t() @ h
         g_b2 = g_z2.sum(0)
-        g_zb = (g_z2 @ w2) * (zb > 0)
-        g_gamma = (g_zb * zhat).sum(0)
-        g_beta = g_zb.sum(0)
-        g_zhat = g_zb * gamma
-        if use_batch_stats:
-            g_z1 = rstd * (g_zhat - g_zhat.mean(0) - zhat * (g_zhat * zhat).mean(0))
-        else:
-            g_z1 = g_zhat * rstd
+        g_zb = torch.ops.aten.threshold_backward(g_z2 @ w2, h, 0.0)
+        running_mean, running_var = ctx.running
+        g_z1, g_gamma, g_beta = torch.ops.aten.native_batch_norm_backward(
+            g_zb,
+            z1,
+            gamma,
+            running_mean,
+            running_var,
+            save_mean,
+            save_invstd,
+            use_batch_stats,
+            eps,
+            [True, True, True],
+        )
         g_w1 = g_z1.t() @ a
         g_b1 = g_z1.sum(0)
-        g_a = g_a + g_z1 @ w1
+        g_a = torch.addmm(g_a, g_z1, w1).div_(n)
         # d GAP(|x|) / dx = sign(x) / n
-        g_x.add_(torch.sign(x).mul_((g_a / n).view(view)))
+        g_x.addcmul_(torch.sign(x), g_a.view(view))
         g_short = None
         if ctx.shortcut_channels is not None:
             g_short = g if ctx.shortcut_channels == C else g[:, lo : lo + ctx.shortcut_channels]
