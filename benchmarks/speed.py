@@ -10,7 +10,6 @@ most stable statistic on a shared machine. Writes JSON and a markdown table.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -22,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from deepshrink.engine.artifacts import atomic_write_json, atomic_write_text
 from deepshrink.models import count_parameters, create_model
 from reference_drsn import ReferenceDRSN
 
@@ -57,13 +57,8 @@ def machine_description(threads: int) -> str:
 
 def write_outputs(out: Path, result: dict, markdown: str) -> None:
     """`out` (JSON) and the same path with .md, each written atomically."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    os.replace(tmp, out)
-    md_tmp = out.with_suffix(".md.tmp")
-    md_tmp.write_text(markdown + "\n")
-    os.replace(md_tmp, out.with_suffix(".md"))
+    atomic_write_json(out, result)
+    atomic_write_text(out.with_suffix(".md"), markdown + "\n")
 
 
 def main(argv=None) -> int:
