@@ -128,6 +128,17 @@ def test_train_snr_range_validation():
         BenchmarkConfig(train_snr="-10:20", protocol="paper").validate()
 
 
+def test_resumed_run_counts_and_times_only_the_trainings_it_runs(tmp_path):
+    calls, messages = [], []
+    run_benchmark(_cfg(tmp_path, seeds=(0,)), trainer=_fake_trainer(calls), progress=lambda m: None)
+    results = run_benchmark(_cfg(tmp_path), trainer=_fake_trainer(calls), progress=messages.append)
+    assert messages[0] == f"4 of 8 trainings already finished in {tmp_path / 'bench' / 'cells'}: kept"
+    assert [m.split("]")[0] for m in messages[1:]] == ["[1/4", "[2/4", "[3/4", "[4/4"]
+    assert results["cells_trained"] == 4
+    report = (tmp_path / "bench" / "report.md").read_text()
+    assert "for the 4 trainings of the last invocation (the other 4 of 8 were kept" in report
+
+
 def test_resuming_with_other_settings_is_refused(tmp_path):
     calls = []
     run_benchmark(_cfg(tmp_path, seeds=(0,)), trainer=_fake_trainer(calls), progress=lambda m: None)

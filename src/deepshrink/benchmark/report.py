@@ -142,7 +142,15 @@ def render_report(results: dict, figures: list[str], elapsed_s: float | None = N
     if results.get("command"):
         lines.append(f"- command: `{results['command']}`")
     if elapsed_s is not None:
-        lines.append(f"- wall time: {elapsed_s / 60:.1f} min")
+        trained = results.get("cells_trained")
+        total = len(results.get("cells") or {}) + len(results.get("failed") or [])
+        if trained is not None and total and trained < total:
+            lines.append(
+                f"- wall time: {elapsed_s / 60:.1f} min for the {trained} trainings of the last invocation "
+                f"(the other {total - trained} of {total} were kept from an earlier one)"
+            )
+        else:
+            lines.append(f"- wall time: {elapsed_s / 60:.1f} min")
     lines += [
         "",
         "The paper's numbers (Zhao et al. 2020, Figs. 6-8 and Tables III-IV) are shown for orientation only:",

@@ -154,22 +154,19 @@ def run_benchmark(
     cells_dir.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda msg: print(msg, file=sys.stderr, flush=True))
     plan = plan_cells(cfg)
+    pending = [cell for cell in plan if not _finished(cells_dir / f"{cell.key}.json")]
+    if len(pending) < len(plan):
+        say(f"{len(plan) - len(pending)} of {len(plan)} trainings already finished in {cells_dir}: kept")
     started = time.perf_counter()
     done_times: list[float] = []
-    for i, cell in enumerate(plan):
+    for i, cell in enumerate(pending):
         path = cells_dir / f"{cell.key}.json"
-        if path.is_file():
-            try:
-                if not json.loads(path.read_text()).get("error"):
-                    continue  # finished earlier: resumable
-            except json.JSONDecodeError:
-                pass  # a broken cell file is recomputed
         eta = ""
         if done_times:
-            left = (len(plan) - i) * (sum(done_times) / len(done_times))
+            left = (len(pending) - i) * (sum(done_times) / len(done_times))
             eta = f", about {left / 60:.1f} min left"
         say(
-            f"[{i + 1}/{len(plan)}] {cell.model} | {cell.noise} | "
+            f"[{i + 1}/{len(pending)}] {cell.model} | {cell.noise} | "
             f"{'SNR range' if cell.train_snr is None else f'{cell.train_snr:g} dB'} | seed {cell.seed}{eta}"
         )
         t0 = time.perf_counter()
@@ -189,9 +186,18 @@ def run_benchmark(
         done_times.append(time.perf_counter() - t0)
     results = collect_results(cfg, command=command)
     results["elapsed_s"] = round(time.perf_counter() - started, 1)
+    results["cells_trained"] = len(pending)  # by this invocation; elapsed_s covers these only
     _atomic_write(out / "results.json", json.dumps(results, indent=1) + "\n")
     write_report(results, out)
     return results
+
+
+def _finished(cell_file: Path) -> bool:
+    """A cell file from an earlier run that completed without error (a broken or failed one is redone)."""
+    try:
+        return not json.loads(cell_file.read_text()).get("error")
+    except (OSError, json.JSONDecodeError):
+        return False
 
 
 def write_report(results: dict, out: str | Path) -> Path:
