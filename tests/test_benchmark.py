@@ -1,18 +1,21 @@
+import io
 import json
 
 import pytest
 
 from deepshrink.benchmark import BenchmarkConfig, run_benchmark
 from deepshrink.benchmark.report import accuracy_tables, paper_key, summary_table
-from deepshrink.benchmark.runner import plan_cells
+from deepshrink.benchmark.runner import StderrProgress, plan_cells
 from deepshrink.errors import ConfigError
 
 
 def _fake_trainer(calls, fail=()):
     """A trainer that invents accuracies from the cell, so the grid logic is tested without training."""
 
-    def trainer(cfg, cell):
+    def trainer(cfg, cell, on_epoch):
         calls.append(cell.key)
+        for epoch in (1, 2):
+            on_epoch(epoch, 2)
         if cell.model in fail:
             raise ValueError("boom")
         bonus = 3.0 if "drsn" in cell.model else 0.0
@@ -133,10 +136,35 @@ def test_resumed_run_counts_and_times_only_the_trainings_it_runs(tmp_path):
     run_benchmark(_cfg(tmp_path, seeds=(0,)), trainer=_fake_trainer(calls), progress=lambda m: None)
     results = run_benchmark(_cfg(tmp_path), trainer=_fake_trainer(calls), progress=messages.append)
     assert messages[0] == f"4 of 8 trainings already finished in {tmp_path / 'bench' / 'cells'}: kept"
-    assert [m.split("]")[0] for m in messages[1:]] == ["[1/4", "[2/4", "[3/4", "[4/4"]
+    cells = [m.split("]")[0] for m in messages if m.startswith("[")]
+    assert cells == ["[1/4", "[2/4", "[3/4", "[4/4"]
+    epochs = [m for m in messages if m.startswith("  epoch ")]
+    assert len(epochs) == 8 and epochs[0].startswith("  epoch 1/2 | ") and "min left" in epochs[0]
+    assert messages[1].startswith("[1/4") and messages[2].startswith("  epoch 1/2")
     assert results["cells_trained"] == 4
     report = (tmp_path / "bench" / "report.md").read_text()
     assert "for the 4 trainings of the last invocation (the other 4 of 8 were kept" in report
+
+
+class _Stream(io.StringIO):
+    def __init__(self, tty):
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self):
+        return self.tty
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_default_progress_rewrites_epoch_lines_only_on_a_terminal(tty):
+    stream = _Stream(tty)
+    say = StderrProgress(stream)
+    for msg in ["[1/2] a", "  epoch 1/2 | a", "  epoch 2/2 | a", "[2/2] b"]:
+        say(msg)
+    if tty:
+        assert stream.getvalue() == "[1/2] a\n\r  epoch 1/2 | a\x1b[K\r  epoch 2/2 | a\x1b[K\n[2/2] b\n"
+    else:
+        assert stream.getvalue() == "[1/2] a\n  epoch 1/2 | a\n  epoch 2/2 | a\n[2/2] b\n"
 
 
 def test_resuming_with_other_settings_is_refused(tmp_path):
@@ -151,3 +179,27 @@ def test_resuming_with_other_settings_is_refused(tmp_path):
         with pytest.raises(ConfigError, match="another"):
             run_benchmark(_cfg(tmp_path, **change), trainer=_fake_trainer(calls), progress=lambda m: None)
     assert len(calls) == 2 * first
+
+
+def test_real_training_cell_reports_every_epoch(tmp_path):
+    # the real trainer on a tiny simulator task: progress shows cell and epoch, the cell has records
+    cfg = BenchmarkConfig(
+        models=("drsn_cw_paper",),
+        data="simulator",
+        data_kwargs={"n_recordings_per_class": 1, "duration_s": 3.0},
+        noises=("gaussian",),
+        snrs=(0.0, 5.0),
+        seeds=(0,),
+        epochs=2,
+        stride=1024,
+        eval_stride=1024,
+        out=str(tmp_path / "bench"),
+    )
+    messages = []
+    results = run_benchmark(cfg, progress=messages.append)
+    assert messages[0].startswith("[1/1] drsn_cw_paper | gaussian | SNR range | seed 0")
+    assert [m.split("|")[0] for m in messages[1:]] == ["  epoch 1/2 ", "  epoch 2/2 "]
+    assert not results["failed"]
+    accs = {r["snr_db"]: r["accuracy"] for r in results["records"]}
+    assert set(accs) == {0.0, 5.0, None} and all(0.0 <= a <= 100.0 for a in accs.values())
+    assert (tmp_path / "bench" / "report.md").is_file()

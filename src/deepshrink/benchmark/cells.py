@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from deepshrink.benchmark.runner import BenchmarkConfig, Cell
@@ -32,8 +33,23 @@ def dataset_for(cfg: BenchmarkConfig):
     return _dataset(cfg.data, tuple(sorted(cfg.data_kwargs.items())), cfg.window, cfg.stride, cfg.eval_stride)
 
 
-def train_and_evaluate(cfg: BenchmarkConfig, cell: Cell) -> dict:
-    """Train `cell.model` under the cell's noise and evaluate it; the result of one cell file."""
+def _epoch_callback(on_epoch: Callable[[int, int], None]):
+    import lightning as L
+
+    class EpochProgress(L.Callback):
+        def on_train_epoch_end(self, trainer, pl_module) -> None:
+            on_epoch(trainer.current_epoch + 1, trainer.max_epochs)
+
+    return EpochProgress()
+
+
+def train_and_evaluate(
+    cfg: BenchmarkConfig, cell: Cell, on_epoch: Callable[[int, int], None] | None = None
+) -> dict:
+    """Train `cell.model` under the cell's noise and evaluate it; the result of one cell file.
+
+    on_epoch(epoch, epochs) is called after every training epoch (progress display).
+    """
     from deepshrink.engine.config import TrainConfig
     from deepshrink.engine.evaluate import evaluate_snr_grid
     from deepshrink.engine.training import train
@@ -62,7 +78,8 @@ def train_and_evaluate(cfg: BenchmarkConfig, cell: Cell) -> dict:
         out=str(Path(cfg.out) / "runs" / cell.key),
     )
     t0 = time.perf_counter()
-    result = train(train_cfg, dataset=dataset, quiet=True, overwrite=True)
+    callbacks = [_epoch_callback(on_epoch)] if on_epoch is not None else None
+    result = train(train_cfg, dataset=dataset, quiet=True, overwrite=True, callbacks=callbacks)
     train_seconds = time.perf_counter() - t0
     eval_snrs = snrs if robust else [cell.train_snr]
     t1 = time.perf_counter()

@@ -146,7 +146,8 @@ def render_report(results: dict, figures: list[str], elapsed_s: float | None = N
         total = len(results.get("cells") or {}) + len(results.get("failed") or [])
         if trained is not None and total and trained < total:
             lines.append(
-                f"- wall time: {elapsed_s / 60:.1f} min for the {trained} trainings of the last invocation "
+                f"- wall time: {elapsed_s / 60:.1f} min for the {trained} training{'s' * (trained != 1)} "
+                "of the last invocation "
                 f"(the other {total - trained} of {total} were kept from an earlier one)"
             )
         else:

@@ -131,8 +131,32 @@ def plan_cells(cfg: BenchmarkConfig) -> list[Cell]:
     return cells
 
 
-# A trainer runs one cell: (cfg, cell) -> {"records": [...], "train_seconds": float, "epochs": int, ...}
-Trainer = Callable[[BenchmarkConfig, Cell], dict]
+# A trainer runs one cell: (cfg, cell, on_epoch) -> {"records": [...], "train_seconds": float, "epochs": int,
+# ...}; it calls on_epoch(epoch, epochs) after every training epoch (epoch counts from 1).
+Trainer = Callable[[BenchmarkConfig, Cell, Callable[[int, int], None]], dict]
+
+EPOCH_PREFIX = "  epoch "
+
+
+class StderrProgress:
+    """The default progress printer: one line per cell; epoch updates rewrite one line on a terminal and
+    are plain lines in a log file."""
+
+    def __init__(self, stream=None):
+        self.stream = stream if stream is not None else sys.stderr
+        self._inline = False
+
+    def __call__(self, msg: str) -> None:
+        tty = self.stream.isatty()
+        if tty and msg.startswith(EPOCH_PREFIX):
+            self.stream.write("\r" + msg + "\x1b[K")
+            self._inline = True
+        else:
+            if self._inline:
+                self.stream.write("\n")
+                self._inline = False
+            self.stream.write(msg + "\n")
+        self.stream.flush()
 
 
 def run_benchmark(
@@ -152,7 +176,7 @@ def run_benchmark(
     _check_same_setup(cfg, out / "results.json")
     cells_dir = out / "cells"
     cells_dir.mkdir(parents=True, exist_ok=True)
-    say = progress or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    say = progress or StderrProgress()
     plan = plan_cells(cfg)
     pending = [cell for cell in plan if not _finished(cells_dir / f"{cell.key}.json")]
     if len(pending) < len(plan):
@@ -170,8 +194,16 @@ def run_benchmark(
             f"{'SNR range' if cell.train_snr is None else f'{cell.train_snr:g} dB'} | seed {cell.seed}{eta}"
         )
         t0 = time.perf_counter()
+
+        def on_epoch(epoch: int, epochs: int, *, i=i, t0=t0, model=cell.model) -> None:
+            spent = time.perf_counter() - t0
+            this_cell = spent / max(epoch, 1) * epochs
+            per_cell = sum(done_times) / len(done_times) if done_times else this_cell
+            left = (this_cell - spent) + (len(pending) - i - 1) * per_cell
+            say(f"{EPOCH_PREFIX}{epoch}/{epochs} | {model} | about {left / 60:.1f} min left")
+
         try:
-            result = trainer(cfg, cell)
+            result = trainer(cfg, cell, on_epoch)
             result["error"] = None
         except (DeepShrinkError, RuntimeError, ValueError, FloatingPointError) as err:
             # a failing cell is recorded and the grid goes on
