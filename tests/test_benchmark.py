@@ -203,3 +203,16 @@ def test_real_training_cell_reports_every_epoch(tmp_path):
     accs = {r["snr_db"]: r["accuracy"] for r in results["records"]}
     assert set(accs) == {0.0, 5.0, None} and all(0.0 <= a <= 100.0 for a in accs.values())
     assert (tmp_path / "bench" / "report.md").is_file()
+
+
+@pytest.mark.parametrize(
+    ("options", "lr"),
+    [([], 3e-3), (["--recipe", "paper"], None), (["--recipe", "paper", "--lr", "0.05"], 0.05)],
+)
+def test_benchmark_learning_rate_follows_the_recipe(options, lr):
+    # None lets the paper recipe use its own 0.1: SGD at the AdamW default rate would barely train
+    from deepshrink.cli.benchmark import config_from_args
+    from deepshrink.cli.main import build_parser
+
+    args = build_parser().parse_args(["benchmark", "--out", "x", *options])
+    assert config_from_args(args).lr == lr

@@ -6,6 +6,7 @@ import argparse
 import time
 
 from deepshrink.cli._common import add_quiet
+from deepshrink.cli.benchmark import BENCHMARK_ADAMW_LR
 
 HELP = "a few-minute ResNet vs DRSN-CW noise-robustness comparison on the built-in simulator"
 DESCRIPTION = """A small benchmark on the built-in bearing-fault simulator: ResNet vs DRSN-CW (paper presets),
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         protocol="robust",
         epochs=args.epochs,
         recipe="adamw",
-        lr=3e-3,
+        lr=BENCHMARK_ADAMW_LR,
         stride=512,
         eval_stride=512,
         out=args.out,
