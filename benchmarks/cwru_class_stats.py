@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import command_line, finish
 from deepshrink.data.cwru import load_cwru
 from deepshrink.data.windows import make_windows
-from deepshrink.engine.artifacts import atomic_write_json, atomic_write_text
 from deepshrink.errors import DeepShrinkError
 
 STATS = ("rms", "mean_abs", "kurtosis", "crest")
@@ -73,8 +74,7 @@ def main(argv=None) -> int:
         "window": args.window,
         "split": "time 70/15/15, non-overlapping windows",
         "rows": rows,
-        "command": "python benchmarks/cwru_class_stats.py "
-        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": command_line("cwru_class_stats.py", argv),
     }
     lines = [
         "| split | class | windows | RMS | mean abs | kurtosis | crest factor |",
@@ -83,10 +83,7 @@ def main(argv=None) -> int:
     for r in rows:
         cells = " | ".join(f"{r[s]:.3f} ± {r[s + '_std']:.3f}" for s in STATS)
         lines.append(f"| {r['split']} | {r['class']} | {r['windows']} | {cells} |")
-    markdown = "\n".join(lines)
-    print(markdown)
-    atomic_write_json(args.out, report)
-    atomic_write_text(args.out.with_suffix(".md"), markdown + "\n")
+    finish(args.out, report, "\n".join(lines))
     return 0
 
 

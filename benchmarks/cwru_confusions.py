@@ -22,10 +22,11 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import command_line, finish
 from cwru_class_stats import window_stats
 from deepshrink.benchmark.cells import dataset_for
 from deepshrink.benchmark.runner import BenchmarkConfig
-from deepshrink.engine.artifacts import atomic_write_json, atomic_write_text, load_model
+from deepshrink.engine.artifacts import load_model
 from deepshrink.errors import DeepShrinkError
 
 
@@ -112,8 +113,7 @@ def main(argv=None) -> int:
         "pred": args.pred,
         "kurtosis_of_all_true_windows": sorted(round(float(v), 2) for v in stats["kurtosis"]),
         "rows": rows,
-        "command": "python benchmarks/cwru_confusions.py "
-        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": command_line("cwru_confusions.py", argv),
     }
     lines = [
         f"| model | trainings | {args.true} windows | called {args.pred} per training | ever called "
@@ -126,10 +126,7 @@ def main(argv=None) -> int:
             f"| {r['windows_ever_called']} | {_fmt(r['kurtosis_called'])} / {_fmt(r['kurtosis_correct'])} "
             f"| {_fmt(r['rms_called'], '.3f')} / {_fmt(r['rms_correct'], '.3f')} |"
         )
-    markdown = "\n".join(lines)
-    print(markdown)
-    atomic_write_json(args.out, report)
-    atomic_write_text(args.out.with_suffix(".md"), markdown + "\n")
+    finish(args.out, report, "\n".join(lines))
     return 0
 
 

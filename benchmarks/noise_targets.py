@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deepshrink.benchmark.report import group_accuracy
+from deepshrink.benchmark.report import band_mean, group_accuracy
 
 
 def _seeds(text: str | None) -> set[int] | None:
@@ -32,10 +32,10 @@ def targets(records: list[dict], cw: str, resnet: str, cs: str | None) -> dict:
     noises = sorted({n for (_, n, snr) in acc if n != "none"})
 
     def mean_over(model: str, lo: float, hi: float) -> float:
-        vals = [a for (m, n, snr), a in acc.items() if m == model and n != "none" and lo <= snr <= hi]
-        if not vals:
+        (mean, _std), seeds = band_mean(records, model, lo, hi)
+        if not seeds:
             raise KeyError(f"no records for {model} between {lo:g} and {hi:g} dB")
-        return float(np.mean(vals))
+        return mean
 
     below = [
         {"noise": n, "snr_db": snr, "gap": round(acc[(cw, n, snr)] - acc[(resnet, n, snr)], 2)}

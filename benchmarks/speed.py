@@ -10,8 +10,6 @@ most stable statistic on a shared machine. Writes JSON and a markdown table.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 from datetime import date
@@ -21,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from deepshrink.engine.artifacts import atomic_write_json, atomic_write_text
+from _common import command_line, finish, machine_description
 from deepshrink.models import count_parameters, create_model
 from reference_drsn import ReferenceDRSN
 
@@ -46,19 +44,6 @@ def infer_rate(model, x, steps: int) -> float:
         for _ in range(steps):
             model(x)
     return steps * x.shape[0] / (time.perf_counter() - start)
-
-
-def machine_description(threads: int) -> str:
-    return (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"torch {torch.__version__}, {threads} threads"
-    )
-
-
-def write_outputs(out: Path, result: dict, markdown: str) -> None:
-    """`out` (JSON) and the same path with .md, each written atomically."""
-    atomic_write_json(out, result)
-    atomic_write_text(out.with_suffix(".md"), markdown + "\n")
 
 
 def main(argv=None) -> int:
@@ -118,7 +103,7 @@ def main(argv=None) -> int:
         "input": [1, args.length],
         "rows": rows,
         "ratios": ratios,
-        "command": "python benchmarks/speed.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": command_line("speed.py", argv),
     }
     table = ["| model | params | train samples/s | inference samples/s |", "|---|---:|---:|---:|"]
     table += [
@@ -128,9 +113,7 @@ def main(argv=None) -> int:
     ]
     table.append("")
     table += [f"- {k}: {v}" for k, v in ratios.items()]
-    markdown = "\n".join(table)
-    print(markdown)
-    write_outputs(args.out, result, markdown)
+    finish(args.out, result, "\n".join(table))
     return 0
 
 

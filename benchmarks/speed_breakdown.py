@@ -29,9 +29,9 @@ import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import command_line, finish, machine_description
 from deepshrink.models import create_model
 from reference_drsn import ReferenceDRSN
-from speed import machine_description, write_outputs
 
 _CONVS = {F.conv1d: 1, F.conv2d: 2}
 
@@ -168,8 +168,7 @@ def main(argv=None) -> int:
         "input": [1, args.length],
         "rows": rows,
         "derived": derived,
-        "command": "python benchmarks/speed_breakdown.py "
-        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": command_line("speed_breakdown.py", argv),
     }
     table = [
         "| model | ms/step | samples/s | conv ms | other ms | conv GFLOP/step | conv GFLOP/s |",
@@ -182,9 +181,7 @@ def main(argv=None) -> int:
     ]
     table.append("")
     table += [f"- {k}: {v}" for k, v in derived.items()]
-    markdown = "\n".join(table)
-    print(markdown)
-    write_outputs(args.out, result, markdown)
+    finish(args.out, result, "\n".join(table))
     return 0
 
 

@@ -84,6 +84,21 @@ def accuracy_tables(records: list[dict]) -> str:
     return "\n\n".join(parts)
 
 
+def band_mean(records: list[dict], model: str, lo: float, hi: float) -> tuple[tuple[float, float], int]:
+    """((mean, std over seeds), number of seeds) of `model`'s accuracy averaged over noisy conditions with
+    lo <= SNR <= hi (every noise kind)."""
+    per_seed = defaultdict(list)
+    for r in records:
+        if (
+            r["model"] == model
+            and r.get("snr_db") is not None
+            and r.get("accuracy") is not None
+            and lo <= float(r["snr_db"]) <= hi
+        ):
+            per_seed[r["seed"]].append(float(r["accuracy"]))
+    return mean_std([sum(v) / len(v) for v in per_seed.values() if v]), len(per_seed)
+
+
 def summary_table(
     records: list[dict], low_band: tuple[float, float] = (-10, -4), main_band: tuple[float, float] = (-5, 5)
 ) -> str:
@@ -96,21 +111,8 @@ def summary_table(
         "|---|---:|---:|---:|---:|---:|",
     ]
     for m in models:
-
-        def band_mean(lo, hi, model=m):
-            per_seed = defaultdict(list)
-            for r in records:
-                if (
-                    r["model"] == model
-                    and r.get("snr_db") is not None
-                    and r.get("accuracy") is not None
-                    and lo <= float(r["snr_db"]) <= hi
-                ):
-                    per_seed[r["seed"]].append(float(r["accuracy"]))
-            return mean_std([sum(v) / len(v) for v in per_seed.values() if v]), len(per_seed)
-
-        (mm, ms), n_main = band_mean(*main_band)
-        (lm, ls), n_low = band_mean(*low_band)
+        (mm, ms), n_main = band_mean(records, m, *main_band)
+        (lm, ls), n_low = band_mean(records, m, *low_band)
         clean = [
             acc
             for (model, _noise, snr), accs in grouped.items()

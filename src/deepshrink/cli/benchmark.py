@@ -7,10 +7,6 @@ import sys
 
 from deepshrink.cli._common import add_quiet, comma_list, key_values
 
-# AdamW peak learning rate of the benchmark (and of every CWRU figure in docs/benchmarks.md); with the paper's
-# SGD recipe the recipe's own 0.1 applies, since SGD at an AdamW rate would barely train.
-BENCHMARK_ADAMW_LR = 3e-3
-
 HELP = "compare ConvNet, ResNet, DRSN-CS and DRSN-CW across noise kinds and SNRs (resumable)"
 DESCRIPTION = """Train every model under one protocol and measure test accuracy against input SNR.
 
@@ -100,7 +96,7 @@ def config_from_args(args: argparse.Namespace):
         protocol=args.protocol,
         epochs=args.epochs,
         recipe=args.recipe,
-        lr=args.lr if args.lr is not None else (BENCHMARK_ADAMW_LR if args.recipe == "adamw" else None),
+        lr=args.lr,
         batch_size=args.batch_size,
         window=args.window,
         stride=args.stride,

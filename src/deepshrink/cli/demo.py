@@ -6,7 +6,6 @@ import argparse
 import time
 
 from deepshrink.cli._common import add_quiet
-from deepshrink.cli.benchmark import BENCHMARK_ADAMW_LR
 
 HELP = "a few-minute ResNet vs DRSN-CW noise-robustness comparison on the built-in simulator"
 DESCRIPTION = """A small benchmark on the built-in bearing-fault simulator: ResNet vs DRSN-CW (paper presets),
@@ -41,7 +40,6 @@ def run(args: argparse.Namespace) -> int:
         protocol="robust",
         epochs=args.epochs,
         recipe="adamw",
-        lr=BENCHMARK_ADAMW_LR,
         stride=512,
         eval_stride=512,
         out=args.out,
