@@ -52,7 +52,8 @@ def test_thresholds_grow_with_noise_and_differ_between_samples():
 
 @pytest.mark.parametrize("mode", ["cw", "cs"])
 @pytest.mark.parametrize("shortcut_channels", [None, 6, 2])
-def test_fused_equals_autograd_in_float64(mode, shortcut_channels):
+@pytest.mark.parametrize("inplace", [False, True])
+def test_fused_equals_autograd_in_float64(mode, shortcut_channels, inplace):
     torch.manual_seed(1)
     layer = Shrinkage(6, mode=mode).double().train()
     ref = copy.deepcopy(layer)
@@ -66,7 +67,8 @@ def test_fused_equals_autograd_in_float64(mode, shortcut_channels):
     g = torch.randn(5, 6, 40, dtype=torch.float64)
     inputs = [x] + ([sc] if sc is not None else [])
 
-    y = layer(x, sc, offset)
+    # with inplace the layer may overwrite its input, so it gets a temporary computed from x
+    y = layer(x * 1.0 if inplace else x, sc, offset, inplace)
     grads = torch.autograd.grad(y, inputs + list(layer.parameters()), g)
     y_ref = _plain(lambda: ref(x, sc, offset))
     grads_ref = torch.autograd.grad(y_ref, inputs + list(ref.parameters()), g)
@@ -89,6 +91,35 @@ def test_gradcheck_fused_shrinkage(mode):
         return layer(inp)
 
     assert torch.autograd.gradcheck(f, (x,), eps=1e-6, atol=1e-5)
+
+
+def test_inplace_fused_shrinkage_passes_gradcheck_and_overwrites_only_its_input():
+    torch.manual_seed(6)
+    layer = Shrinkage(3, mode="cw").double().train()
+    x = torch.randn(4, 3, 10, dtype=torch.float64, requires_grad=True)
+    sc = torch.randn(4, 3, 10, dtype=torch.float64, requires_grad=True)
+    sc_before = sc.detach().clone()
+
+    def f(inp, short):
+        layer.bn.reset_running_stats()
+        return layer(inp.clone(), short, 0, True)
+
+    assert torch.autograd.gradcheck(f, (x, sc), eps=1e-6, atol=1e-5)
+    temp = x * 1.0
+    layer(temp, sc, 0, True)
+    assert not torch.equal(temp, x)  # the temporary was reused ...
+    assert torch.equal(sc, sc_before)  # ... the shortcut was not
+
+
+def test_inplace_shrinkage_on_an_input_saved_by_autograd_is_an_error_not_a_wrong_gradient():
+    layer = Shrinkage(3, mode="cw").train()
+    w = torch.randn(3, 1, requires_grad=True)
+    x = torch.randn(4, 3, 10, requires_grad=True)
+    h = x * 2.0
+    other = h * w  # saves h for its backward
+    y = layer(h, None, 0, True)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        (y.sum() + other.sum()).backward()
 
 
 def test_gradcheck_fused_bn_relu():

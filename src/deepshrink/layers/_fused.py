@@ -97,10 +97,14 @@ class _Shrink(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, shortcut, w1, b1, gamma, beta, w2, b2, running_mean, running_var, cfg):
-        channel_wise, use_batch_stats, momentum, eps, lo = cfg
+        channel_wise, use_batch_stats, momentum, eps, lo, overwrite_x = cfg
         B, C = x.shape[0], x.shape[1]
-        absx = x.abs()
-        a = absx.view(B, C, -1).mean(-1)  # GAP(|x|), (B, C)
+        y = x.abs()  # becomes the output: |x|, then |x| - tau clipped at 0, then signed, then + shortcut
+        # The backward needs sign(x). When the caller allows it, it is kept in x's own memory, which saves
+        # an allocation and a pass over fresh pages; `detach` shares x's version counter, so autograd still
+        # sees the change if anything else had saved x.
+        sign_x = x.detach().sign_() if overwrite_x else torch.sign(x)
+        a = y.view(B, C, -1).mean(-1)  # GAP(|x|), (B, C)
         z1 = torch.addmm(b1, a, w1.t())
         zb, save_mean, save_invstd = torch.native_batch_norm(
             z1, gamma, beta, running_mean, running_var, use_batch_stats, momentum, eps
@@ -110,16 +114,15 @@ class _Shrink(torch.autograd.Function):
         abar = a if channel_wise else a.mean(1, keepdim=True)
         tau = alpha * abar
         view = (B, tau.shape[1]) + (1,) * (x.dim() - 2)
-        # |x| - tau, clipped at 0, with the sign of x: soft thresholding, reusing the |x| buffer.
-        y = absx.sub_(tau.view(view)).clamp_min_(0.0).copysign_(x)
-        # The backward needs only two signs per element: sign(y) (+-1 where |x| > tau, else 0) and sign(x).
-        # Kept as int8 they take a quarter of the memory of float32 x and y, which can then be freed (and
-        # their buffers reused while still in cache); the backward reads 2 bytes per element instead of 8.
-        sign_y = torch.sign(y).to(torch.int8)
-        sign_x = torch.sign(x).to(torch.int8)
-        out = y  # y itself is no longer needed: the shortcut is added in place
-        if shortcut is not None:
-            target = out if shortcut.shape[1] == C else out[:, lo : lo + shortcut.shape[1]]
+        # soft thresholding in place: (|x| - tau) clipped at 0, times sign(x) (a multiply is cheaper than
+        # copysign)
+        y.sub_(tau.view(view)).clamp_min_(0.0).mul_(sign_x)
+        # The backward needs two signs per element: sign(y) (+-1 where |x| > tau, else 0) and sign(x).
+        # Float32 signs make the backward plain float multiplies; int8 signs took less memory but cost a
+        # conversion pass each way and mixed-dtype kernels, which measured slower.
+        sign_y = torch.sign(y)
+        if shortcut is not None:  # the output is y + shortcut, added in place: y itself is not needed again
+            target = y if shortcut.shape[1] == C else y[:, lo : lo + shortcut.shape[1]]
             target.add_(shortcut)
         ctx.save_for_backward(sign_y, sign_x, a, abar, z1, h, alpha, w1, gamma, w2, save_mean, save_invstd)
         # Only read in backward when the batch statistics were not used (a batch of one); in that case
@@ -128,13 +131,13 @@ class _Shrink(torch.autograd.Function):
         ctx.cfg = cfg
         ctx.shortcut_channels = None if shortcut is None else shortcut.shape[1]
         ctx.mark_non_differentiable(tau)
-        return out, tau
+        return y, tau
 
     @staticmethod
     @once_differentiable
     def backward(ctx, g, _g_tau):
         sign_y, sign_x, a, abar, z1, h, alpha, w1, gamma, w2, save_mean, save_invstd = ctx.saved_tensors
-        channel_wise, use_batch_stats, _momentum, eps, lo = ctx.cfg
+        channel_wise, use_batch_stats, _momentum, eps, lo, _overwrite_x = ctx.cfg
         B, C = sign_x.shape[0], sign_x.shape[1]
         n = sign_x.numel() // (B * C)
         view = (B, C) + (1,) * (sign_x.dim() - 2)
@@ -186,17 +189,19 @@ def shrink(
     *,
     channel_wise: bool,
     offset: int = 0,
+    overwrite_x: bool = False,
 ) -> tuple[Tensor, Tensor]:
     """Fused DRSN shrinkage (training mode): returns (soft-thresholded x [+ shortcut], tau).
 
     `shortcut` (or None) is added on channels `offset : offset + shortcut.shape[1]` of the output.
+    `overwrite_x=True` lets the function keep sign(x) in x's memory: only for an x nothing reads again.
     With a batch of one the sub-network's BatchNorm uses its running statistics (it cannot estimate a
     variance from one value).
     """
     use_batch_stats = x.shape[0] > 1
     if use_batch_stats and bn.num_batches_tracked is not None:
         bn.num_batches_tracked.add_(1)
-    cfg = (channel_wise, use_batch_stats, bn.momentum, bn.eps, offset)
+    cfg = (channel_wise, use_batch_stats, bn.momentum, bn.eps, offset, overwrite_x)
     return _Shrink.apply(
         x.contiguous(),
         shortcut,

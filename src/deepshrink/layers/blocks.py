@@ -147,12 +147,13 @@ class ResidualUnit(nn.Module):
         """Returns (output, phase of the output); `phase` as in `conv_any` (0 = standard layout)."""
         r, p = conv_any(self.conv1, bn_relu(self.bn1, x), phase)
         r, p = conv_any(self.conv2, bn_relu(self.bn2, r), p)
+        # r is this unit's own temporary, so the shrinkage may overwrite it
         if not self.residual:
-            return (self.shrinkage(r) if self.shrinkage is not None else r), p
+            return (self.shrinkage(r, None, 0, True) if self.shrinkage is not None else r), p
         if self.projection is not None:
             shortcut, _ = conv_any(self.projection, x, phase)
         else:
             shortcut = subsample(x, self.stride, phase, self.ndim)
         if self.shrinkage is not None:
-            return self.shrinkage(r, shortcut, self.pad_offset), p
+            return self.shrinkage(r, shortcut, self.pad_offset, True), p
         return _add_on_channels(r, shortcut, self.pad_offset), p

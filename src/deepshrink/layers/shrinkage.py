@@ -117,15 +117,29 @@ class Shrinkage(nn.Module):
             and not torch.compiler.is_compiling()
         )
 
-    def forward(self, x: Tensor, shortcut: Tensor | None = None, offset: int = 0) -> Tensor:
-        """Threshold `x`; if `shortcut` is given, add it to channels `offset : offset + shortcut.shape[1]`."""
+    def forward(
+        self, x: Tensor, shortcut: Tensor | None = None, offset: int = 0, inplace: bool = False
+    ) -> Tensor:
+        """Threshold `x`; if `shortcut` is given, add it to channels `offset : offset + shortcut.shape[1]`.
+
+        `inplace=True` allows the training kernel to reuse x's memory (it keeps sign(x) there), which is
+        faster; as with `nn.ReLU(inplace=True)`, pass it only when nothing reads `x` afterwards. Autograd
+        still raises an error if another operation had saved `x` for its backward.
+        """
         if x.dim() < 3 or x.shape[1] != self.channels:
             raise ConfigError(
                 f"Shrinkage({self.channels}) expects (B, {self.channels}, ...), got {tuple(x.shape)}"
             )
         if self._fused_ok(x):
             y, tau = _fused.shrink(
-                x, shortcut, self.fc1, self.bn, self.fc2, channel_wise=self.mode == "cw", offset=offset
+                x,
+                shortcut,
+                self.fc1,
+                self.bn,
+                self.fc2,
+                channel_wise=self.mode == "cw",
+                offset=offset,
+                overwrite_x=inplace,
             )
         else:
             if self.training and x.shape[0] > 1 and self.bn.num_batches_tracked is not None:
