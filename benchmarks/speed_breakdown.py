@@ -129,13 +129,20 @@ def main(argv=None) -> int:
     if args.compile:
         models["reference_drsn_cw_compiled"] = torch.compile(ReferenceDRSN("cw"))
 
+    steps = {name: make_step(model, x, y) for name, model in models.items()}
+    for step in steps.values():  # oneDNN (and inductor) pick and cache kernels during the first calls
+        for _ in range(args.warmup):
+            step()
+    # Interleaved repeats, as in speed.py: a model timed alone first in a fresh process runs slower.
+    best = dict.fromkeys(steps, float("inf"))
+    for _ in range(args.repeats):
+        for name, step in steps.items():
+            best[name] = min(best[name], best_ms_per_step(step, args.steps, 1))
+
     rows = []
     for name, model in models.items():
-        step = make_step(model, x, y)
-        for _ in range(args.warmup):  # oneDNN (and inductor) pick and cache kernels during the first calls
-            step()
-        ms = best_ms_per_step(step, args.steps, args.repeats)
-        conv_ms, profiled_ms = conv_ms_per_step(step, args.steps)
+        ms = best[name]
+        conv_ms, profiled_ms = conv_ms_per_step(steps[name], args.steps)
         conv_share = conv_ms / profiled_ms
         flops = 3 * forward_conv_flops(model, x)  # backward: input and weight gradients, about 2x forward
         rows.append(
