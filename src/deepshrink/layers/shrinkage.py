@@ -41,6 +41,11 @@ class Shrinkage(nn.Module):
     After each forward pass `last_threshold` holds the thresholds used (detached): (B, C) for "cw",
     (B, 1) for "cs". Set `record_thresholds = False` to skip keeping them.
 
+    Call it as `layer(x)`, or `layer(x, shortcut, offset)` to add a residual shortcut to channels
+    `offset : offset + shortcut.shape[1]` of the output in the same pass (how the residual units use it). Pass
+    `inplace=True` when `x` is a temporary that nothing reads afterwards: training then keeps sign(x) in x's
+    memory instead of a new buffer (faster, as with `nn.ReLU(inplace=True)`).
+
     Example (an SE-style insertion into your own network):
 
         block = nn.Sequential(nn.Conv1d(16, 32, 3, padding=1), nn.BatchNorm1d(32), nn.ReLU(),
