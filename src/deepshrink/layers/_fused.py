@@ -96,14 +96,14 @@ class _Shrink(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, shortcut, w1, b1, gamma, beta, w2, b2, running_mean, running_var, cfg):
-        channel_wise, use_batch_stats, momentum, eps, lo, overwrite_x = cfg
+    def forward(ctx, x, shortcut, w1, b1, gamma, beta, w2, b2, running_mean, running_var, cfg, inplace):
+        channel_wise, use_batch_stats, momentum, eps, lo = cfg
         B, C = x.shape[0], x.shape[1]
         y = x.abs()  # becomes the output: |x|, then |x| - tau clipped at 0, then signed, then + shortcut
         # The backward needs sign(x). When the caller allows it, it is kept in x's own memory, which saves
         # an allocation and a pass over fresh pages; `detach` shares x's version counter, so autograd still
         # sees the change if anything else had saved x.
-        sign_x = x.detach().sign_() if overwrite_x else torch.sign(x)
+        sign_x = x.detach().sign_() if inplace else torch.sign(x)
         a = y.view(B, C, -1).mean(-1)  # GAP(|x|), (B, C)
         z1 = torch.addmm(b1, a, w1.t())
         zb, save_mean, save_invstd = torch.native_batch_norm(
@@ -137,7 +137,7 @@ class _Shrink(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, g, _g_tau):
         sign_y, sign_x, a, abar, z1, h, alpha, w1, gamma, w2, save_mean, save_invstd = ctx.saved_tensors
-        channel_wise, use_batch_stats, _momentum, eps, lo, _overwrite_x = ctx.cfg
+        channel_wise, use_batch_stats, _momentum, eps, lo = ctx.cfg
         B, C = sign_x.shape[0], sign_x.shape[1]
         n = sign_x.numel() // (B * C)
         view = (B, C) + (1,) * (sign_x.dim() - 2)
@@ -177,7 +177,7 @@ class _Shrink(torch.autograd.Function):
         g_short = None
         if ctx.shortcut_channels is not None:
             g_short = g if ctx.shortcut_channels == C else g[:, lo : lo + ctx.shortcut_channels]
-        return g_x, g_short, g_w1, g_b1, g_gamma, g_beta, g_w2, g_b2, None, None, None
+        return g_x, g_short, g_w1, g_b1, g_gamma, g_beta, g_w2, g_b2, None, None, None, None
 
 
 def shrink(
@@ -189,19 +189,19 @@ def shrink(
     *,
     channel_wise: bool,
     offset: int = 0,
-    overwrite_x: bool = False,
+    inplace: bool = False,
 ) -> tuple[Tensor, Tensor]:
     """Fused DRSN shrinkage (training mode): returns (soft-thresholded x [+ shortcut], tau).
 
     `shortcut` (or None) is added on channels `offset : offset + shortcut.shape[1]` of the output.
-    `overwrite_x=True` lets the function keep sign(x) in x's memory: only for an x nothing reads again.
+    `inplace=True` lets the function keep sign(x) in x's memory: only for an x nothing reads again.
     With a batch of one the sub-network's BatchNorm uses its running statistics (it cannot estimate a
     variance from one value).
     """
     use_batch_stats = x.shape[0] > 1
     if use_batch_stats and bn.num_batches_tracked is not None:
         bn.num_batches_tracked.add_(1)
-    cfg = (channel_wise, use_batch_stats, bn.momentum, bn.eps, offset, overwrite_x)
+    cfg = (channel_wise, use_batch_stats, bn.momentum, bn.eps, offset)
     return _Shrink.apply(
         x.contiguous(),
         shortcut,
@@ -214,4 +214,5 @@ def shrink(
         bn.running_mean,
         bn.running_var,
         cfg,
+        inplace,
     )

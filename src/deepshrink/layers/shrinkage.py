@@ -42,9 +42,8 @@ class Shrinkage(nn.Module):
     (B, 1) for "cs". Set `record_thresholds = False` to skip keeping them.
 
     Call it as `layer(x)`, or `layer(x, shortcut, offset)` to add a residual shortcut to channels
-    `offset : offset + shortcut.shape[1]` of the output in the same pass (how the residual units use it). Pass
-    `inplace=True` when `x` is a temporary that nothing reads afterwards: training then keeps sign(x) in x's
-    memory instead of a new buffer (faster, as with `nn.ReLU(inplace=True)`).
+    `offset : offset + shortcut.shape[1]` of the output in the same pass (how the residual units use it). For
+    `inplace`, see `forward`.
 
     Example (an SE-style insertion into your own network):
 
@@ -144,7 +143,7 @@ class Shrinkage(nn.Module):
                 self.fc2,
                 channel_wise=self.mode == "cw",
                 offset=offset,
-                overwrite_x=inplace,
+                inplace=inplace,
             )
         else:
             if self.training and x.shape[0] > 1 and self.bn.num_batches_tracked is not None:
