@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from deepshrink.engine.artifacts import atomic_write_json, atomic_write_text
+from deepshrink.atomic import atomic_write_json, atomic_write_text
 
 
 def command_line(script: str, argv) -> str:

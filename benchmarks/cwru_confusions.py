@@ -24,9 +24,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import command_line, finish
 from cwru_class_stats import window_stats
-from deepshrink.benchmark.cells import dataset_for
-from deepshrink.benchmark.runner import BenchmarkConfig
+from deepshrink.benchmark import BenchmarkConfig
 from deepshrink.engine.artifacts import load_model
+from deepshrink.engine.datasets import build_dataset
 from deepshrink.errors import DeepShrinkError
 
 
@@ -62,7 +62,7 @@ def main(argv=None) -> int:
     fields = BenchmarkConfig.__dataclass_fields__
     cfg = BenchmarkConfig(**{k: v for k, v in config.items() if k in fields})
     try:
-        data = dataset_for(cfg)
+        data = build_dataset(cfg.base(), check=False)
         if args.true not in data.classes or args.pred not in data.classes:
             raise DeepShrinkError(
                 f"--true/--pred must be classes of the benchmark: {', '.join(data.classes)}"

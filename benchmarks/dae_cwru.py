@@ -29,9 +29,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from deepshrink.data.manifest import load_recordings
-from deepshrink.engine.artifacts import atomic_write_json, atomic_write_text
-from deepshrink.engine.predict import windows_of
+from deepshrink.atomic import atomic_write_json, atomic_write_text
+from deepshrink.data import load_recordings
+from deepshrink.data.inputs import windows_of
 from deepshrink.functional import add_noise
 from deepshrink.functional.metrics import snr_improvement_db
 from deepshrink.models import create_model

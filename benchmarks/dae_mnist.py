@@ -33,10 +33,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from deepshrink.atomic import atomic_write_json, atomic_write_text
 from deepshrink.data.images import load_mnist
-from deepshrink.engine._noise import mix_seed
-from deepshrink.engine.artifacts import atomic_write_json, atomic_write_text
-from deepshrink.engine.denoise import corrupt, psnr_per_example, ssim_per_example, train_denoiser
+from deepshrink.engine.dae import train_denoiser
+from deepshrink.functional import corrupt, psnr, ssim
+from deepshrink.functional.seeding import mix_seed
 from deepshrink.models import create_model
 
 # blind training range of our model, and the evaluation levels, per family
@@ -49,9 +50,14 @@ EVAL_SEED = 1234
 N_TEST, TUNE = 500, slice(500, 600)
 
 
+def psnr_capped(x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
+    """Per-image PSNR capped at 100 dB (a perfect image is +inf), so that means stay finite."""
+    return psnr(x, ref).clamp_max(100.0).float()
+
+
 def corrupted(clean: torch.Tensor, family: str, level: float, seed: int) -> torch.Tensor:
     g = torch.Generator().manual_seed(mix_seed("bench", seed, family, level))
-    return corrupt(clean, family, level, generator=g, blind=False, clip=(0.0, 1.0))[0]
+    return corrupt(clean, family, level, generator=g, blind=False, clip=(0.0, 1.0), mode="per_entry")[0]
 
 
 # --- classical denoisers (scikit-image / scipy), one image at a time -----------------------------------
@@ -127,11 +133,11 @@ def apply_each(fn, noisy: torch.Tensor, params: dict) -> tuple[torch.Tensor, flo
 
 def score(out: torch.Tensor, clean: torch.Tensor) -> dict[str, float]:
     out = out.clamp(0, 1)
-    psnr = psnr_per_example(out, clean)
+    psnr = psnr_capped(out, clean)
     return {
         "psnr_db": round(float(psnr.mean()), 3),
         "psnr_std": round(float(psnr.std()), 3),
-        "ssim": round(float(ssim_per_example(out, clean).mean()), 4),
+        "ssim": round(float(ssim(out, clean).mean()), 4),
     }
 
 
@@ -140,7 +146,7 @@ def classical_records(family: str, level: float, test: torch.Tensor, tune: torch
     base = {"corruption": family, "level": level, "train_seconds": 0.0}
     records = [{"method": "noisy", **base, **score(noisy_test, test), "images_per_second": None}]
     for method, (fn, grid) in CLASSICAL.items():
-        best = max(grid, key=lambda p: float(psnr_per_example(apply_each(fn, noisy_tune, p)[0], tune).mean()))
+        best = max(grid, key=lambda p: float(psnr_capped(apply_each(fn, noisy_tune, p)[0], tune).mean()))
         out, rate = apply_each(fn, noisy_test, best)
         records.append(
             {
@@ -155,7 +161,7 @@ def classical_records(family: str, level: float, test: torch.Tensor, tune: torch
     if family == "gaussian" and importlib.util.find_spec("bm3d") is not None:
         # clipping to [0, 1] leaves less noise than sigma, so the noise level BM3D assumes is tuned too
         scales = (0.5, 0.7, 1.0)
-        tuned = [float(psnr_per_example(bm3d_all(noisy_tune, k * level, 2)[0], tune).mean()) for k in scales]
+        tuned = [float(psnr_capped(bm3d_all(noisy_tune, k * level, 2)[0], tune).mean()) for k in scales]
         best_scale = scales[int(np.argmax(tuned))]
         out, rate = bm3d_all(noisy_test, best_scale * level, processes=2)
         params = {"sigma_psd": round(best_scale * level, 4), "processes": 2}
@@ -224,7 +230,7 @@ def learned_records(args, family: str, train: torch.Tensor, test: torch.Tensor, 
         max_minutes=args.minutes,
         val_images=test[:200],
         val_level=levels[-1],
-        quiet=not args.progress,
+        verbose=args.progress,
     )
     train_seconds = time.perf_counter() - t0
     ours_rate = throughput(model, speed_set, batch_size=256)

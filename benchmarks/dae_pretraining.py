@@ -21,9 +21,9 @@ from pathlib import Path
 
 import torch
 
+from deepshrink.atomic import atomic_write_json, atomic_write_text
 from deepshrink.data.images import load_mnist
-from deepshrink.engine.artifacts import atomic_write_json, atomic_write_text
-from deepshrink.engine.denoise import pretraining_experiment
+from deepshrink.engine.pretraining import pretraining_experiment
 
 
 def main() -> None:

@@ -52,7 +52,7 @@ def test_atomic_write_crash_keeps_old_file(tmp_path):
 
 
 def test_checkpoint_io_crash_mid_write_keeps_previous(tmp_path, monkeypatch):
-    from deepshrink.engine.artifacts import AtomicCheckpointIO
+    from deepshrink.engine.fit import AtomicCheckpointIO
 
     io = AtomicCheckpointIO()
     path = tmp_path / "checkpoints" / "last.ckpt"

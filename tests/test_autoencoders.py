@@ -2,8 +2,17 @@ import pytest
 import torch
 
 from deepshrink.errors import ConfigError, DataError
-from deepshrink.models import create_model, list_models, model_info
-from deepshrink.models.autoencoders import MLPDAE, VAE, ContractiveAE, EncoderClassifier, SparseAE, UNetCode
+from deepshrink.models import (
+    MLPDAE,
+    VAE,
+    ContractiveAE,
+    EncoderClassifier,
+    SparseAE,
+    UNetCode,
+    create_model,
+    list_models,
+    model_info,
+)
 
 AUTOENCODERS = list_models(task="autoencoder")
 

@@ -159,7 +159,10 @@ def test_signal_score_per_window(signal_run, capsys):
             ["dae", "train", "--data", "{tmp}/sig.npy", "--corruption", "masking", "--out", "{tmp}/r"],
             "Gaussian",
         ),
-        (["dae", "train", "--data", "{tmp}/img.npy", "--level", "x", "--out", "{tmp}/r"], "--level 'x'"),
+        (
+            ["dae", "train", "--data", "{tmp}/img.npy", "--level", "x", "--out", "{tmp}/r"],
+            "--level: bad level 'x'",
+        ),
         (
             ["dae", "train", "--data", "{tmp}/img.npy", "--model", "resnet_paper", "--out", "{tmp}/r"],
             "not an autoencoder",
@@ -202,7 +205,7 @@ def test_file_mistakes_with_a_trained_run(image_run, tmp_path, capsys):
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and needle in err, err
     assert main(["dae", "train", "--data", "digits", "--out", run]) == 2
-    assert "already holds a trained model" in capsys.readouterr().err
+    assert "already holds a run" in capsys.readouterr().err
     assert not any(p.name.startswith(".") for p in (image_run / "run").iterdir())  # no temp files left
 
 
@@ -224,17 +227,19 @@ def test_corrupt_autoencoder_metadata_is_refused(image_run, tmp_path, capsys):
 
 
 def test_auto_epochs_give_enough_steps_on_small_data(tmp_path, monkeypatch):
-    from deepshrink.engine import dae_run
+    from deepshrink.engine import dae
+    from deepshrink.engine.config import DenoiseConfig, parse_config
 
     calls = {}
+    real_fit = dae.fit
 
-    def fake_train(model, train, **kw):
-        calls.update(kw, n=len(train))
-        return model.eval(), []
+    def short_fit(task, data, run, **kw):
+        calls.update(epochs=kw["epochs"], n=len(data.train))
+        return real_fit(task, data, run, **{**kw, "epochs": 1})  # what was asked for is what is checked
 
-    monkeypatch.setattr("deepshrink.engine.denoise.train_denoiser", fake_train)
-    dae_run.train_dae_run("digits", tmp_path / "r", quiet=True)
-    assert calls["epochs"] == min(100, max(5, -(-dae_run.AUTO_EXAMPLES // calls["n"]))) == 62
+    monkeypatch.setattr(dae, "fit", short_fit)
+    dae.train_dae_run(parse_config(DenoiseConfig, {"data": "digits", "out": str(tmp_path / "r")}))
+    assert calls["epochs"] == min(100, max(5, -(-dae.AUTO_EXAMPLES // calls["n"]))) == 62
     assert torch.isfinite(
         torch.tensor(json.loads((tmp_path / "r" / "eval.json").read_text())["score_threshold"])
     )

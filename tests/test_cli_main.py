@@ -60,6 +60,7 @@ def trained_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("cli") / "run"
     cfg = TrainConfig(
         model="drsn_cs_paper",
+        recipe="paper",
         noise="none",
         normalize="none",
         epochs=3,
@@ -67,7 +68,7 @@ def trained_run(tmp_path_factory):
         window=WINDOW,
         out=str(out),
     )
-    train(cfg, dataset=ds, quiet=True)
+    train(cfg, dataset=ds)
     return out
 
 
@@ -169,9 +170,6 @@ def test_export_onnx_parity(trained_run, tmp_path, capsys):
 
 def test_train_cli_then_evaluate(tmp_path, capsys):
     """The full command-line path: label folder -> train -> evaluate -> predict (needs the data loaders)."""
-    data = pytest.importorskip("deepshrink.data")
-    if not hasattr(data, "load_recordings"):
-        pytest.skip("deepshrink.data.load_recordings not available yet")
     rng = np.random.default_rng(1)
     root = tmp_path / "data"
     for label, name in enumerate(["inner", "normal", "outer"]):
@@ -197,7 +195,9 @@ def test_train_cli_then_evaluate(tmp_path, capsys):
     ]
     assert main(args) == 0, capsys.readouterr().err
     assert (run / "model.safetensors").is_file()
+    capsys.readouterr()
     assert main(["evaluate", "--run", str(run), "--noise", "none", "--quiet"]) == 0
+    assert "accuracy" in capsys.readouterr().out  # --quiet silences progress, not the result table
     saved = json.loads((run / "eval.json").read_text())
     assert saved["records"][0]["noise"] == "none" and (run / "eval.csv").is_file()
     assert main(["predict", "--run", str(run), str(root / "outer" / "r0.npy"), "--format", "json"]) == 0

@@ -85,8 +85,10 @@ def test_load_tiny_10class(tiny_cwru):
     b007 = next(r for r in recs if r.label == "B007")
     assert b007.n_samples == 4118 and b007.name == "cwru118" and b007.group == "cwru118"
     assert b007.meta["cwru_id"] == 118 and b007.meta["load_hp"] == 0 and b007.meta["rpm"] == 1790.0 + 118 % 7
+    # meta["fault"] follows the shared label map (was CWRU's "B"; that code moved to meta["fault_code"])
     assert (
-        b007.meta["fault"] == "B"
+        b007.meta["fault"] == "ball"
+        and b007.meta["fault_code"] == "B"
         and b007.meta["diameter"] == 0.007
         and b007.meta["path"].endswith("_118.mat")
     )
@@ -226,3 +228,40 @@ def test_real_cwru_10class_0hp(cwru_root):
         tr_end = ds.train.start[ds.train.recording == r].max() + 2048
         assert ds.test.start[ds.test.recording == r].min() >= tr_end
         assert ds.val.start[ds.val.recording == r].min() >= tr_end
+
+
+def test_conditions_shared_fault_names_and_sizes(tiny_cwru):
+    recs = {r.label: r for r in load_cwru(tiny_cwru)}
+    assert {r.condition for r in recs.values()} == {"0HP"}
+    faults = {lab: recs[lab].meta["fault"] for lab in ("normal", "B014", "IR021", "OR007")}
+    assert faults == {"normal": "normal", "B014": "ball", "IR021": "inner", "OR007": "outer"}
+    assert recs["normal"].meta["fault_size"] is None and recs["IR021"].meta["fault_size"] == 0.021
+    assert all(r.group == r.name for r in recs.values())  # one group per recording (bearings unpublished)
+    assert {r.label for r in load_cwru(tiny_cwru, task="4class")} == {"normal", "B", "IR", "OR"}
+    # single values as `--data-arg loads=0 ids=118` gives them
+    assert len(load_cwru(tiny_cwru, loads=0)) == 10 and len(load_cwru(tiny_cwru, ids=118)) == 1
+    with pytest.raises(ConfigError, match="CWRU loads must be"):
+        load_cwru(tiny_cwru, loads="heavy")
+
+
+def test_folder_found_by_the_locate_rule(tiny_cwru, tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "cwru").symlink_to(tiny_cwru, target_is_directory=True)
+    monkeypatch.setenv("DEEPSHRINK_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("DEEPSHRINK_CACHE", str(tmp_path / "cache"))
+    assert len(load_cwru()) == 10
+    monkeypatch.setenv("DEEPSHRINK_DATA", str(tmp_path / "elsewhere"))
+    with pytest.raises(DataError, match=r"no cwru data found: looked in .*elsewhere/cwru and .*fetch_cwru"):
+        load_cwru()
+    with pytest.raises(DataError, match=r"normal_0_97\.mat: is a file; cwru data is read from the folder"):
+        load_cwru(tiny_cwru / "normal_0_97.mat")
+
+
+@pytest.mark.data
+def test_real_cwru_conditions_and_fault_map(cwru_root):
+    recs = load_cwru(cwru_root, loads=(1,), ids=[119, 106, 131])
+    assert [(r.label, r.condition, r.meta["fault"]) for r in recs] == [
+        ("B007", "1HP", "ball"),
+        ("IR007", "1HP", "inner"),
+        ("OR007", "1HP", "outer"),
+    ]

@@ -2,19 +2,11 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 
-from deepshrink.engine.denoise import (
-    corrupt,
-    evaluate_denoiser,
-    finetune_classifier,
-    label_subset,
-    pretrain_greedy,
-    psnr_per_example,
-    snr_improvement_db,
-    train_denoiser,
-)
+from deepshrink.engine.dae import evaluate_denoiser, train_denoiser
+from deepshrink.engine.pretraining import finetune_classifier, label_subset, pretrain_greedy
 from deepshrink.errors import ConfigError, DataError
-from deepshrink.models import create_model
-from deepshrink.models.autoencoders import MLPDAE, EncoderClassifier
+from deepshrink.functional import corrupt, psnr, snr_improvement_db
+from deepshrink.models import MLPDAE, EncoderClassifier, create_model
 
 
 @pytest.fixture(scope="module")
@@ -28,16 +20,17 @@ def _gen(seed=0):
 
 
 def test_corruptions_are_seeded_and_have_the_requested_level():
+    # the DAE task's per-entry draws (the exact-count mode is tested in test_corruptions.py)
     x = torch.full((64, 1, 16, 16), 0.5)
-    a, ma = corrupt(x, "masking", 0.25, generator=_gen())
-    b, mb = corrupt(x, "masking", 0.25, generator=_gen())
+    a, ma = corrupt(x, "masking", 0.25, generator=_gen(), mode="per_entry")
+    b, mb = corrupt(x, "masking", 0.25, generator=_gen(), mode="per_entry")
     assert torch.equal(a, b) and torch.equal(ma, mb)
     assert ma.float().mean().item() == pytest.approx(0.25, abs=0.01)
     assert (a[ma] == 0).all() and (a[~ma] == 0.5).all()
-    s, ms = corrupt(x, "salt_pepper", 0.1, generator=_gen(1))
+    s, ms = corrupt(x, "salt_pepper", 0.1, generator=_gen(1), mode="per_entry", clip=(0.0, 1.0))
     assert ms.float().mean().item() == pytest.approx(0.1, abs=0.01)
     assert set(s[ms].unique().tolist()) == {0.0, 1.0}
-    g, _ = corrupt(x, "gaussian", 0.5, generator=_gen(2))
+    g, _ = corrupt(x, "gaussian", 0.5, generator=_gen(2), clip=(0.0, 1.0))
     assert g.min() >= 0 and g.max() <= 1  # clipped to the data range
     g2, _ = corrupt(x, "gaussian", 0.2, generator=_gen(2), clip=None)
     assert (g2 - x).std().item() == pytest.approx(0.2, rel=0.02)
@@ -50,7 +43,9 @@ def test_blind_corruption_draws_one_level_per_example():
     assert stds.min() > 0.07 and stds.max() < 0.6 and stds.std() > 0.05
     fixed, _ = corrupt(x, "gaussian", 0.3, generator=_gen(), clip=None)
     assert fixed.flatten(1).std(1).std() < 0.03
-    _masked, m = corrupt(torch.ones(200, 1, 8, 8), "masking", 0.6, generator=_gen(), blind=True)
+    _masked, m = corrupt(
+        torch.ones(200, 1, 8, 8), "masking", 0.6, generator=_gen(), blind=True, mode="per_entry"
+    )
     assert m.flatten(1).float().mean(1).std() > 0.1
 
 
@@ -58,7 +53,7 @@ def test_bad_corruption_options():
     x = torch.rand(2, 1, 4, 4)
     with pytest.raises(ConfigError, match="unknown corruption"):
         corrupt(x, "speckle", 0.1, generator=_gen())
-    with pytest.raises(ConfigError, match="probability"):
+    with pytest.raises(ConfigError, match="fraction"):
         corrupt(x, "masking", 1.5, generator=_gen())
     with pytest.raises(ConfigError, match="low <= high"):
         corrupt(x, "gaussian", (0.5, 0.1), generator=_gen())
@@ -67,8 +62,8 @@ def test_bad_corruption_options():
 def test_psnr_and_snr_improvement_values():
     ref = torch.zeros(2, 1, 4, 4)
     x = ref + torch.tensor([0.1, 0.01]).view(2, 1, 1, 1)
-    assert psnr_per_example(x, ref).tolist() == pytest.approx([20.0, 40.0], abs=1e-4)
-    assert psnr_per_example(ref, ref).tolist() == [100.0, 100.0]
+    assert psnr(x, ref).tolist() == pytest.approx([20.0, 40.0], abs=1e-4)
+    assert psnr(ref, ref).tolist() == [float("inf")] * 2  # evaluate_denoiser caps it at 100 dB per image
     clean = torch.zeros(1, 1, 10)
     assert snr_improvement_db(clean, clean + 1.0, clean + 0.1).item() == pytest.approx(20.0, abs=1e-4)
 
@@ -111,6 +106,8 @@ def test_training_is_reproducible_and_checks_its_inputs(digits):
         train_denoiser(m, bad, epochs=1)
     with pytest.raises(ConfigError):
         train_denoiser(m, x[:8], epochs=0)
+    with pytest.raises(DataError, match=r"expects inputs of shape \(batch, 1, 8, 8\)"):
+        train_denoiser(m, x[:8].reshape(8, 64), epochs=1)
     with pytest.raises(DataError, match=r"\[0, 1\]"):
         train_denoiser(m, x[:8] * 16, corruption="masking", level=0.1, epochs=1)
 
@@ -142,3 +139,13 @@ def test_greedy_pretraining_trains_each_layer_and_fine_tuning_learns(digits):
     assert hist[-1]["train_loss"] < hist[0]["train_loss"]
     with pytest.raises(ConfigError, match="MLPDAE"):
         pretrain_greedy(create_model("dae_conv2d"), x[:10])
+
+
+def test_train_denoiser_accepts_images_without_a_channel_axis(digits):
+    x, _ = digits
+    torch.manual_seed(0)
+    model = create_model("dae_conv2d", widths=(4, 8))
+    model, history = train_denoiser(model, x[:128, 0], epochs=1, batch_size=64)  # (N, 8, 8)
+    assert len(history) == 1
+    with pytest.raises(DataError, match=r"\(batch, channels, height, width\)"):
+        train_denoiser(model, x[:8].reshape(8, 1, 1, 8, 8), epochs=1)

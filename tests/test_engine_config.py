@@ -1,31 +1,54 @@
-"""TrainConfig: YAML round trip, unknown keys, SNR parsing, recipes."""
+"""The config: typed declarations parsed by jsonargparse, YAML round trip, unknown keys, SNR syntax."""
 
 import pytest
 import torch
 from torch import nn
 
-from deepshrink.engine.config import TrainConfig, load_config, parse_snr, parse_snr_grid, save_config
-from deepshrink.engine.recipes import configure_optimization, paper_milestones, param_groups, warmup_cosine
+from deepshrink.engine.config import DenoiseConfig, TrainConfig, load_config, parse_config, save_config
+from deepshrink.engine.options import Snr, SnrGrid
 from deepshrink.errors import ConfigError, DataError
+from deepshrink.tasks.recipes import configure_optimization, paper_milestones, param_groups, warmup_cosine
 
 
 def test_yaml_round_trip(tmp_path):
-    cfg = TrainConfig(
-        model="resnet_paper",
-        snr="-5:5",
-        split=[0.6, 0.2, 0.2],
-        model_kwargs={"threshold": "firm"},
-        epochs=7,
-        batch_size=32,
-        lr=0.05,
-        devices="auto",
-        out=str(tmp_path / "run"),
+    cfg = parse_config(
+        TrainConfig,
+        dict(
+            model="resnet_paper",
+            snr="-5:5",
+            split=[0.6, 0.2, 0.2],
+            model_kwargs={"threshold": "firm"},
+            epochs=7,
+            batch_size=32,
+            lr=0.05,
+            devices="auto",
+            classes="a,b",
+            eval_snr="-10:0:5",
+            out=str(tmp_path / "run"),
+        ),
     )
-    path = save_config(cfg, tmp_path / "config.yaml")
+    save_config(cfg, tmp_path / "config.yaml")
+    path = tmp_path / "config.yaml"
     again = load_config(path)
     assert again == cfg
     assert again.snr == (-5.0, 5.0) and again.split == (0.6, 0.2, 0.2)
-    assert load_config(save_config(again, tmp_path / "c2.yaml")) == cfg
+    assert again.classes == ["a", "b"] and again.eval_snr == [-10.0, -5.0, 0.0]
+    save_config(again, tmp_path / "c2.yaml")
+    assert load_config(tmp_path / "c2.yaml") == cfg
+
+
+def test_yaml_snr_range_is_not_read_as_a_base_60_number(tmp_path):
+    # plain YAML 1.1 reads -10:5 as -(10 * 60 + 5) = -605: the config dialect must not
+    (tmp_path / "c.yaml").write_text("snr: -10:5\neval_snr: -10:5:5\n")
+    cfg = load_config(tmp_path / "c.yaml")
+    assert cfg.snr == (-10.0, 5.0) and cfg.eval_snr == [-10.0, -5.0, 0.0, 5.0]
+
+
+def test_denoise_config_shares_the_run_options():
+    cfg = parse_config(DenoiseConfig, {"level": "0:0.5", "epochs": 3, "max_minutes": 2})
+    assert cfg.level == (0.0, 0.5) and cfg.epochs == 3 and cfg.lr == 2e-3 and cfg.recipe == "adamw"
+    with pytest.raises(ConfigError, match="corruption"):
+        parse_config(DenoiseConfig, {"corruption": "speckle"})
 
 
 def test_overrides_win(tmp_path):
@@ -68,17 +91,19 @@ def test_missing_config_file(tmp_path):
 )
 def test_bad_values(changes, key):
     with pytest.raises(ConfigError, match=key):
-        TrainConfig(**changes)
+        parse_config(TrainConfig, changes)
 
 
 def test_parse_snr_and_grid():
-    assert parse_snr("0") == 0.0 and parse_snr("-5:5") == (-5.0, 5.0) and parse_snr(3) == 3.0
-    assert parse_snr_grid("-5:5") == [float(v) for v in range(-5, 6)]
-    assert parse_snr_grid("-4:4:2") == [-4.0, -2.0, 0.0, 2.0, 4.0]
-    assert parse_snr_grid("1,3") == [1.0, 3.0]
+    assert Snr.parse("0") == 0.0 and Snr.parse("-5:5") == (-5.0, 5.0) and Snr.parse(3) == 3.0
+    assert SnrGrid.parse("-5:5") == [float(v) for v in range(-5, 6)]
+    assert SnrGrid.parse("-4:4:2") == [-4.0, -2.0, 0.0, 2.0, 4.0]
+    assert SnrGrid.parse("1,3") == [1.0, 3.0]
     for bad in ("a:b", "5:-5", "0:1:0", "nan", "0:1:2:3"):
-        with pytest.raises(ConfigError):
-            parse_snr_grid(bad)
+        with pytest.raises(ValueError):
+            SnrGrid.parse(bad)
+        with pytest.raises(ConfigError, match="eval_snr"):
+            parse_config(TrainConfig, {"eval_snr": bad})
 
 
 def test_param_groups_no_decay_on_bn_and_bias():

@@ -137,3 +137,21 @@ def test_real_mnist(mnist_root):
     assert xt.shape == (10000, 1, 28, 28) and yt.shape == (10000,)
     assert np.unique(y).tolist() == list(range(10)) == np.unique(yt).tolist()
     assert x.max() == 1.0 and x.min() == 0.0
+
+
+def test_load_mnist_locate_rule_file_root_and_md5sums(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    (data / "mnist").mkdir(parents=True)
+    write_split(data / "mnist", "t10k", 3)
+    monkeypatch.setenv("DEEPSHRINK_DATA", str(data))
+    monkeypatch.setenv("DEEPSHRINK_CACHE", str(tmp_path / "cache"))
+    x, _ = load_mnist(split="test")  # $DEEPSHRINK_DATA/mnist
+    assert x.shape == (3, 1, 28, 28)
+    with pytest.raises(DataError, match=r"no fashion data found: looked in .*data/fashion and .*fetch_mnist"):
+        load_mnist(kind="fashion")
+    with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte\.gz: is a file; mnist data is read from"):
+        load_mnist(data / "mnist" / "t10k-images-idx3-ubyte.gz")
+    (data / "mnist" / "MD5SUMS").write_text(f"{'0' * 32}  t10k-labels-idx1-ubyte.gz\n")
+    with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte\.gz: md5 mismatch \(expected 0{32}"):
+        load_mnist(split="test")
+    assert load_mnist(split="test", verify_md5=False)[0].shape == (3, 1, 28, 28)

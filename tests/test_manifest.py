@@ -56,7 +56,7 @@ def test_manifest_all_columns(recordings_dir):
     assert recs[2].meta["path"].endswith("c.mat")
     up = load_manifest(m, target_rate=16000)
     assert [r.n_samples for r in up] == [16000] * 4
-    ds = make_windows(recs, window=1000, split_by="group", split=(0.5, 0.0, 0.5), random_state=0)
+    ds = make_windows(recs, window=1000, scenario="cross-group", split=(0.5, 0.0, 0.5), random_state=0)
     assert len(ds.train) + len(ds.test) == 32
 
 
@@ -152,7 +152,9 @@ def test_load_recordings_dispatch(recordings_dir, tmp_path):
     (folder / "lab").mkdir(parents=True)
     write_wav(folder / "lab" / "w.wav", 500, 1000)
     assert load_recordings(str(folder), target_rate=500)[0].n_samples == 250
-    with pytest.raises(ConfigError, match=r"data 'nonsense' not understood: use 'simulator', 'cwru:PATH'"):
+    with pytest.raises(
+        ConfigError, match=r"data 'nonsense' not understood: use 'simulator', cwru\[:PATH\], uestc"
+    ):
         load_recordings("nonsense")
     with pytest.raises(ConfigError, match="bad option"):
         load_recordings(str(m), window=5)
@@ -173,9 +175,36 @@ def test_load_recordings_cwru_spec(tmp_path):
 
 
 def test_load_recordings_simulator():
-    pytest.importorskip("deepshrink.data.simulator")
     recs = load_recordings("simulator", n_recordings_per_class=1, duration_s=1.0)
     assert recs and all(isinstance(r, Recording) for r in recs)
     assert len({r.sample_rate for r in recs}) == 1
     with pytest.raises(ConfigError, match="bad option"):
         load_recordings("simulator", no_such_option=1)
+
+
+def test_manifest_sample_rate_argument_and_condition_column(recordings_dir):
+    m = recordings_dir / "m.csv"
+    m.write_text("path,label,condition\nb.npy,x,270lbs\na.wav,y,\n")
+    with pytest.raises(DataError, match=r"line 2: b\.npy has no own sample rate; give a sample_rate"):
+        load_manifest(m)
+    recs = load_manifest(m, sample_rate=4000)
+    # the argument fills in only where neither the row nor the file gives a rate: a.wav keeps its 8000 Hz
+    assert [r.meta.get("native_rate") for r in recs] == [4000.0, None] and recs[0].sample_rate == 8000.0
+    assert [r.condition for r in recs] == ["270lbs", None]
+    m.write_text("path,label,sample_rate\nb.npy,x,8000\nd.csv,y,\n")
+    assert [r.n_samples for r in load_manifest(m, sample_rate="2000")] == [8000, 16000]
+    for bad in (0, -3, "fast", float("nan")):
+        with pytest.raises(ConfigError, match="sample_rate must be a positive number"):
+            load_manifest(m, sample_rate=bad)
+    assert load_recordings(str(m), sample_rate=2000)[1].meta["native_rate"] == 2000.0
+
+
+def test_manifest_variable_may_be_a_struct_path(tmp_path):
+    sio.savemat(tmp_path / "baseline_1.mat", {"bearing": {"gs": RNG.standard_normal((600, 1)), "sr": 600}})
+    m = tmp_path / "m.csv"
+    m.write_text("path,label,variable,condition,group\nbaseline_1.mat,normal,bearing.gs,270lbs,b1\n")
+    (rec,) = load_manifest(m)
+    assert (rec.sample_rate, rec.n_samples, rec.condition, rec.group) == (600.0, 600, "270lbs", "b1")
+    m.write_text("path,label\nbaseline_1.mat,normal\n")
+    with pytest.raises(DataError, match=r"only struct\(s\): 'bearing' .*variable='bearing\.gs'"):
+        load_manifest(m)

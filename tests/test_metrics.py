@@ -58,32 +58,49 @@ def test_psnr_matches_scikit_image():
     assert torch.allclose(psnr(x, ref), torch.tensor(expected, dtype=torch.float64), atol=1e-9)
 
 
-def skimage_ssim(a, b, **kw):
-    return structural_similarity(
-        a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=1.0, **kw
-    )
+def skimage_ssim(a, b, *, gaussian, **kw):
+    if gaussian:
+        kw.update(gaussian_weights=True, sigma=1.5, use_sample_covariance=False)
+    return structural_similarity(a, b, data_range=1.0, **kw)
 
 
+@pytest.mark.parametrize("gaussian", [False, True])
 @pytest.mark.parametrize("shape", [(5, 1, 28, 28), (3, 32, 41), (2, 1, 11, 11)])
 @pytest.mark.parametrize("level", [0.05, 0.3])
-def test_ssim_matches_scikit_image(shape, level):
+def test_ssim_matches_scikit_image(shape, level, gaussian):
+    # default: scikit-image's default (uniform 7x7, sample covariance); gaussian_weights: the paper's window
     ref = torch.rand(shape, generator=gen(3))
     # structured images as well as white ones: a blurred copy shares local means with the reference
     ref[0] = torch.linspace(0, 1, shape[-1]).expand_as(ref[0])
     x = (ref + level * torch.randn(shape, generator=gen(4))).clamp(0, 1)
-    ours = ssim(x, ref)
+    ours = ssim(x, ref, gaussian_weights=gaussian)
     assert ours.shape == (shape[0],)
     a, r = x.reshape(shape[0], *shape[-2:]), ref.reshape(shape[0], *shape[-2:])
-    expected = torch.tensor([skimage_ssim(i.numpy(), j.numpy()) for i, j in zip(a, r, strict=True)])
+    expected = torch.tensor(
+        [skimage_ssim(i.numpy(), j.numpy(), gaussian=gaussian) for i, j in zip(a, r, strict=True)]
+    )
     assert torch.allclose(ours, expected.double(), atol=1e-3)
     assert not torch.allclose(ours, torch.ones_like(ours), atol=1e-2)
 
 
-def test_ssim_multichannel_matches_scikit_image_channel_axis():
+def test_ssim_works_on_8x8_digits_like_scikit_image():
+    ref = torch.rand(4, 1, 8, 8, generator=gen(11), dtype=torch.float64)
+    x = (ref + 0.1 * torch.randn(4, 1, 8, 8, generator=gen(12), dtype=torch.float64)).clamp(0, 1)
+    expected = [skimage_ssim(i[0].numpy(), j[0].numpy(), gaussian=False) for i, j in zip(x, ref, strict=True)]
+    assert torch.allclose(ssim(x, ref), torch.tensor(expected, dtype=torch.float64), atol=1e-9)
+
+
+@pytest.mark.parametrize("gaussian", [False, True])
+def test_ssim_multichannel_matches_scikit_image_channel_axis(gaussian):
     ref = torch.rand(2, 3, 20, 24, generator=gen(5), dtype=torch.float64)
     x = (ref + 0.1 * torch.randn(2, 3, 20, 24, generator=gen(6), dtype=torch.float64)).clamp(0, 1)
-    expected = [skimage_ssim(i.numpy(), j.numpy(), channel_axis=0) for i, j in zip(x, ref, strict=True)]
-    assert torch.allclose(ssim(x, ref), torch.tensor(expected, dtype=torch.float64), atol=1e-6)
+    expected = [
+        skimage_ssim(i.numpy(), j.numpy(), gaussian=gaussian, channel_axis=0)
+        for i, j in zip(x, ref, strict=True)
+    ]
+    assert torch.allclose(
+        ssim(x, ref, gaussian_weights=gaussian), torch.tensor(expected, dtype=torch.float64), atol=1e-6
+    )
 
 
 def test_ssim_of_identical_images_is_one_and_single_image_gives_a_scalar():
@@ -119,7 +136,8 @@ def test_snr_improvement_edge_cases_are_never_nan():
         (lambda a, b: psnr(a, b, data_range=0.0), "data_range"),
         (lambda a, b: psnr(a, b, data_range=-1), "data_range"),
         (lambda a, b: psnr(a, b.to(torch.int64)), "ref"),
-        (lambda a, b: ssim(a[..., :8, :8], b[..., :8, :8]), "11x11"),
+        (lambda a, b: ssim(a[..., :8, :8], b[..., :8, :8], gaussian_weights=True), "11x11"),
+        (lambda a, b: ssim(a[..., :6, :6], b[..., :6, :6]), "7x7"),
         (lambda a, b: ssim(a.reshape(-1), b.reshape(-1)), "ssim"),
         (lambda a, b: snr_improvement_db(a, b, b[:, :, :3]), "denoised"),
         (lambda a, b: snr_db(a, b.clone().fill_(float("nan"))), "noisy"),

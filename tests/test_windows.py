@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from deepshrink.data import Recording, make_windows, normalize
+from deepshrink.data import Recording, make_windows
 from deepshrink.data.windows import window_starts
 from deepshrink.errors import ConfigError, DataError
+from deepshrink.functional import normalize
 
 
 def rec(name: str, label: str, n: int, *, rate: float = 1000.0, channels: int = 1, **meta) -> Recording:
@@ -70,7 +71,7 @@ def test_exact_window_counts():
     assert window_starts(0, 999, 1000, 1).size == 0
     assert ds.counts() == {"train": {"x": 13}, "val": {"x": 3}, "test": {"x": 3}}
     table = ds.summary()
-    assert "x" in table and "13" in table and "split by time" in table
+    assert "x" in table and "13" in table and "scenario within" in table
 
 
 def test_default_stride_is_the_window_and_eval_stride_follows_stride():
@@ -99,7 +100,7 @@ def test_group_split_keeps_groups_whole_and_stratifies():
                 r = rec(f"{label}{g}_{part}", label, 1200)
                 r.group = f"{label}{g}"
                 recs.append(r)
-    ds = make_windows(recs, window=300, split=(0.6, 0.2, 0.2), split_by="group", random_state=1)
+    ds = make_windows(recs, window=300, split=(0.6, 0.2, 0.2), scenario="cross-group", random_state=1)
     where = {}
     for split in ("train", "val", "test"):
         for r in set(getattr(ds, split).recording.tolist()):
@@ -108,36 +109,121 @@ def test_group_split_keeps_groups_whole_and_stratifies():
     counts = ds.counts()
     for label in ("a", "b"):  # 5 groups per label -> 3 / 1 / 1, whole recordings of 4 windows each
         assert (counts["train"][label], counts["val"][label], counts["test"][label]) == (24, 8, 8)
-    again = make_windows(recs, window=300, split=(0.6, 0.2, 0.2), split_by="group", random_state=1)
+    again = make_windows(recs, window=300, split=(0.6, 0.2, 0.2), scenario="cross-group", random_state=1)
     np.testing.assert_array_equal(ds.test.recording, again.test.recording)
-    other = make_windows(recs, window=300, split=(0.6, 0.2, 0.2), split_by="group", random_state=2)
+    other = make_windows(recs, window=300, split=(0.6, 0.2, 0.2), scenario="cross-group", random_state=2)
     assert not np.array_equal(ds.test.recording, other.test.recording)
 
 
 def test_group_split_with_forced_test_groups():
     recs = [rec(f"r{i}", "ab"[i % 2], 1000) for i in range(8)]
-    ds = make_windows(recs, window=500, split_by="group", test_groups=["r0", "r3"])
+    ds = make_windows(recs, window=500, scenario="cross-group", test_groups=["r0", "r3"])
     assert sorted({recs[r].name for r in ds.test.recording}) == ["r0", "r3"]
     assert not {"r0", "r3"} & {recs[r].name for r in ds.train.recording}
     with pytest.raises(ConfigError, match=r"test_groups \['zz'\] not found"):
-        make_windows(recs, window=500, split_by="group", test_groups=["zz"])
+        make_windows(recs, window=500, scenario="cross-group", test_groups=["zz"])
 
 
-def test_load_split():
-    recs = [rec(f"{lab}{load}", lab, 4000, load_hp=load) for lab in ("a", "b") for load in range(3)]
+def cond(name, label, n, condition):
+    r = rec(name, label, n)
+    r.condition = condition
+    return r
+
+
+def test_cross_condition_split():
+    recs = [cond(f"{lab}{load}", lab, 4000, f"{load}HP") for lab in ("a", "b") for load in range(3)]
     ds = make_windows(
-        recs, window=400, split=(0.8, 0.2, 0.0), split_by="load", train_loads=(0,), test_loads=(1, 2)
+        recs,
+        window=400,
+        split=(0.8, 0.2, 0.0),
+        scenario="cross-condition",
+        train_conditions=["0HP"],
+        test_conditions=["1HP", "2HP"],
     )
-    assert {recs[r].meta["load_hp"] for r in ds.test.recording} == {1, 2}
-    assert {recs[r].meta["load_hp"] for r in ds.train.recording} == {0}
+    assert {recs[r].condition for r in ds.test.recording} == {"1HP", "2HP"}
+    assert {recs[r].condition for r in ds.train.recording} == {"0HP"}
     assert len(ds.test) == 4 * 10 and len(ds.train) == 2 * 8 and len(ds.val) == 2 * 2
     assert overlaps(ranges(ds.train, 400), ranges(ds.val, 400)) == 0
-    with pytest.raises(ConfigError, match="needs train_loads and test_loads"):
-        make_windows(recs, window=400, split_by="load")
-    with pytest.raises(ConfigError, match="disjoint"):
-        make_windows(recs, window=400, split_by="load", train_loads=(0, 1), test_loads=(1,))
-    with pytest.raises(DataError, match=r"no meta\['load_hp'\]"):
-        make_windows([rec("z", "a", 4000)], window=400, split_by="load", train_loads=(0,), test_loads=(1,))
+    assert ds.split_info["test_conditions"] == ["1HP", "2HP"]
+    with pytest.raises(ConfigError, match="needs test_conditions or a fold"):
+        make_windows(recs, window=400, scenario="cross-condition")
+    with pytest.raises(ConfigError, match="overlap"):
+        make_windows(
+            recs,
+            window=400,
+            scenario="cross-condition",
+            train_conditions=["0HP", "1HP"],
+            test_conditions=["1HP"],
+        )
+    with pytest.raises(DataError, match="no operating condition"):
+        make_windows([rec("z", "a", 4000)], window=400, scenario="cross-condition", test_conditions=["1HP"])
+
+
+def test_cross_condition_folds_leave_one_condition_out():
+    from deepshrink.data.scenarios import scenario_folds
+
+    recs = [cond(f"{lab}{rpm}", lab, 4000, f"{rpm}rpm") for lab in ("a", "b") for rpm in (800, 1000, 1200)]
+    assert scenario_folds(recs, "cross-condition") == [0, 1, 2]
+    for fold, tested in enumerate(["800rpm", "1000rpm", "1200rpm"]):  # numeric order, not text order
+        ds = make_windows(recs, window=400, scenario="cross-condition", fold=fold)
+        assert {recs[r].condition for r in ds.test.recording} == {tested}
+        assert tested not in {recs[r].condition for r in ds.train.recording}
+    with pytest.raises(ConfigError, match="fold 3 out of range"):
+        make_windows(recs, window=400, scenario="cross-condition", fold=3)
+
+
+def test_cross_group_folds_never_share_a_group():
+    from deepshrink.data.scenarios import scenario_folds
+
+    recs = []
+    for lab in ("a", "b"):
+        for g in range(3):
+            r = rec(f"{lab}{g}", lab, 3000)
+            r.group = f"{lab}-bearing{g}"
+            recs.append(r)
+    assert scenario_folds(recs, "cross-group") == [0, 1, 2]
+    for fold in range(3):
+        ds = make_windows(recs, window=300, scenario="cross-group", fold=fold)
+        test = {recs[r].group for r in ds.test.recording}
+        train = {recs[r].group for r in ds.train.recording} | {recs[r].group for r in ds.val.recording}
+        assert test == {f"a-bearing{fold}", f"b-bearing{fold}"} and not test & train
+    one = [rec(f"{lab}", lab, 3000) for lab in ("a", "b")]
+    with pytest.raises(DataError, match="at least two groups"):
+        make_windows(one, window=300, scenario="cross-group", fold=0)
+
+
+def test_cross_dataset_tests_on_the_other_data_set():
+    train = [rec(f"tr{lab}", lab, 4000) for lab in ("normal", "inner")]
+    test = [rec(f"te{lab}", lab, 2000) for lab in ("normal", "inner")]
+    ds = make_windows(
+        train, window=400, split=(0.8, 0.2, 0.0), scenario="cross-dataset", test_recordings=test
+    )
+    assert {ds.recordings[r].name for r in ds.test.recording} == {"tenormal", "teinner"}
+    assert {ds.recordings[r].name for r in ds.train.recording} == {"trnormal", "trinner"}
+    with pytest.raises(ConfigError, match="test_data"):
+        make_windows(train, window=400, scenario="cross-dataset")
+
+
+def test_check_coverage_names_the_class_and_the_split():
+    from deepshrink.data.windows import check_coverage
+
+    recs = [rec(f"r{i}", "ab"[i], 2000) for i in range(2)]  # one recording per class
+    ds = make_windows(recs, window=500, scenario="cross-group", split=(0.6, 0.2, 0.2))
+    with pytest.raises(DataError, match=r"the (val|test) split has no windows of class\(es\) a, b"):
+        check_coverage(ds)
+
+
+def test_relabel_to_fault_types_and_select_classes():
+    from deepshrink.data.scenarios import relabel, select_classes
+
+    recs = [rec("x", "IR007", 100, fault="inner"), rec("y", "B014", 100, fault="ball")]
+    mapped = relabel(recs, "fault")
+    assert [r.label for r in mapped] == ["inner", "ball"] and recs[0].label == "IR007"  # copies
+    assert [r.name for r in select_classes(mapped, ["ball"])] == ["y"]
+    with pytest.raises(DataError, match=r"classes \['outer'\] have no recording"):
+        select_classes(mapped, ["outer"])
+    with pytest.raises(DataError, match="no fault type"):
+        relabel([rec("z", "q", 100)], "fault")
 
 
 def test_short_recording_is_named():
@@ -166,7 +252,7 @@ def test_rates_channels_labels_nan_and_options():
         ({"split": (0.5, 0.2)}, "three fractions"),
         ({"split": (0.5, 0.2, 0.2)}, "sum to 1"),
         ({"split": (0.0, 0.5, 0.5)}, "train > 0"),
-        ({"split_by": "random"}, "split_by must be"),
+        ({"scenario": "random"}, "scenario must be"),
     ]:
         with pytest.raises(ConfigError, match=msg):
             make_windows(ok, **{"window": 100, **kwargs})

@@ -2,11 +2,20 @@
 
 Every error a user can cause (a bad path, a corrupt file, a wrong shape, a bad option) is one of these, so the
 command line can print a single line and exit with code 2 instead of showing a traceback.
+
+An error about an option carries the config `key` it concerns ("batch_size", "data_kwargs", ...): the
+library names keys, and the command line maps a key to its flag (`--batch-size`) when it prints the error.
 """
+
+from __future__ import annotations
 
 
 class DeepShrinkError(ValueError):
     """Base class of the errors a user can fix by changing an input or an option."""
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class DataError(DeepShrinkError):

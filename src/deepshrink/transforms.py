@@ -21,16 +21,28 @@ from torch import Tensor, nn
 
 from deepshrink.errors import ConfigError
 from deepshrink.functional.corruption import (
+    CorruptionMode,
     _check_fill,
+    _check_mode,
     check_fraction,
+    corrupt,
     gaussian_noise,
+    level_range,
     masking_noise,
     missing_values,
     salt_and_pepper,
 )
 from deepshrink.functional.noise import _check_kind, add_noise, check_snr_spec
 
-__all__ = ["AddNoise", "Compose", "GaussianNoise", "MaskingNoise", "MissingValues", "SaltAndPepper"]
+__all__ = [
+    "AddNoise",
+    "Compose",
+    "Corrupt",
+    "GaussianNoise",
+    "MaskingNoise",
+    "MissingValues",
+    "SaltAndPepper",
+]
 
 
 def _fmt(value: object) -> str:
@@ -216,6 +228,58 @@ class MissingValues(_RandomTransform):
         if self.mode == "mask":
             options.append(f"fill={self.fill}")
         return options
+
+
+class Corrupt(_RandomTransform):
+    """One DAE corruption with a level drawn per example (`functional.corrupt`): what the DAE task applies.
+
+    kind: "gaussian" (level = std), "masking" / "salt_pepper" (level = fraction) or "none". level: a number
+    (fixed, or with `blind=True` drawn from U(0, level)) or a (low, high) range. mode: "exact" counts or
+    "per_entry" Bernoulli draws. clip: the data range Gaussian outputs are clamped to (and salt-and-pepper's
+    values). `forward(x, generator, return_mask=True)` also returns the mask of corrupted entries (for the
+    emphasised denoising loss).
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        level: float | tuple[float, float],
+        *,
+        blind: bool = False,
+        mode: CorruptionMode = "exact",
+        clip: tuple[float, float] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(seed=seed)
+        _check_mode(mode)
+        if kind != "none":
+            level_range(kind, level, blind)  # fail at construction, not at the first batch
+        self.kind, self.blind, self.mode = kind, bool(blind), mode
+        self.level = tuple(level) if isinstance(level, (tuple, list)) else float(level)
+        self.clip = None if clip is None else (float(clip[0]), float(clip[1]))
+
+    def forward(
+        self, x: Tensor, generator: torch.Generator | None = None, *, return_mask: bool = False
+    ) -> Tensor | tuple[Tensor, Tensor]:
+        """The corrupted copy of `x` (and the mask of corrupted entries with `return_mask=True`)."""
+        noisy, mask = corrupt(
+            x,
+            self.kind,
+            self.level,
+            generator=self._generator(x, generator),
+            blind=self.blind,
+            mode=self.mode,
+            clip=self.clip,
+        )
+        return (noisy, mask) if return_mask else noisy
+
+    def _repr_options(self) -> list[str]:
+        return [
+            f"kind={self.kind!r}",
+            f"level={_fmt(self.level)}",
+            f"blind={self.blind}",
+            f"mode={self.mode!r}",
+        ]
 
 
 class Compose(nn.Module):

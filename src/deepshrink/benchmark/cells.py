@@ -1,124 +1,126 @@
-"""One benchmark cell: train a model with the engine, evaluate it on the SNR grid, return records."""
+"""One benchmark cell: the cell's `TrainConfig` trained by the same `train` as `deepshrink train`, its
+evaluation records, and the amplitude-shortcut baseline of a grid row."""
 
 from __future__ import annotations
 
-import functools
 import time
+import traceback
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
-from deepshrink.benchmark.runner import BenchmarkConfig, Cell
+from deepshrink.benchmark.config import BenchmarkConfig, Cell, cell_config, training_range
+from deepshrink.benchmark.shortcut import shortcut_records
+from deepshrink.engine.classify import train
+from deepshrink.engine.datasets import build_dataset
+from deepshrink.errors import DeepShrinkError
 
-
-@functools.lru_cache(maxsize=4)
-def _dataset(data: str, data_items: tuple, window: int, stride: int | None, eval_stride: int | None):
-    # One leak-free split for every cell (random_state fixed): seeds vary initialisation and noise, not data.
-    from deepshrink.engine.config import TrainConfig
-    from deepshrink.engine.training import build_dataset
-
-    cfg = TrainConfig(
-        data=data,
-        data_kwargs=dict(data_items),
-        window=window,
-        stride=stride,
-        eval_stride=eval_stride,
-        seed=0,
-        epochs=1,
-    )
-    return build_dataset(cfg)
+__all__ = ["record_fields", "run_cell", "shortcut_row", "train_and_evaluate"]
 
 
-def dataset_for(cfg: BenchmarkConfig):
-    """The (cached) windowed dataset of a benchmark."""
-    return _dataset(cfg.data, tuple(sorted(cfg.data_kwargs.items())), cfg.window, cfg.stride, cfg.eval_stride)
-
-
-def _epoch_callback(on_epoch: Callable[[int, int], None]):
-    import lightning as L
-
-    class EpochProgress(L.Callback):
-        def on_train_epoch_end(self, trainer, pl_module) -> None:
-            on_epoch(trainer.current_epoch + 1, trainer.max_epochs)
-
-    return EpochProgress()
+def record_fields(cfg: BenchmarkConfig, cell: Cell, split_info: dict[str, Any]) -> dict[str, Any]:
+    """What every record of a cell says about where it comes from (seed, fold, scenario, conditions)."""
+    return {
+        "seed": cell.seed,
+        "fold": cell.fold,
+        "scenario": cfg.scenario,
+        "train_conditions": split_info.get("train_conditions"),
+        "test_conditions": split_info.get("test_conditions"),
+        "test_groups": split_info.get("test_groups"),
+    }
 
 
 def train_and_evaluate(
     cfg: BenchmarkConfig, cell: Cell, on_epoch: Callable[[int, int], None] | None = None
-) -> dict:
-    """Train `cell.model` under the cell's noise and evaluate it; the result of one cell file.
+) -> dict[str, Any]:
+    """Train `cell.model` under the cell's noise and evaluate it; the content of one cell file.
 
     on_epoch(epoch, epochs) is called after every training epoch (progress display).
     """
-    from deepshrink.engine.config import TrainConfig
-    from deepshrink.engine.evaluate import evaluate_snr_grid
-    from deepshrink.engine.training import train
-
-    dataset = dataset_for(cfg)
+    tc = cell_config(cfg, cell, str(Path(cfg.out) / "runs" / cell.key))
+    dataset = build_dataset(tc)
     robust = cell.train_snr is None
-    snrs = [float(s) for s in cfg.snrs]
-    train_cfg = TrainConfig(
-        model=cell.model,
-        data=cfg.data,
-        data_kwargs=dict(cfg.data_kwargs),
-        window=cfg.window,
-        stride=cfg.stride,
-        eval_stride=cfg.eval_stride,
-        noise=cell.noise,
-        snr=(cfg.train_snr or (min(snrs), max(snrs))) if robust else cell.train_snr,
-        noise_mode="online" if robust else "fixed",
-        normalize=cfg.normalize,
-        recipe=cfg.recipe,
-        lr=cfg.lr,
-        epochs=cfg.epochs,
-        batch_size=cfg.batch_size,
-        seed=cell.seed,
-        accelerator="auto",
-        deterministic=False,
-        out=str(Path(cfg.out) / "runs" / cell.key),
-    )
     t0 = time.perf_counter()
-    callbacks = [_epoch_callback(on_epoch)] if on_epoch is not None else None
-    result = train(train_cfg, dataset=dataset, quiet=True, overwrite=True, callbacks=callbacks)
-    train_seconds = time.perf_counter() - t0
-    eval_snrs = snrs if robust else [cell.train_snr]
-    t1 = time.perf_counter()
-    evaluated = evaluate_snr_grid(
-        result.model,
-        dataset,
-        noise_kinds=[cell.noise],
-        snrs=eval_snrs,
-        seed=cfg.eval_seed,
-        normalize=cfg.normalize,
-        num_classes=len(dataset.classes),
-        clean=robust or cell.train_snr == eval_snrs[0],
-        thresholds=cfg.thresholds and "drsn" in cell.model,
+    result = train(
+        tc,
+        dataset=dataset,
+        overwrite=True,
+        figures=False,
+        on_epoch=(lambda e, n, _row: on_epoch(e, n)) if on_epoch is not None else None,
     )
-    eval_seconds = time.perf_counter() - t1
+    seconds = time.perf_counter() - t0
     epochs = int(result.metrics.get("epochs_trained", cfg.epochs))
+    where = record_fields(cfg, cell, dataset.split_info)
+    first_snr = float(cfg.snrs[0])
     records = []
-    for rec in evaluated:
+    for rec in result.records:
+        if rec["snr_db"] is None and not (robust or cell.train_snr == first_snr):
+            continue  # the paper protocol measures clean accuracy once per row
         records.append(
             {
                 "model": cell.model,
                 "noise": cell.noise if rec["noise"] != "none" else "none",
                 "train_noise": cell.noise,
                 "snr_db": rec["snr_db"],
-                "train_snr_db": f"{train_cfg.snr[0]:g}:{train_cfg.snr[1]:g}" if robust else cell.train_snr,
-                "seed": cell.seed,
+                "train_snr_db": "{:g}:{:g}".format(*training_range(cfg)) if robust else cell.train_snr,
+                **where,
                 "accuracy": round(float(rec["accuracy"]), 4),
                 "macro_f1": round(float(rec["macro_f1"]), 6),
                 "n_test": int(rec["n"]),
-                "train_seconds": round(train_seconds, 2),
+                "train_seconds": round(seconds, 2),
                 "epochs": epochs,
                 "confusion": rec["confusion"],
-                **({"thresholds": rec["thresholds"]} if "thresholds" in rec else {}),
+                **({"thresholds": rec["thresholds"]} if cfg.thresholds and rec.get("thresholds") else {}),
             }
         )
     return {
         "records": records,
-        "train_seconds": round(train_seconds, 2),
-        "eval_seconds": round(eval_seconds, 2),
+        "train_seconds": round(seconds, 2),
         "epochs": epochs,
         "classes": list(dataset.classes),
+        "split": dataset.split_info,
     }
+
+
+def shortcut_row(
+    cfg: BenchmarkConfig, noise: str, train_snr: float | None, seed: int, fold: int | None
+) -> dict:
+    """The amplitude-shortcut records of one grid row (no network: seconds, not minutes)."""
+    cell = Cell("amplitude_shortcut", noise, train_snr, seed, fold)
+    tc = cell_config(cfg, cell, None)
+    dataset = build_dataset(tc)
+    robust = train_snr is None
+    records = shortcut_records(
+        dataset,
+        noise=noise,
+        train_snr=tuple(tc.snr) if isinstance(tc.snr, (list, tuple)) else tc.snr,
+        noise_mode=tc.noise_mode,
+        eval_snrs=[float(s) for s in cfg.snrs] if robust else [float(train_snr)],
+        eval_seed=cfg.eval_seed,
+        seed=seed,
+        clean=robust or train_snr == float(cfg.snrs[0]),
+    )
+    where = record_fields(cfg, cell, dataset.split_info)
+    for r in records:
+        r.update(where)
+        r["train_snr_db"] = "{:g}:{:g}".format(*training_range(cfg)) if robust else train_snr
+    return {"records": records, "classes": list(dataset.classes)}
+
+
+def run_cell(
+    trainer: Callable, cfg: BenchmarkConfig, cell: Cell, on_epoch: Callable[[int, int], None]
+) -> dict:
+    """`trainer(cfg, cell, on_epoch)` with its failure recorded instead of raised (the grid goes on); the
+    result names its cell."""
+    try:
+        result = trainer(cfg, cell, on_epoch)
+        result["error"] = None
+    except (DeepShrinkError, RuntimeError, ValueError, FloatingPointError) as err:
+        result = {
+            "records": [],
+            "error": f"{type(err).__name__}: {err}",
+            "traceback": traceback.format_exc(limit=5),
+        }
+    result["cell"] = asdict(cell)
+    return result

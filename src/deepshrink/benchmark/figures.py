@@ -7,17 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
+from deepshrink.paper import PAPER_ACCURACY_VS_SNR
+from deepshrink.plots import plot_accuracy_vs_snr, plot_confusion_matrix, plot_thresholds_vs_snr, save_figure
+
 
 def write_figures(results: dict, out: str | Path, *, confusion_snr: float = -5.0) -> list[str]:
     """Render the benchmark figures into `out`; returns their file names (relative to `out`)."""
-    from deepshrink.benchmark.paper import PAPER_ACCURACY_VS_SNR
-    from deepshrink.plots import (
-        plot_accuracy_vs_snr,
-        plot_confusion_matrix,
-        plot_thresholds_vs_snr,
-        save_figure,
-    )
-
     out = Path(out)
     records = [r for r in results["records"] if r.get("accuracy") is not None]
     noisy = [r for r in records if r.get("snr_db") is not None]
@@ -59,10 +54,12 @@ def write_figures(results: dict, out: str | Path, *, confusion_snr: float = -5.0
             if not cms:
                 continue
             cm = np.sum(cms, axis=0)
+            units = len(cms)
+            summed = f", summed over {units} trainings" if units > 1 else ""
             fig = plot_confusion_matrix(
                 cm,
                 classes or [str(i) for i in range(len(cm))],
-                title=f"{model}, {noise} noise, {target:g} dB (all seeds)",
+                title=f"{model}, {noise} noise, {target:g} dB{summed}",
             )
             name = f"confusion_{model}_{noise}_{target:+g}dB.png"
             save_figure(fig, out / name)
@@ -81,7 +78,7 @@ def write_figures(results: dict, out: str | Path, *, confusion_snr: float = -5.0
         fig = plot_thresholds_vs_snr(
             np.asarray(snr_axis), {b: np.asarray(v) for b, v in by_block.items()}, normalize=True
         )
-        fig.axes[0].set_title(f"{model}: learned threshold per block vs input SNR")
+        fig.axes[0].set_title(f"{model}: learned threshold per unit vs input SNR")
         name = f"thresholds_vs_snr_{model}.png"
         save_figure(fig, out / name)
         names.append(name)

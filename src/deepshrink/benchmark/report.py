@@ -1,4 +1,9 @@
-"""Tables and the markdown report of a noise-robustness benchmark (`results.json` -> `report.md`)."""
+"""Tables and the markdown report of a noise-robustness benchmark (`results.json` -> `report.md`).
+
+Every "mean ± std" is over seeds (and folds: one value per trained pair of seed and fold); with one such
+unit only the mean is shown. Claims about models are stated as paired differences with 95 % intervals
+(`deepshrink.benchmark.stats`), never from two means.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,22 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 
-from deepshrink.benchmark.paper import PAPER_ACCURACY, PAPER_SNRS, PAPER_TABLE3, PAPER_TABLE4
+from deepshrink.benchmark.shortcut import FEATURES, SHORTCUT_MODEL
+from deepshrink.benchmark.stats import BANDS, band_values, paired_table
+from deepshrink.paper import PAPER_ACCURACY, PAPER_SNRS, PAPER_TABLE3, PAPER_TABLE4
+
+__all__ = [
+    "accuracy_tables",
+    "band_mean",
+    "group_accuracy",
+    "mean_std",
+    "paper_key",
+    "render_report",
+    "shortcut_warnings",
+    "summary_table",
+]
+
+SHORTCUT_MARGIN = 10.0  # points: a shortcut this close to a network is worth a warning
 
 
 def paper_key(model: str) -> str | None:
@@ -24,6 +44,7 @@ def paper_reference(noise: str) -> dict[str, dict[float, float]]:
 
 
 def mean_std(values: Iterable[float]) -> tuple[float, float]:
+    """(mean, sample standard deviation; 0 for one value; NaN for none)."""
     vals = [float(v) for v in values]
     if not vals:
         return math.nan, math.nan
@@ -33,13 +54,18 @@ def mean_std(values: Iterable[float]) -> tuple[float, float]:
 
 
 def group_accuracy(records: list[dict]) -> dict[tuple[str, str, float | None], list[float]]:
-    """{(model, noise, snr_db or None for clean): [accuracy per seed]} from successful records."""
-    out: dict[tuple[str, str, float | None], list[float]] = defaultdict(list)
+    """{(model, noise, snr_db or None for clean): [accuracy per seed and fold]} from successful records;
+    clean records of one unit (one per noise kind the model was trained on) are averaged first."""
+    units: dict[tuple, list[float]] = defaultdict(list)
     for r in records:
         if r.get("accuracy") is None:
             continue
         snr = None if r.get("snr_db") is None else float(r["snr_db"])
-        out[(r["model"], r["noise"], snr)].append(float(r["accuracy"]))
+        noise = "none" if snr is None else r["noise"]
+        units[(r["model"], noise, snr, r.get("seed"), r.get("fold"))].append(float(r["accuracy"]))
+    out: dict[tuple[str, str, float | None], list[float]] = defaultdict(list)
+    for (model, noise, snr, _seed, _fold), vals in units.items():
+        out[(model, noise, snr)].append(sum(vals) / len(vals))
     return out
 
 
@@ -57,23 +83,23 @@ def _models_in(records: list[dict]) -> list[str]:
     return seen
 
 
-def accuracy_tables(records: list[dict]) -> str:
-    """One markdown table per noise kind: models x SNR, mean ± std over seeds (like the paper's Figs. 6-8)."""
+def accuracy_tables(records: list[dict], *, paper: bool = True) -> str:
+    """One markdown table per noise kind: models x SNR, mean ± std over seeds and folds (the paper's Figs.
+    6-8); `paper=True` adds the paper's own rows (for orientation; its data are not these)."""
     grouped = group_accuracy(records)
     models = _models_in(records)
     noises = sorted({r["noise"] for r in records if r.get("snr_db") is not None})
     parts = []
     for noise in noises:
         snrs = sorted({k[2] for k in grouped if k[1] == noise and k[2] is not None})
-        head = "| model | " + " | ".join(f"{s:g} dB" for s in snrs) + " |"
-        rows = [head, "|---|" + "---:|" * len(snrs)]
+        rows = ["| model | " + " | ".join(f"{s:g} dB" for s in snrs) + " |", "|---|" + "---:|" * len(snrs)]
         for m in models:
             cells = [
                 _fmt(*mean_std(grouped.get((m, noise, s), [])), len(grouped.get((m, noise, s), [])))
                 for s in snrs
             ]
             rows.append(f"| {m} | " + " | ".join(cells) + " |")
-        reference = paper_reference(noise)
+        reference = paper_reference(noise) if paper else {}
         for m in models:
             key = paper_key(m)
             if key in reference:
@@ -85,76 +111,103 @@ def accuracy_tables(records: list[dict]) -> str:
 
 
 def band_mean(records: list[dict], model: str, lo: float, hi: float) -> tuple[tuple[float, float], int]:
-    """((mean, std over seeds), number of seeds) of `model`'s accuracy averaged over noisy conditions with
-    lo <= SNR <= hi (every noise kind)."""
-    per_seed = defaultdict(list)
-    for r in records:
-        if (
-            r["model"] == model
-            and r.get("snr_db") is not None
-            and r.get("accuracy") is not None
-            and lo <= float(r["snr_db"]) <= hi
-        ):
-            per_seed[r["seed"]].append(float(r["accuracy"]))
-    return mean_std([sum(v) / len(v) for v in per_seed.values() if v]), len(per_seed)
+    """((mean, std over seeds and folds), number of them) of `model`'s accuracy averaged over noisy
+    conditions with lo <= SNR <= hi (every noise kind)."""
+    values = band_values(records, model, (lo, hi))
+    return mean_std(values.values()), len(values)
 
 
-def summary_table(
-    records: list[dict], low_band: tuple[float, float] = (-10, -4), main_band: tuple[float, float] = (-5, 5)
-) -> str:
-    """Averages over noisy conditions (like the paper's Table III), the low-SNR band and clean data."""
-    grouped = group_accuracy(records)
+def summary_table(records: list[dict], *, paper: bool = True) -> str:
+    """Band averages (every noise kind) and clean accuracy per model, mean ± std over seeds and folds;
+    `paper=True` adds the paper's Table III/IV (its own data: for orientation only)."""
     models = _models_in(records)
-    rows = [
-        f"| model | mean {main_band[0]:g}..{main_band[1]:g} dB (all kinds) "
-        f"| mean {low_band[0]:g}..{low_band[1]:g} dB | clean | paper Table III | paper Table IV (clean) |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
+    head = (
+        "| model | " + " | ".join(f"mean {name}" if band else name for name, band in _ordered_bands()) + " |"
+    )
+    sep = "|---|" + "---:|" * len(BANDS)
+    if paper:
+        head += " paper Table III | paper Table IV (clean) |"
+        sep += "---:|---:|"
+    rows = [head, sep]
     for m in models:
-        (mm, ms), n_main = band_mean(records, m, *main_band)
-        (lm, ls), n_low = band_mean(records, m, *low_band)
-        clean = [
-            acc
-            for (model, _noise, snr), accs in grouped.items()
-            if model == m and snr is None
-            for acc in accs
-        ]
-        cm, cs = mean_std(clean)
-        key = paper_key(m)
-        rows.append(
-            f"| {m} | {_fmt(mm, ms, n_main)} | {_fmt(lm, ls, n_low)} | {_fmt(cm, cs, len(clean))} | "
-            f"{PAPER_TABLE3.get(key, '-')} | {PAPER_TABLE4.get(key, '-')} |"
-        )
+        cells = []
+        for _name, band in _ordered_bands():
+            values = band_values(records, m, band)
+            cells.append(_fmt(*mean_std(values.values()), len(values)))
+        line = f"| {m} | " + " | ".join(cells) + " |"
+        if paper:
+            key = paper_key(m)
+            line += f" {PAPER_TABLE3.get(key, '-')} | {PAPER_TABLE4.get(key, '-')} |"
+        rows.append(line)
     return "\n".join(rows)
+
+
+def _ordered_bands():
+    # the paper's -5..5 band first (it is what Table III averages), then the low band, then clean
+    return [BANDS[1], BANDS[0], BANDS[2]]
+
+
+def shortcut_warnings(records: list[dict]) -> list[str]:
+    """One line per band where the amplitude shortcut comes within SHORTCUT_MARGIN points of a network."""
+    nets = [m for m in _models_in(records) if m != SHORTCUT_MODEL]
+    if SHORTCUT_MODEL not in _models_in(records):
+        return []
+    out = []
+    for name, band in BANDS:
+        short = band_values(records, SHORTCUT_MODEL, band)
+        if not short:
+            continue
+        s = sum(short.values()) / len(short)
+        close = []
+        for m in nets:
+            vals = band_values(records, m, band)
+            if vals and s >= sum(vals.values()) / len(vals) - SHORTCUT_MARGIN:
+                close.append(m)
+        if close:
+            out.append(
+                f"{name}: the amplitude shortcut ({', '.join(FEATURES)}) reaches {s:.1f} %, within "
+                f"{SHORTCUT_MARGIN:g} points of {', '.join(close)}: labels are largely readable from the "
+                "windows' level, so these accuracies say little about fault signatures"
+            )
+    return out
+
+
+def _wall_time(results: dict, elapsed_s: float | None) -> list[str]:
+    if elapsed_s is None:
+        return []
+    trained = results.get("cells_trained")
+    total = len(results.get("cells") or {}) + len(results.get("failed") or [])
+    if trained is not None and total and trained < total:
+        return [
+            f"- wall time: {elapsed_s / 60:.1f} min for the {trained} training{'s' * (trained != 1)} of the "
+            f"last invocation (the other {total - trained} of {total} were kept from an earlier one)"
+        ]
+    return [f"- wall time: {elapsed_s / 60:.1f} min"]
 
 
 def render_report(results: dict, figures: list[str], elapsed_s: float | None = None) -> str:
     """The whole `report.md` of a benchmark folder."""
     records = results["records"]
-    failed = [r for r in records if r.get("error")]
+    cfg = results.get("config") or {}
+    nets = [m for m in _models_in(records) if m != SHORTCUT_MODEL]
+    units = sorted({(r.get("seed"), r.get("fold")) for r in records if r["model"] in nets}, key=str)
     lines = [
         "# Noise-robustness benchmark",
         "",
-        f"- dataset: `{results.get('dataset')}`; protocol: `{results.get('protocol')}`; "
-        f"models: {', '.join(f'`{m}`' for m in _models_in(records))}",
-        f"- seeds: {sorted({r['seed'] for r in records})}; epochs per model: "
-        f"{sorted({r.get('epochs') for r in records if r.get('epochs') is not None})}; "
-        f"test windows per condition: {sorted({r.get('n_test') for r in records if r.get('n_test')})}",
+        f"- dataset: `{results.get('dataset')}`; scenario: `{cfg.get('scenario', 'within')}`; protocol: "
+        f"`{results.get('protocol')}`; normalisation: `{cfg.get('normalize', 'none')}`; models: "
+        + ", ".join(f"`{m}`" for m in nets),
+        f"- seeds: {sorted({r['seed'] for r in records})}; folds: "
+        f"{sorted({r.get('fold') for r in records}, key=str)}; epochs per model: "
+        f"{sorted({r.get('epochs') for r in records if r.get('epochs') is not None})}; test windows per "
+        f"condition: {sorted({r.get('n_test') for r in records if r.get('n_test')})}",
     ]
     if results.get("command"):
         lines.append(f"- command: `{results['command']}`")
-    if elapsed_s is not None:
-        trained = results.get("cells_trained")
-        total = len(results.get("cells") or {}) + len(results.get("failed") or [])
-        if trained is not None and total and trained < total:
-            lines.append(
-                f"- wall time: {elapsed_s / 60:.1f} min for the {trained} training{'s' * (trained != 1)} "
-                "of the last invocation "
-                f"(the other {total - trained} of {total} were kept from an earlier one)"
-            )
-        else:
-            lines.append(f"- wall time: {elapsed_s / 60:.1f} min")
+    lines += _wall_time(results, elapsed_s)
     lines += [
+        f"- every ± is the standard deviation over {len(units)} trained unit(s) (one per seed and fold); "
+        "bands are disjoint: -10..-6 dB, -5..5 dB (the paper's Table III range), clean",
         "",
         "The paper's numbers (Zhao et al. 2020, Figs. 6-8 and Tables III-IV) are shown for orientation only:",
         "they come from the authors' drivetrain simulator (8 classes, 12.8 kHz), not from this dataset.",
@@ -163,12 +216,28 @@ def render_report(results: dict, figures: list[str], elapsed_s: float | None = N
         "",
         summary_table(records),
         "",
-        accuracy_tables(records),
     ]
+    warnings = shortcut_warnings(records)
+    if warnings:
+        lines += ["**Shortcut warning.**", ""] + [f"- {w}" for w in warnings] + [""]
+    if len(nets) > 1:
+        table, _ = paired_table(records, nets)
+        lines += [
+            "## Paired differences",
+            "",
+            "First model minus second, in accuracy points averaged over each band and every noise kind; "
+            "pairs share seed, split and fold; 95 % t-interval over the pairs.",
+            "",
+            table,
+            "",
+        ]
+    lines.append(accuracy_tables(records))
+    failed = results.get("failed") or []
     if failed:
         lines += ["", "## Failed cells", ""] + [
-            f"- {r['model']} / {r['noise']} / {r.get('snr_db')} / seed {r['seed']}: {r['error']}"
-            for r in failed
+            f"- {f.get('model')} / {f.get('noise')} / {f.get('train_snr')} / seed {f.get('seed')} / fold "
+            f"{f.get('fold')}: {f.get('error')}"
+            for f in failed
         ]
     if figures:
         lines += ["", "## Figures", ""] + [f"![{f}]({f})" for f in figures]

@@ -1,18 +1,82 @@
-"""Helpers shared by the subcommands: tables, KEY=VALUE options, list parsing."""
+"""Helpers shared by the subcommands: config parsing from argv + YAML, tables, progress lines, KEY=VALUE.
+
+Options of config-backed commands (train, benchmark, dae train, datasets) are the config keys, declared once
+in `deepshrink.engine.config`; a flag may be written with dashes or underscores (`--batch-size` is
+`--batch_size`). `--config FILE` reads a YAML file; options on the command line win over it.
+"""
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import math
+import sys
+import time
 from collections.abc import Sequence
 from typing import Any
 
+import yaml
+from jsonargparse import ArgumentParser
+from rich.console import Console
+from rich.table import Table
+
+from deepshrink.engine.config import config_parser, parse_config
+from deepshrink.engine.options import config_error, read_yaml_file
 from deepshrink.errors import ConfigError
+
+__all__ = [
+    "DATA_ARG",
+    "MODEL_ARG",
+    "OVERWRITE",
+    "QUIET",
+    "RESUME",
+    "VERBOSE",
+    "EpochLine",
+    "OneLineParser",
+    "add_quiet",
+    "key_values",
+    "parse_config_argv",
+    "print_table",
+]
+
+
+# Flags of config-backed commands that are not config keys (how to run, not what to train).
+RESUME = (
+    ("--resume",),
+    {"action": "store_true", "help": "continue the run in --out from checkpoints/last.ckpt"},
+)
+OVERWRITE = (("--overwrite",), {"action": "store_true", "help": "replace an existing run in --out"})
+QUIET = (("--quiet", "-q"), {"action": "store_true", "help": "no progress lines (results are still printed)"})
+VERBOSE = (("--verbose",), {"action": "store_true", "help": "also Lightning's own messages"})
+MODEL_ARG = (
+    ("--model_arg",),
+    {"action": "append", "dest": "model_arg", "metavar": "KEY=VALUE", "help": "model argument, repeatable"},
+)
+DATA_ARG = (
+    ("--data_arg",),
+    {
+        "action": "append",
+        "dest": "data_arg",
+        "metavar": "KEY=VALUE",
+        "help": "data loader argument, repeatable",
+    },
+)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with errors as one line and exit code 2, like every other user mistake; descriptions keep
+    their line breaks (examples)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def key_values(items: Sequence[str] | None, option: str) -> dict[str, Any]:
     """Parse ["k=v", ...] (values read as YAML scalars/lists: 3, 0.5, true, [8,16]) into a dict."""
-    import yaml
-
     out: dict[str, Any] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
@@ -25,44 +89,142 @@ def key_values(items: Sequence[str] | None, option: str) -> dict[str, Any]:
     return out
 
 
-def comma_list(text: str, option: str) -> list[str]:
-    """ "a,b" -> ["a", "b"] (empty entries refused)."""
-    parts = [p.strip() for p in text.split(",")]
-    if not all(parts):
-        raise ConfigError(f"{option} {text!r}: empty entry in the comma-separated list")
-    return parts
+def add_quiet(parser: argparse.ArgumentParser, what: str = "progress") -> None:
+    """The common --quiet flag: silences progress only, never the results."""
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", help=f"no {what} messages (results are still printed)"
+    )
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """A rich table on stdout (plain text when stdout is not a terminal)."""
-    from rich.console import Console
-    from rich.table import Table
-
     table = Table(title=title, show_lines=False)
     for col in columns:
         table.add_column(str(col), overflow="fold")
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
-    Console(width=200 if not _isatty() else None).print(table)
+    Console(width=200 if not sys.stdout.isatty() else None).print(table)
 
 
-def _isatty() -> bool:
-    import sys
+def _undash(argv: list[str], parser: argparse.ArgumentParser, aliases: dict[str, str]) -> list[str]:
+    """`--batch-size` -> `--batch_size` for options the parser knows; `aliases` renames whole options."""
+    known = {s for a in parser._actions for s in a.option_strings}
+    out = []
+    for tok in argv:
+        if tok.startswith("--"):
+            name, eq, value = tok.partition("=")
+            name = aliases.get(name, name)
+            if name not in known and name.replace("-", "_").replace("__", "--", 1) in known:
+                name = "--" + name[2:].replace("-", "_")
+            tok = name + eq + value
+        out.append(tok)
+    return out
 
-    return sys.stdout.isatty()
+
+def _config_file(argv: list[str]) -> tuple[str | None, list[str]]:
+    rest, path, i = [], None, 0
+    while i < len(argv):
+        tok = argv[i]
+        if tok == "--config" and i + 1 < len(argv):
+            path, i = argv[i + 1], i + 2
+            continue
+        if tok.startswith("--config="):
+            path = tok.split("=", 1)[1]
+        else:
+            rest.append(tok)
+        i += 1
+    return path, rest
 
 
-def add_quiet(parser: argparse.ArgumentParser) -> None:
-    """The common --quiet flag."""
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars or info messages")
+def parse_config_argv(
+    cls: type,
+    argv: list[str],
+    *,
+    prog: str,
+    description: str,
+    extra: Sequence[tuple[tuple[str, ...], dict[str, Any]]] = (),
+    skip: Sequence[str] = (),
+    aliases: dict[str, str] | None = None,
+    base: dict[str, Any] | None = None,
+) -> tuple[Any, argparse.Namespace]:
+    """(config of `cls`, the extra flags) from argv: `base` values (e.g. a run's saved config), then
+    `--config FILE`, then the command line; every value validated by the config's declarations."""
+    parser = command_parser(cls, prog=prog, description=description, extra=extra, skip=skip)
+    path, rest = _config_file(argv)
+    values = dict(base or {})
+    source = "command line"
+    if path is not None:
+        values.update(read_yaml_file(path))
+        source = path
+    extra_dests = {kw.get("dest") or flags[0].lstrip("-").replace("-", "_") for flags, kw in extra}
+    known = {a.dest for a in parser._actions}
+    for key in values:
+        if key not in known or key in extra_dests:
+            close = difflib.get_close_matches(str(key), sorted(known - extra_dests), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"{source}: unknown key {key!r}{hint}", key=str(key))
+    try:
+        if values:
+            parser.set_defaults(**values)
+        ns = parser.parse_args(_undash(rest, parser, aliases or {}))
+    except ConfigError:
+        raise
+    except Exception as err:  # jsonargparse's ArgumentError and friends: one line naming the key
+        raise _cli_error(err) from None
+    flags = argparse.Namespace(**{d: ns.get(d) for d in extra_dests})
+    options = {k: ns.get(k) for k in known - extra_dests - {"help", "config"} if k in ns and k not in skip}
+    return parse_config(cls, options, source=source), flags
 
 
-def check_noise_kinds(kinds: Sequence[str], option: str) -> None:
-    """ConfigError naming `option` for a noise kind that `add_noise` does not know."""
-    from deepshrink.functional.noise import NOISE_KINDS
+def _cli_error(err: Exception) -> ConfigError:
+    text = str(err)
+    if "nrecognized arguments" in text:
+        return ConfigError(" ".join(text.split()))
+    return config_error(err, "command line")
 
-    for kind in kinds:
-        if kind not in NOISE_KINDS and kind != "none":
-            raise ConfigError(
-                f"{option}: unknown noise kind {kind!r}; choose from none, {', '.join(NOISE_KINDS)}"
-            )
+
+def command_parser(
+    cls: type,
+    *,
+    prog: str,
+    description: str,
+    extra: Sequence[tuple[tuple[str, ...], dict[str, Any]]] = (),
+    skip: Sequence[str] = (),
+) -> ArgumentParser:
+    """The jsonargparse parser of a config-backed command (for --help and parsing)."""
+    parser = config_parser(cls, prog=prog, description=description, skip=set(skip))
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("--config", metavar="FILE", help="YAML file of options (command-line options win)")
+    for flags, kwargs in extra:
+        parser.add_argument(*flags, **kwargs)
+    return parser
+
+
+class EpochLine:
+    """Progress of a training: one line per epoch (rewritten in place on a terminal), with the time left
+    from the mean epoch time so far (steady, never negative)."""
+
+    def __init__(self, label: str, stream=None) -> None:
+        self.label, self.stream = label, stream if stream is not None else sys.stderr
+        self.t0 = time.perf_counter()
+        self.inline = False
+
+    def __call__(self, epoch: int, epochs: int, row: dict[str, Any]) -> None:
+        spent = time.perf_counter() - self.t0
+        per_epoch = spent / max(epoch, 1)
+        left = max(0.0, per_epoch * (epochs - epoch))
+        parts = [f"{self.label} epoch {epoch}/{epochs}"]
+        for key, unit in (("train_loss", ""), ("val_loss", ""), ("val_acc", "%"), ("val_psnr", " dB")):
+            value = row.get(key)
+            if value not in (None, "") and math.isfinite(float(value)):
+                v = float(value) * (100 if unit == "%" else 1)
+                parts.append(f"{key} {v:.3g}{unit}" if unit != "%" else f"{key} {v:.1f} %")
+        parts.append(f"{per_epoch:.1f} s/epoch")
+        if epoch < epochs:
+            parts.append(f"about {left / 60:.1f} min left")
+        line = " | ".join(parts)
+        if self.stream.isatty():
+            self.stream.write("\r" + line + "\x1b[K" + ("\n" if epoch >= epochs else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()

@@ -1,65 +1,127 @@
-"""`deepshrink datasets`: which data sets are available and where."""
+"""`deepshrink datasets`: data sets and where they are looked for; a preview of a data spec and its split."""
 
 from __future__ import annotations
 
-import argparse
-import importlib.util
-import os
 from pathlib import Path
 
-from deepshrink.cli._common import print_table
+from deepshrink.cli._common import (
+    DATA_ARG,
+    key_values,
+    parse_config_argv,
+    print_table,
+)
+from deepshrink.data.locate import candidate_roots
+from deepshrink.data.specs import PUBLIC_DATASETS
+from deepshrink.engine.config import TrainConfig, replace
+from deepshrink.engine.datasets import build_dataset, describe_recordings, folds_of, load_split_recordings
 
-HELP = "show the available data sets (simulator, CWRU, MNIST, digits) and where they are looked for"
-DESCRIPTION = """Show what `--data` can use. Real data sets are looked for under $DEEPSHRINK_DATA
-(cwru/, mnist/);downloads go to $DEEPSHRINK_CACHE (default ~/.cache/deepshrink).
+HELP = "show the data sets and where they are looked for; preview a data spec and its split"
+DESCRIPTION = """Without DATA: the data sets `--data` can use and where each is looked for (an explicit path,
+else $DEEPSHRINK_DATA/<name>, else the download cache $DEEPSHRINK_CACHE/<name>, default
+~/.cache/deepshrink/<name>).
+
+With DATA: what training on it would see, before anything trains: recordings, classes, operating
+conditions, groups, sample rates, and the windows per class in each split of the scenario (the options of
+`deepshrink train`: --scenario, --fold, --test-conditions, --window, --stride, ...).
+
+examples:
+  deepshrink datasets
+  deepshrink datasets cwru:../shared/data/cwru --data-arg loads=[0,1,2,3] --scenario cross-condition
+  deepshrink datasets uestc --scenario cross-condition --fold 2
 """
 
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """Options of `datasets` (none besides --help)."""
-
-
-def _count(folder: Path, pattern: str) -> int:
-    return sum(1 for _ in folder.glob(pattern)) if folder.is_dir() else 0
+EXTRA = (DATA_ARG,)
+_MARKERS = {"cwru": "*.mat", "uestc": "**/*.mat", "mfpt": "**/*.mat", "pu": "**/*.mat", "mnist": "*idx*"}
 
 
-def run(args: argparse.Namespace) -> int:
-    """Print the table."""
-    data_env = os.environ.get("DEEPSHRINK_DATA")
-    root = Path(data_env) if data_env else None
-    cache = Path(os.environ.get("DEEPSHRINK_CACHE", Path.home() / ".cache" / "deepshrink"))
-    sim = importlib.util.find_spec("deepshrink.data.simulator") is not None
-    rows = [
-        ("simulator", "--data simulator", "built in" if sim else "not installed", "synthetic bearing signals")
-    ]
-    cwru_found = [d for d in ([root / "cwru"] if root else []) + [cache / "cwru"] if _count(d, "*.mat")]
-    if cwru_found:
-        d = cwru_found[0]
-        rows.append(("cwru", f"--data cwru:{d}", f"found ({_count(d, '*.mat')} .mat files)", str(d)))
-    else:
-        where = (
-            f"{root / 'cwru'} or {cache / 'cwru'}" if root else f"{cache / 'cwru'} ($DEEPSHRINK_DATA not set)"
-        )
-        rows.append(("cwru", "--data cwru:PATH", "not found", f"looked in {where}"))
-    mnist = [d for d in ([root / "mnist"] if root else []) + [cache / "mnist"] if _count(d, "*idx*")]
-    rows.append(
-        (
-            "mnist",
-            "(autoencoders)",
-            "found" if mnist else "not found",
-            str(mnist[0])
-            if mnist
-            else f"looked in {cache / 'mnist'}" + ("" if root else ", $DEEPSHRINK_DATA"),
-        )
-    )
-    rows.append(("digits", "(autoencoders)", "built in", "scikit-learn's 8x8 digits"))
+def _status(name: str) -> tuple[str, str]:
+    tried = candidate_roots(name)
+    for folder in tried:
+        n = sum(1 for _ in folder.glob(_MARKERS[name])) if folder.is_dir() else 0
+        if n:
+            return f"found ({n} files)", str(folder)
+    return "not found", "looked in " + " and ".join(map(str, tried))
+
+
+def _overview() -> int:
+    rows = [("simulator", "--data simulator", "built in", "synthetic bearing signals (the default)")]
+    for name in (*PUBLIC_DATASETS, "mnist"):
+        status, where = _status(name)
+        use = "(autoencoders) --data mnist" if name == "mnist" else f"--data {name}[:PATH]"
+        rows.append((name, use, status, where))
+    rows.append(("digits", "(autoencoders) --data digits", "built in", "scikit-learn's 8x8 digits"))
     rows.append(
         (
             "your recordings",
-            "--data manifest.csv | --data FOLDER",
+            "--data manifest.csv | FOLDER",
             "-",
-            "path,label CSV or one folder per label",
+            "path,label[,...] CSV or one folder per label",
         )
     )
     print_table(None, ["data set", "use", "status", "where"], rows)
+    return 0
+
+
+def _preview(cfg: TrainConfig) -> None:
+    train, test = load_split_recordings(cfg)
+    info = describe_recordings(train + (test or []))
+    print(f"{cfg.data}: {info['recordings']} recordings, {info['seconds']:g} s in all")
+    print(f"  classes: {', '.join(info['classes'])}")
+    print(f"  conditions: {', '.join(info['conditions']) or '(one)'}")
+    groups = info["groups"]
+    print(
+        f"  groups (physical units): {len(groups)}"
+        + (f" ({', '.join(groups[:12])}{', ...' if len(groups) > 12 else ''})" if groups else "")
+    )
+    native = ", ".join(f"{r:g}" for r in info["native_rates"])
+    print(
+        f"  sample rate: {', '.join(f'{r:g}' for r in info['rates'])} Hz (native: {native} Hz); "
+        f"channels {info['channels']}"
+    )
+    per = {}
+    for r in train:
+        per.setdefault((r.label, r.condition or "-"), 0)
+        per[(r.label, r.condition or "-")] += 1
+    print_table(
+        "recordings per class and condition",
+        ["class", "condition", "recordings"],
+        [(c, k, n) for (c, k), n in sorted(per.items())],
+    )
+    folds = [cfg.fold] if cfg.fold is not None or cfg.test_conditions or cfg.test_groups else folds_of(cfg)
+    for fold in folds:
+        ds = build_dataset(replace(cfg, fold=fold), check=False)
+        counts = ds.counts()
+        title = f"windows per class and split: scenario {cfg.scenario}" + (
+            "" if fold is None else f", fold {fold}"
+        )
+        split = {k: v for k, v in ds.split_info.items() if k not in ("scenario", "fold") and v}
+        if split:
+            title += " (" + "; ".join(f"{k} {v}" for k, v in split.items()) + ")"
+        rows = [(c, counts["train"][c], counts["val"][c], counts["test"][c]) for c in ds.classes]
+        rows.append(("total", len(ds.train), len(ds.val), len(ds.test)))
+        print_table(title, ["class", "train", "val", "test"], rows)
+        empty = [(s, c) for s in ("train", "val", "test") for c in ds.classes if counts[s][c] == 0]
+        if empty:
+            print("  not trainable as is: " + ", ".join(f"no {c} windows in {s}" for s, c in empty))
+    ms = 1000 * cfg.window / info["rates"][0]
+    print(f"window {cfg.window} samples ({ms:.1f} ms), stride {cfg.stride}, eval stride {cfg.eval_stride}")
+
+
+def main(argv: list[str], prog: str) -> int:
+    """The overview, or the preview of a data spec (given first, or as --data)."""
+    if not argv:
+        return _overview()
+    if argv[0].startswith("-"):  # --help, or --data SPEC with options
+        return _preview_from(argv, prog)
+    return _preview_from(["--data", argv[0], *argv[1:]], prog)
+
+
+def _preview_from(argv: list[str], prog: str) -> int:
+    cfg, flags = parse_config_argv(TrainConfig, argv, prog=prog, description=DESCRIPTION, extra=EXTRA)
+    if flags.data_arg:
+        cfg.data_kwargs = {**cfg.data_kwargs, **key_values(flags.data_arg, "--data-arg")}
+    if Path(cfg.data).suffix.lower() in (".npy",):
+        print(f"{cfg.data}: an array of examples for `deepshrink dae train`, not recordings")
+        return 0
+    _preview(cfg)
     return 0

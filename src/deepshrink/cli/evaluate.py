@@ -2,67 +2,71 @@
 
 from __future__ import annotations
 
-import argparse
+from deepshrink.cli._common import OneLineParser, add_quiet, print_table
+from deepshrink.engine.evaluate import evaluate_run
+from deepshrink.engine.options import Names, SnrGrid
+from deepshrink.engine.runtime import configure_threads
+from deepshrink.errors import ConfigError
+from deepshrink.functional.noise import NOISE_KINDS
 
-from deepshrink.cli._common import add_quiet, check_noise_kinds, comma_list, print_table
-
-HELP = "accuracy of a trained run versus SNR (table + eval.json, eval.csv, PNG in the run dir)"
-DESCRIPTION = """Evaluate a finished run on its test windows (rebuilt from the data spec and split stored in
-the run, or the test split of --data) with noise of each kind at each SNR. Every window gets noise from its
-own seed, so runs evaluated with the same --seed see the same noisy windows. Also reports clean accuracy.
+HELP = "accuracy of a trained run versus SNR (table + eval.json, eval.csv and figures)"
+DESCRIPTION = """Evaluate a finished run on its test windows (rebuilt from the run's config.yaml, so they are
+the windows it never trained on), or on the test split of --data, with noise of each kind at each SNR. Every
+window gets noise from its own seed, so runs evaluated with the same --seed see the same noisy windows. Also
+reports clean accuracy.
 
 example:
-  deepshrink evaluate --run runs/cw --noise gaussian,laplacian,pink --snr -5:5
+  deepshrink evaluate --run runs/cw --noise gaussian,laplacian,pink --snr -10:5
 """
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """Options of `evaluate`."""
+def main(argv: list[str], prog: str) -> int:
+    """Evaluate, save, print the table and what was written."""
+    p = OneLineParser(prog=prog, description=DESCRIPTION)
     p.add_argument("--run", required=True, metavar="RUN_DIR", help="run directory (or its model.json)")
     p.add_argument(
         "--data", help="data spec to evaluate on instead of the run's own (its test split is used)"
     )
     p.add_argument("--noise", default="gaussian", help="noise kinds, comma-separated (default gaussian)")
     p.add_argument(
-        "--snr",
-        default="-5:5",
-        metavar="LOW:HIGH[:STEP]",
-        help="SNR grid in dB: LOW:HIGH[:STEP] (inclusive, step 1) or A,B,C (default -5:5)",
+        "--snr", default="-5:5", metavar="GRID", help="SNRs: LOW:HIGH[:STEP] or A,B,C dB (default -5:5)"
     )
-    p.add_argument("--seed", type=int, default=0, help="evaluation noise seed (default 0)")
+    p.add_argument("--seed", type=int, default=1234, help="evaluation noise seed (default 1234, as train)")
     p.add_argument(
         "--batch-size", type=int, default=1024, dest="batch_size", help="inference batch (default 1024)"
     )
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: the cores available)")
     add_quiet(p)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Evaluate, save, print the table."""
-    from deepshrink.engine.config import parse_snr_grid
-    from deepshrink.engine.evaluate import evaluate_run
-    from deepshrink.errors import ConfigError
-
-    kinds = comma_list(args.noise, "--noise")
-    check_noise_kinds(kinds, "--noise")
-    snrs = parse_snr_grid(args.snr)
+    args = p.parse_args(argv)
+    try:
+        kinds = Names.parse(args.noise)
+        snrs = SnrGrid.parse(args.snr)
+    except ValueError as err:
+        raise ConfigError(f"--snr/--noise: {err}") from None
+    bad = [k for k in kinds if k not in (*NOISE_KINDS, "none")]
+    if bad:
+        raise ConfigError(
+            f"--noise: unknown noise kind {bad[0]!r}; choose from none, {', '.join(NOISE_KINDS)}"
+        )
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be >= 1, got {args.batch_size}")
-    records = evaluate_run(
+    configure_threads(args.threads)
+    records, written = evaluate_run(
         args.run, data=args.data, noise_kinds=kinds, snrs=snrs, seed=args.seed, batch_size=args.batch_size
     )
-    if not args.quiet:
-        rows = [
-            (
-                r["noise"],
-                "-" if r["snr_db"] is None else f"{r['snr_db']:g}",
-                f"{r['accuracy']:.2f}",
-                f"{r['macro_f1']:.3f}",
-                r["n"],
-            )
-            for r in records
-        ]
-        print_table(
-            f"{records[0]['model']}: test accuracy", ["noise", "SNR dB", "accuracy %", "macro F1", "n"], rows
+    rows = [
+        (
+            r["noise"],
+            "-" if r["snr_db"] is None else f"{r['snr_db']:g}",
+            f"{r['accuracy']:.2f}",
+            f"{r['macro_f1']:.3f}",
+            r["n"],
         )
-        print(f"saved eval.json and eval.csv in {args.run}")
+        for r in records
+    ]
+    print_table(
+        f"{records[0]['model']}: test accuracy", ["noise", "SNR dB", "accuracy %", "macro F1", "n"], rows
+    )
+    if not args.quiet:
+        print("wrote " + ", ".join(str(p) for p in written))
     return 0

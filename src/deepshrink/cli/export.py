@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-import argparse
+from deepshrink.cli._common import OneLineParser
+from deepshrink.engine.artifacts import check_run_kind, load_model, read_meta
+from deepshrink.engine.export import export_onnx
 
 HELP = "export a trained run to ONNX and check it against PyTorch with onnxruntime"
 DESCRIPTION = """Export the run's model (input "x" (batch, channels, window), output "logits", dynamic batch).
 The file is then run in onnxruntime and compared with PyTorch: the max abs difference is printed, and the
 export fails (exit 2, file removed) if it exceeds --atol. Normalisation (model.json "normalize") is not in the
-graph.
+graph. Needs the export extra: pip install "deepshrink[export]".
 
 example:
   deepshrink export --run runs/cw --format onnx --out cw.onnx
 """
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """Options of `export`."""
+def main(argv: list[str], prog: str) -> int:
+    """Export and check."""
+    p = OneLineParser(prog=prog, description=DESCRIPTION)
     p.add_argument("--run", required=True, metavar="RUN_DIR", help="run directory (or its model.json)")
     p.add_argument("--format", default="onnx", choices=("onnx",), help="export format (default onnx)")
     p.add_argument("--out", required=True, metavar="FILE", help="output file (.onnx)")
@@ -25,13 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--atol", type=float, default=1e-4, help="largest accepted |ONNX - PyTorch| (default 1e-4)"
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
-
-
-def run(args: argparse.Namespace) -> int:
-    """Export and check."""
-    from deepshrink.engine.artifacts import load_model
-    from deepshrink.engine.export import export_onnx
-
+    args = p.parse_args(argv)
+    check_run_kind(read_meta(args.run), "classification")
     model, meta = load_model(args.run)
     diff = export_onnx(model, meta, args.out, opset=args.opset, atol=args.atol)
     if not args.quiet:

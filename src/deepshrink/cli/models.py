@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
-
-from deepshrink.cli._common import print_table
+from deepshrink.cli._common import OneLineParser, print_table
+from deepshrink.errors import ConfigError
+from deepshrink.models import count_parameters, create_model, list_models, model_info
 
 HELP = "list registered models (name, task, input, parameters, reference)"
 DESCRIPTION = """List the registered models, optionally those matching a shell-style PATTERN.
@@ -14,17 +14,12 @@ example:
 """
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """Options of `models`."""
+def main(argv: list[str], prog: str) -> int:
+    """Print the registry table."""
+    p = OneLineParser(prog=prog, description=DESCRIPTION)
     p.add_argument("pattern", nargs="?", default="*", help="shell-style name pattern (default *)")
     p.add_argument("--task", choices=("classification", "autoencoder"), help="only this task")
-
-
-def run(args: argparse.Namespace) -> int:
-    """Print the registry table."""
-    from deepshrink.errors import ConfigError
-    from deepshrink.models import count_parameters, create_model, list_models, model_info
-
+    args = p.parse_args(argv)
     names = list_models(args.pattern, task=args.task)
     if not names:
         raise ConfigError(f"no model matches {args.pattern!r} (see `deepshrink models`)")

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-import argparse
+import csv
+import json
+import sys
+from pathlib import Path
 
-from deepshrink.cli._common import print_table
+from deepshrink.cli._common import OneLineParser, add_quiet, print_table
+from deepshrink.data.inputs import list_input_files
+from deepshrink.engine.artifacts import check_run_kind, load_model, read_meta
+from deepshrink.engine.predict import predict_file
+from deepshrink.engine.runtime import configure_threads
+from deepshrink.errors import ConfigError, DataError
 
-HELP = "classify files (.mat/.npy/.csv/.wav) or folders with a trained run: per window and a vote per file"
+HELP = "classify files (.mat/.npy/.csv/.wav) or folders with a trained run: per window and per file"
 DESCRIPTION = """Cut each file into windows of the run's window length (at the run's sample rate: files with a
-known rate are resampled), classify every window, and take a majority vote per file.
+known rate are resampled; files without one are taken at --sample-rate, else at the run's rate, and the
+command says so), classify every window, and take a majority vote per file. In a folder, files that cannot
+be read as signals are skipped with one warning listing them.
 
 examples:
   deepshrink predict --run runs/cw recordings/
@@ -16,8 +26,22 @@ examples:
 """
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """Options of `predict`."""
+def _files(paths: list[str]) -> tuple[list[Path], list[Path], list[Path]]:
+    """(files named on the command line, files found in folders, folder files of other types)."""
+    explicit, found, skipped = [], [], []
+    for p in paths:
+        files, other = list_input_files(p)
+        if Path(p).expanduser().is_dir():
+            found += files
+            skipped += other
+        else:
+            explicit += files
+    return explicit, found, skipped
+
+
+def main(argv: list[str], prog: str) -> int:
+    """Predict and print in the chosen format."""
+    p = OneLineParser(prog=prog, description=DESCRIPTION)
     p.add_argument("--run", required=True, metavar="RUN_DIR", help="run directory (or its model.json)")
     p.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER", help="signal files or folders of them")
     p.add_argument(
@@ -28,25 +52,52 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--stride", type=int, help="window stride in samples (default: the window, no overlap)")
     p.add_argument("--batch-size", type=int, default=512, dest="batch_size", help="inference batch")
-
-
-def run(args: argparse.Namespace) -> int:
-    """Predict and print in the chosen format."""
-    import csv
-    import json
-    import sys
-
-    from deepshrink.engine.artifacts import load_model
-    from deepshrink.engine.predict import list_signal_files, predict_files
-    from deepshrink.errors import ConfigError
-
+    p.add_argument("--sample-rate", type=float, dest="sample_rate", help="rate (Hz) of files that carry none")
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: the cores available)")
+    add_quiet(p, "warning")
+    args = p.parse_args(argv)
     if args.stride is not None and args.stride < 1:
         raise ConfigError(f"--stride must be >= 1, got {args.stride}")
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be >= 1, got {args.batch_size}")
+    if args.sample_rate is not None and not args.sample_rate > 0:
+        raise ConfigError(f"--sample-rate must be > 0, got {args.sample_rate}")
+    configure_threads(args.threads)
+    check_run_kind(read_meta(args.run), "classification")  # before loading any weights
     model, meta = load_model(args.run)
-    files = [f for p in args.paths for f in list_signal_files(p)]
-    results = predict_files(model, meta, files, batch_size=args.batch_size, stride=args.stride)
+    explicit, found, skipped = _files(args.paths)
+    results, unreadable = [], []
+    for f in explicit + found:
+        try:
+            results.append(
+                predict_file(
+                    model,
+                    meta,
+                    f,
+                    batch_size=args.batch_size,
+                    stride=args.stride,
+                    sample_rate=args.sample_rate,
+                )
+            )
+        except DataError as err:
+            if f in explicit:
+                raise
+            unreadable.append((f, str(err)))
+    if not args.quiet:
+        if skipped or unreadable:
+            names = [str(s) for s in skipped] + [str(f) for f, _ in unreadable]
+            print(
+                f"warning: skipped {len(names)} file(s) that are not signals: {', '.join(names)}",
+                file=sys.stderr,
+            )
+        if any(r["assumed_rate"] for r in results) and meta.get("sample_rate"):
+            print(
+                f"note: files without a sample rate were taken at the run's {meta['sample_rate']:g} Hz "
+                "(pass --sample-rate if they are not)",
+                file=sys.stderr,
+            )
+    if not results:
+        raise DataError(f"no readable signal file in {', '.join(args.paths)}")
     if args.format == "json":
         json.dump({"classes": meta["classes"], "files": results}, sys.stdout, indent=2)
         print()

@@ -1,36 +1,49 @@
-"""Data: reading files, CWRU, users' recordings, leak-free windowing, normalisation and image sets.
+"""Data: reading files, public data sets, users' recordings, leak-free windowing and image sets.
 
-The flow is file -> `Recording` -> `make_windows` (split first, then window) -> `SignalDataset`.
+The flow is spec -> `load_recordings` -> `Recording` -> `make_windows` (split first, then window) ->
+`SignalDataset`. Where a named data set is looked for: `deepshrink.data.locate`.
 """
 
-from deepshrink.data.cwru import cwru_file_info, cwru_tasks, default_cache_dir, fetch_cwru, load_cwru
+from deepshrink.data.cwru import cwru_file_info, cwru_tasks, fetch_cwru, load_cwru
 from deepshrink.data.images import fetch_mnist, load_digits_images, load_mnist
 from deepshrink.data.io import md5sum, read_idx, read_signal_file, resample_signal
-from deepshrink.data.manifest import harmonize_rates, load_folder, load_manifest, load_recordings
-from deepshrink.data.normalize import NORMALIZE_MODES, normalize
-from deepshrink.data.recording import Recording
+from deepshrink.data.locate import dataset_root, default_cache_dir
+from deepshrink.data.manifest import harmonize_rates, load_folder, load_manifest
+from deepshrink.data.mfpt import fetch_mfpt, load_mfpt
+from deepshrink.data.pu import fetch_pu, load_pu
+from deepshrink.data.recording import FAULT_TYPES, Recording
+from deepshrink.data.specs import PUBLIC_DATASETS, load_recordings, parse_spec
+from deepshrink.data.uestc import fetch_uestc, load_uestc
 from deepshrink.data.windows import SignalDataset, WindowSet, make_windows
 
 __all__ = [
-    "NORMALIZE_MODES",
+    "FAULT_TYPES",
+    "PUBLIC_DATASETS",
     "Recording",
     "SignalDataset",
     "WindowSet",
     "cwru_file_info",
     "cwru_tasks",
+    "dataset_root",
     "default_cache_dir",
     "fetch_cwru",
+    "fetch_mfpt",
     "fetch_mnist",
+    "fetch_pu",
+    "fetch_uestc",
     "harmonize_rates",
     "load_cwru",
     "load_digits_images",
     "load_folder",
     "load_manifest",
+    "load_mfpt",
     "load_mnist",
+    "load_pu",
     "load_recordings",
+    "load_uestc",
     "make_windows",
     "md5sum",
-    "normalize",
+    "parse_spec",
     "read_idx",
     "read_signal_file",
     "resample_signal",

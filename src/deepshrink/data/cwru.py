@@ -10,6 +10,15 @@ writes "OR007@6"). The "4class" task labels by type only: "normal", "B", "IR", "
 
 The normal baselines are sampled at 48 kHz, the fault files at 12 kHz; every recording is resampled to
 `target_rate` with `scipy.signal.resample_poly` (1/4 for 48k -> 12k) before it is returned.
+
+Conditions are the motor loads ("0HP" ... "3HP"). meta["fault"] uses the label map shared across data sets
+(normal / ball / inner / outer; CWRU's own code B / IR / OR stays in meta["fault_code"]) and
+meta["fault_size"] is the defect diameter in inches (None for normal).
+
+Groups: CWRU seeded one fault per type and size, but it does not publish which physical bearing each file
+was recorded on (whether a bearing was re-used across loads, or the normal files' bearing), so every
+recording is its own group; a cross-group split on CWRU is therefore a cross-recording split, not a
+cross-bearing one.
 """
 
 from __future__ import annotations
@@ -25,10 +34,11 @@ from pathlib import Path
 import numpy as np
 
 from deepshrink.data.io import download_file, load_mat_variables, md5sum, resample_signal
+from deepshrink.data.locate import dataset_root, default_cache_dir
 from deepshrink.data.recording import Recording
 from deepshrink.errors import ConfigError, DataError
 
-__all__ = ["CWRU_URL", "cwru_file_info", "cwru_tasks", "default_cache_dir", "fetch_cwru", "load_cwru"]
+__all__ = ["CWRU_URL", "cwru_file_info", "cwru_tasks", "fetch_cwru", "load_cwru"]
 
 CWRU_URL = "https://engineering.case.edu/sites/default/files/{id}.mat"
 
@@ -93,6 +103,8 @@ _TASKS = {
     "4class": "4 classes by fault type: normal, B, IR, OR (all three diameters pooled)",
 }
 _CHANNELS = ("DE", "FE", "BA")
+# CWRU's fault codes -> the label map shared across data sets (deepshrink.data.recording.FAULT_TYPES)
+_SHARED_FAULT = {"normal": "normal", "B": "ball", "IR": "inner", "OR": "outer"}
 
 
 def _build_table() -> dict[int, dict]:
@@ -137,11 +149,6 @@ def cwru_tasks() -> dict[str, dict]:
         "10class": {"description": _TASKS["10class"], "classes": sorted(_FIRST_ID), "ids": ids},
         "4class": {"description": _TASKS["4class"], "classes": ["B", "IR", "OR", "normal"], "ids": ids},
     }
-
-
-def default_cache_dir() -> Path:
-    """Where downloads go: $DEEPSHRINK_CACHE, default ~/.cache/deepshrink."""
-    return Path(os.environ.get("DEEPSHRINK_CACHE") or Path.home() / ".cache" / "deepshrink").expanduser()
 
 
 def _find_files(root: Path) -> dict[int, Path]:
@@ -203,7 +210,8 @@ def _decode(
         rows.append(arr.reshape(-1))
     if len({len(r) for r in rows}) > 1:
         raise DataError(f"{path}: channels {channels} have different lengths")
-    signal = np.stack(rows).astype(np.float32)
+    with np.errstate(over="ignore"):  # beyond float32's range becomes inf, reported just below
+        signal = np.stack(rows).astype(np.float32)
     finite = np.isfinite(signal)
     if not finite.all():
         first = np.argwhere(~finite)[0]
@@ -221,8 +229,12 @@ def _task_ids(task: str, loads: Sequence[int]) -> list[int]:
     return sorted(i for i, r in _TABLE.items() if r["load_hp"] in set(loads))
 
 
+def _looks_like_cwru(folder: Path) -> bool:
+    return any(folder.glob("*.mat"))
+
+
 def load_cwru(
-    root: str | os.PathLike,
+    root: str | os.PathLike | None = None,
     *,
     task: str = "10class",
     loads: Sequence[int] = (0,),
@@ -233,17 +245,25 @@ def load_cwru(
 ) -> list[Recording]:
     """Load the CWRU recordings of a task from `root` (files named `<anything>_<id>.mat` or `<id>.mat`).
 
-    task: "10class" or "4class" (see `cwru_tasks`). loads: motor loads in HP (0-3). channel: "DE" (drive
-    end), "FE" (fan end), "BA" (base; absent in the normal files) or a sequence of them for a multi-channel
-    signal. verify_md5: check each file against MANIFEST.csv / MD5SUMS in `root` when present. ids: load
-    exactly these file numbers instead of the task's (labels still follow the task).
-    Every recording is at `target_rate` (the 48 kHz normal baseline is resampled). meta holds cwru_id,
-    load_hp, rpm (from the file's RPM variable, else None), fault, diameter (inch), path, native_rate.
+    root: the folder holding the files; default by the locate rule ($DEEPSHRINK_DATA/cwru, then the download
+    cache). task: "10class" or "4class" (see `cwru_tasks`). loads: motor loads in HP (0-3). channel: "DE"
+    (drive end), "FE" (fan end), "BA" (base; absent in the normal files) or a sequence of them for a
+    multi-channel signal. verify_md5: check each file against MANIFEST.csv / MD5SUMS in `root` when
+    present. ids: load exactly these file numbers instead of the task's (labels still follow the task).
+    Every recording is at `target_rate` (the 48 kHz normal baseline is resampled), with condition
+    "<load>HP" and group = its name (see the module doc). meta holds cwru_id, load_hp, rpm (from the file's
+    RPM variable, else None), fault (normal / ball / inner / outer), fault_code (normal / B / IR / OR),
+    fault_size and diameter (inch; fault_size is None for normal), path, native_rate, channel.
     """
-    root_p = Path(root).expanduser()
-    if not root_p.is_dir():
-        raise DataError(f"{root_p}: CWRU folder not found (download it with deepshrink.data.fetch_cwru)")
-    loads = tuple(int(v) for v in loads)
+    if root is not None and str(root) != "" and not Path(root).expanduser().exists():
+        raise DataError(
+            f"{Path(root).expanduser()}: CWRU folder not found (download it with deepshrink.data.fetch_cwru)"
+        )
+    root_p = dataset_root("cwru", root, looks_right=_looks_like_cwru, hint="fetch it with fetch_cwru()")
+    try:  # a single load (`--data-arg loads=1`) or a sequence of them
+        loads = (int(loads),) if isinstance(loads, int | float | str) else tuple(int(v) for v in loads)
+    except (TypeError, ValueError):
+        raise ConfigError(f"CWRU loads must be motor loads in 0-3 HP, got {loads!r}") from None
     if not loads or any(v not in range(4) for v in loads):
         raise ConfigError(f"CWRU loads must be motor loads in 0-3 HP, got {loads}")
     chans = (channel,) if isinstance(channel, str) else tuple(channel)
@@ -252,7 +272,13 @@ def load_cwru(
         raise ConfigError(f"CWRU channel must be one or more of {', '.join(_CHANNELS)}, got {channel!r}")
     if target_rate is None or float(target_rate) <= 0:
         raise ConfigError(f"target_rate must be a positive number of Hz, got {target_rate!r}")
-    wanted = _task_ids(task, loads) if ids is None else [int(i) for i in ids]
+    if ids is None:
+        wanted = _task_ids(task, loads)
+    else:
+        try:
+            wanted = [int(ids)] if isinstance(ids, int | str) else [int(i) for i in ids]
+        except (TypeError, ValueError):
+            raise ConfigError(f"CWRU ids must be file numbers, got {ids!r}") from None
     if not wanted:
         raise ConfigError("no CWRU file ids requested")
     infos = {i: cwru_file_info(i) for i in wanted}
@@ -282,11 +308,14 @@ def load_cwru(
                 sample_rate=float(target_rate),
                 label=label,
                 name=f"cwru{cid:03d}",
+                condition=f"{info['load_hp']}HP",
                 meta={
                     "cwru_id": cid,
                     "load_hp": info["load_hp"],
                     "rpm": rpm,
-                    "fault": info["fault"],
+                    "fault": _SHARED_FAULT[info["fault"]],
+                    "fault_code": info["fault"],
+                    "fault_size": None if info["fault"] == "normal" else info["diameter"],
                     "diameter": info["diameter"],
                     "path": str(path),
                     "native_rate": info["native_rate"],

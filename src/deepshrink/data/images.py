@@ -2,6 +2,8 @@
 
 Images come back as float32 (N, 1, H, W) in [0, 1] with int64 labels. Downloads go to
 `$DEEPSHRINK_CACHE/<kind>` (default `~/.cache/deepshrink/<kind>`), are written atomically and md5-checked.
+`load_mnist` finds its folder by the one locate rule (`deepshrink.data.locate`): an explicit root, else
+`$DEEPSHRINK_DATA/<kind>`, else the download cache.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from sklearn.datasets import load_digits
 
-from deepshrink.data.cwru import default_cache_dir
-from deepshrink.data.io import download_file, md5sum, read_idx
+from deepshrink.data.io import check_md5, download_file, md5sum, read_idx, read_md5sums
+from deepshrink.data.locate import dataset_root, default_cache_dir
 from deepshrink.errors import ConfigError, DataError
 
 __all__ = ["MNIST_FILES", "fetch_mnist", "load_digits_images", "load_mnist"]
@@ -38,6 +41,7 @@ _MIRRORS = {
     "fashion": ("https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",),
 }
 _PREFIX = {"train": "train", "test": "t10k"}
+_STEMS = tuple(f"{p}-{what}" for p in _PREFIX.values() for what in ("images-idx3-ubyte", "labels-idx1-ubyte"))
 
 
 def _check_kind(kind: str) -> None:
@@ -52,23 +56,33 @@ def _find(root: Path, stem: str) -> Path:
     raise DataError(f"{root}: {stem}.gz not found (download it with deepshrink.data.fetch_mnist)")
 
 
+def _looks_like_idx(folder: Path) -> bool:
+    return any((folder / f"{stem}{gz}").is_file() for stem in _STEMS for gz in (".gz", ""))
+
+
 def load_mnist(
-    root: str | os.PathLike | None = None, *, split: str = "train", kind: str = "mnist"
+    root: str | os.PathLike | None = None,
+    *,
+    split: str = "train",
+    kind: str = "mnist",
+    verify_md5: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Load MNIST or Fashion-MNIST from the IDX files in `root` (gzip or raw, original names).
 
-    root: the folder holding the files (default: the download cache `$DEEPSHRINK_CACHE/<kind>`).
-    split: "train" (60,000 images) or "test" (10,000). Returns (images float32 (N, 1, 28, 28) in [0, 1],
-    labels int64 (N,)).
+    root: the folder holding the files; default by the locate rule ($DEEPSHRINK_DATA/<kind>, then the
+    download cache `$DEEPSHRINK_CACHE/<kind>`). split: "train" (60,000 images) or "test" (10,000).
+    verify_md5: check the two files against ``MD5SUMS`` in the folder when it lists them. Returns (images
+    float32 (N, 1, 28, 28) in [0, 1], labels int64 (N,)).
     """
     _check_kind(kind)
     if split not in _PREFIX:
         raise ConfigError(f"split must be 'train' or 'test', got {split!r}")
-    r = Path(root).expanduser() if root is not None else default_cache_dir() / kind
-    if not r.is_dir():
-        raise DataError(f"{r}: {kind} folder not found (download it with deepshrink.data.fetch_mnist)")
+    r = dataset_root(kind, root, looks_right=_looks_like_idx, hint="fetch it with fetch_mnist()")
     img_path = _find(r, f"{_PREFIX[split]}-images-idx3-ubyte")
     lab_path = _find(r, f"{_PREFIX[split]}-labels-idx1-ubyte")
+    sums = read_md5sums(r) if verify_md5 else {}
+    for f in (img_path, lab_path):
+        check_md5(f, sums.get(f.name))
     images, labels = read_idx(img_path), read_idx(lab_path)
     if images.ndim != 3 or images.dtype != np.uint8:
         raise DataError(f"{img_path}: expected uint8 images (N, H, W), got {images.dtype} {images.shape}")
@@ -124,8 +138,6 @@ def load_digits_images() -> tuple[np.ndarray, np.ndarray]:
 
     Returns (float32 (N, 1, 8, 8) in [0, 1], int64 labels 0-9).
     """
-    from sklearn.datasets import load_digits
-
     d = load_digits()
     x = (np.asarray(d.images, dtype=np.float32) / 16.0)[:, None, :, :]
     return x, np.asarray(d.target, dtype=np.int64)

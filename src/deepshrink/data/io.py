@@ -1,5 +1,9 @@
 """The one place that reads user files: .mat, .npy/.npz, .csv, .wav signals and IDX image files.
 
+MATLAB specifics (structs addressed as ``variable="bearing.gs"``, v7.3) live in `deepshrink.data.matfile`,
+WAV parsing (integer PCM and IEEE float) in `deepshrink.data.wavfile`; the .mat helpers are re-exported here
+so that loaders import every reader from this one module.
+
 Every failure a user can cause (missing file, truncated or corrupt file, unknown variable, NaN/inf, empty
 data) becomes a `DataError` whose single line names the file and the problem, so no scipy/numpy traceback
 reaches the command line.
@@ -20,21 +24,39 @@ import re
 import tempfile
 import urllib.error
 import urllib.request
-import wave
+import zipfile
 import zlib
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+from scipy.signal import resample_poly
 
+from deepshrink.data.matfile import (
+    is_struct,
+    load_mat_variables,
+    mat_field,
+    mat_fields,
+    mat_string,
+    mat_struct_elements,
+    struct_hint,
+)
+from deepshrink.data.wavfile import read_wav
 from deepshrink.errors import DataError
 
 __all__ = [
     "SIGNAL_SUFFIXES",
     "check_finite",
+    "check_md5",
     "download_file",
     "load_mat_variables",
+    "mat_field",
+    "mat_fields",
+    "mat_string",
+    "mat_struct_elements",
     "md5sum",
     "read_idx",
+    "read_md5sums",
     "read_signal_file",
     "resample_signal",
 ]
@@ -76,6 +98,45 @@ def md5sum(path: str | os.PathLike, *, chunk_size: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def read_md5sums(folder: str | os.PathLike) -> dict[str, str]:
+    """The sums of ``MD5SUMS`` in `folder` (``md5sum`` output: "<hex>  <path>"), {} when there is none.
+
+    Keys are the listed path (relative to `folder`, with "/") and, when no two entries share it, the bare file
+    name, so a loader can look a file up either way. Lines that are not a sum and a path are skipped.
+    """
+    f = Path(folder) / "MD5SUMS"
+    if not f.is_file():
+        return {}
+    try:
+        text = f.read_text(encoding="utf-8", errors="replace")
+    except OSError as err:
+        raise DataError(f"{f}: cannot read ({err.strerror or err})") from None
+    sums: dict[str, str] = {}
+    names: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        parts = line.strip().split(maxsplit=1)
+        if len(parts) != 2 or not re.fullmatch(r"[0-9a-fA-F]{32}", parts[0]):
+            continue
+        rel = parts[1].strip().lstrip("*").replace("\\", "/").removeprefix("./")
+        sums[rel] = parts[0].lower()
+        names.setdefault(rel.rsplit("/", 1)[-1], []).append(parts[0].lower())
+    for name, found in names.items():
+        if len(found) == 1:
+            sums.setdefault(name, found[0])
+    return sums
+
+
+def check_md5(path: str | os.PathLike, expected: str | None) -> None:
+    """Raise DataError naming `path` when its md5 is not `expected` (no check when `expected` is None)."""
+    if expected is None:
+        return
+    got = md5sum(path)
+    if got != expected.lower():
+        raise DataError(
+            f"{path}: md5 mismatch (expected {expected}, got {got}); the file is corrupt or truncated"
+        )
+
+
 def check_finite(x: np.ndarray, name: str) -> None:
     """Raise DataError if `x` (channels, samples) holds NaN or inf: say how many and where the first is."""
     finite = np.isfinite(x)
@@ -110,7 +171,8 @@ def _to_channels(arr: np.ndarray, name: str, channel: int | str | None) -> np.nd
         if not -arr.shape[0] <= channel < arr.shape[0]:
             raise DataError(f"{name}: channel {channel} out of range (the data has {arr.shape[0]} channels)")
         arr = arr[[channel]]
-    out = np.ascontiguousarray(arr, dtype=np.float32)
+    with np.errstate(over="ignore"):  # beyond float32's range becomes inf, reported by check_finite
+        out = np.ascontiguousarray(arr, dtype=np.float32)
     check_finite(out, name)
     return out
 
@@ -139,6 +201,10 @@ def _pick_variable(variables: dict, name: str, path: Path, variable: str | None)
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
+        structs = [k for k, v in variables.items() if is_struct(v)]
+        if structs:
+            listed = "; ".join(f"{k!r} ({struct_hint(variables[k], k)})" for k in structs)
+            raise DataError(f"{name}: holds no plain numeric variable, only struct(s): {listed}")
         raise DataError(f"{name}: no numeric signal variable found (present: {', '.join(sorted(variables))})")
     # CWRU-style files: prefer the drive-end signal of the file's own number (files may carry stray ones)
     de = [k for k in candidates if k.endswith("_DE_time")]
@@ -152,62 +218,24 @@ def _pick_variable(variables: dict, name: str, path: Path, variable: str | None)
     raise DataError(f"{name}: several signal variables ({names}); choose one with variable=")
 
 
-def _is_hdf5_mat(path: Path) -> bool:
-    try:
-        with open(path, "rb") as f:
-            head = f.read(128)
-    except OSError:
-        return False
-    return head.startswith(b"MATLAB 7.3")
-
-
-def _load_mat_hdf5(path: Path, name: str) -> dict:
-    try:
-        import h5py
-    except ImportError:
-        raise DataError(
-            f"{name}: is a MATLAB v7.3 (HDF5) file; install h5py to read it, or re-save it with save -v7"
-        ) from None
-    out: dict = {}
-    try:
-        with h5py.File(path, "r") as f:
-            for key, ds in f.items():
-                if isinstance(ds, h5py.Dataset) and not key.startswith("#"):
-                    # MATLAB writes column-major: transpose back to MATLAB's own shape
-                    out[key] = np.asarray(ds[()]).T
-    except (OSError, ValueError) as err:
-        raise DataError(f"{name}: corrupt or truncated MATLAB v7.3 file ({err})") from None
-    return out
-
-
-def load_mat_variables(path: str | os.PathLike) -> dict:
-    """All user variables of a .mat file (v4-v7; v7.3 with h5py) as a dict of arrays; DataError on failure."""
-    p = _existing_file(path)
-    name = str(p)
-    if _is_hdf5_mat(p):
-        return _load_mat_hdf5(p, name)
-    from scipy.io import loadmat
-
-    try:
-        raw = loadmat(p, squeeze_me=False, mat_dtype=False)
-    except NotImplementedError:
-        return _load_mat_hdf5(p, name)
-    except (ValueError, TypeError, OSError, EOFError, IndexError, KeyError, zlib.error, MemoryError) as err:
-        raise DataError(f"{name}: corrupt or truncated .mat file ({type(err).__name__}: {err})") from None
-    except Exception as err:  # scipy's mio raises an open-ended set of types on garbage input
-        raise DataError(f"{name}: cannot read .mat file ({type(err).__name__}: {err})") from None
-    variables = {k: v for k, v in raw.items() if not k.startswith("__")}
-    if not variables:
-        raise DataError(f"{name}: .mat file holds no variables")
-    return variables
-
-
 def _read_mat(p: Path, variable: str | None, channel: int | str | None) -> tuple[np.ndarray, float | None]:
     name = str(p)
     variables = load_mat_variables(p)
-    key = _pick_variable(variables, name, p, variable)
-    arr = np.asarray(variables[key])
-    return _to_channels(arr, f"{name} [{key}]", channel), _rate_from(variables, name)
+    if variable is not None and "." in variable and variable not in variables:
+        # a struct field: the signal, and a rate field (fs, sr, ...) beside it in the same struct
+        arr = mat_field(variables, variable, name=name)
+        parent = mat_field(variables, variable.rsplit(".", 1)[0], name=name)
+        siblings = {f: mat_field(parent, f, name=name) for f in mat_fields(parent) if f in _RATE_NAMES}
+        key, rate = variable, _rate_from(siblings, f"{name} [{variable.rsplit('.', 1)[0]}]")
+        rate = rate if rate is not None else _rate_from(variables, name)
+    else:
+        key = _pick_variable(variables, name, p, variable)
+        arr, rate = variables[key], _rate_from(variables, name)
+    if is_struct(arr):
+        raise DataError(f"{name} [{key}]: is a struct ({struct_hint(arr, key)})")
+    if not isinstance(arr, np.ndarray):
+        raise DataError(f"{name} [{key}]: holds {type(arr).__name__}, expected a numeric array")
+    return _to_channels(arr, f"{name} [{key}]", channel), rate
 
 
 def _read_npy(p: Path, variable: str | None, channel: int | str | None) -> tuple[np.ndarray, float | None]:
@@ -219,13 +247,15 @@ def _read_npy(p: Path, variable: str | None, channel: int | str | None) -> tuple
         if "allow_pickle" in msg or "Object arrays" in msg:
             raise DataError(f"{name}: holds Python objects (pickled); save a plain numeric array") from None
         raise DataError(f"{name}: corrupt or truncated .npy file ({msg})") from None
-    except (OSError, EOFError, zlib.error) as err:
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as err:
         raise DataError(f"{name}: corrupt or truncated file ({type(err).__name__}: {err})") from None
+    except Exception as err:  # numpy's readers (npy header, zip container) raise an open-ended set on garbage
+        raise DataError(f"{name}: cannot read ({type(err).__name__}: {err})") from None
     if isinstance(loaded, np.lib.npyio.NpzFile):
         with loaded:
             try:
                 variables = {k: loaded[k] for k in loaded.files}
-            except (ValueError, OSError, EOFError, zlib.error) as err:
+            except Exception as err:  # a damaged member: the same open-ended set (zip, zlib, npy header)
                 raise DataError(f"{name}: corrupt .npz file ({type(err).__name__}: {err})") from None
         if not variables:
             raise DataError(f"{name}: .npz file holds no arrays")
@@ -285,46 +315,9 @@ def _read_csv(p: Path, variable: str | None, channel: int | str | None) -> tuple
 
 
 def _read_wav(p: Path, variable: str | None, channel: int | str | None) -> tuple[np.ndarray, float | None]:
-    name = str(p)
-    if variable is not None:
-        raise DataError(f"{name}: variable={variable!r} is for .mat/.npz files; use channel= for a channel")
-    try:
-        with wave.open(str(p), "rb") as w:
-            n_ch, width, rate, n_frames = w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()
-            raw = w.readframes(n_frames)
-    except wave.Error as err:
-        raise DataError(
-            f"{name}: not a PCM .wav file ({err}); only 8/16/24/32-bit integer PCM works"
-        ) from None
-    except (EOFError, OSError) as err:
-        raise DataError(f"{name}: corrupt or truncated .wav file ({type(err).__name__}: {err})") from None
-    if n_ch < 1 or rate <= 0 or width not in (1, 2, 3, 4):
-        raise DataError(
-            f"{name}: unsupported .wav header ({n_ch} channels, {width} bytes/sample, rate {rate})"
-        )
-    if n_frames == 0:
-        raise DataError(f"{name}: is empty (no samples)")
-    if len(raw) < n_frames * n_ch * width:
-        got = len(raw) // (n_ch * width)
-        raise DataError(f"{name}: truncated .wav file (header says {n_frames} frames, found {got})")
-    buf = np.frombuffer(raw, dtype=np.uint8)
-    if width == 1:  # 8-bit PCM is unsigned
-        data = (buf.astype(np.float32) - 128.0) / 128.0
-    elif width == 3:
-        b = buf.reshape(-1, 3).astype(np.int32)
-        ints = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
-        ints = np.where(ints >= 1 << 23, ints - (1 << 24), ints)
-        data = ints.astype(np.float32) / float(1 << 23)
-    else:
-        dtype = np.dtype("<i2") if width == 2 else np.dtype("<i4")
-        data = np.frombuffer(raw, dtype=dtype).astype(np.float32) / float(1 << (8 * width - 1))
-    frames = data.reshape(n_frames, n_ch).T
-    if channel is not None:
-        channel = int(channel)
-        if not -n_ch <= channel < n_ch:
-            raise DataError(f"{name}: channel {channel} out of range (the file has {n_ch} channel(s))")
-        frames = frames[[channel]]
-    return np.ascontiguousarray(frames, dtype=np.float32), float(rate)
+    x, rate = read_wav(p, variable, channel)
+    check_finite(x, str(p))
+    return x, rate
 
 
 _READERS = {".mat": _read_mat, ".npy": _read_npy, ".npz": _read_npy, ".csv": _read_csv, ".wav": _read_wav}
@@ -339,8 +332,10 @@ def read_signal_file(
     is used (for CWRU-style files, the file's own `X<id>_DE_time`). A scalar `fs`/`sample_rate` variable
     gives the rate. .npy (never unpickled) / .npz: one array / `variable`. .csv: numeric columns are
     channels, a header row is allowed and `channel` picks a column by name or index. .wav: integer PCM
-    8/16/24/32-bit, scaled to [-1, 1), with its rate. `channel` (an index) keeps a single channel.
-    Any problem raises `DataError`.
+    8/16/24/32-bit, scaled to [-1, 1), or IEEE float 32/64-bit (values as stored), with its rate.
+    `channel` (an index) keeps a single channel. A struct field is addressed with a dotted `variable`
+    ("bearing.gs", any depth); a rate field (`sr`, `fs`, ...) in the same struct gives the rate. A file whose
+    only data is a struct says which fields it has. Any problem raises `DataError`.
     """
     p = _existing_file(path)
     reader = _READERS.get(p.suffix.lower())
@@ -386,10 +381,6 @@ def resample_signal(x: np.ndarray, rate: float, target: float, *, name: str = "s
     The ratio is approximated by a fraction with denominator <= 1000 (exact for the usual 48k/12k, 44.1k/48k
     pairs). Returns float32; raises DataError if the result would be empty.
     """
-    from fractions import Fraction
-
-    from scipy.signal import resample_poly
-
     if rate <= 0 or target <= 0:
         raise DataError(f"{name}: sample rates must be positive (got {rate} -> {target})")
     if abs(float(rate) - float(target)) < 1e-9:
@@ -397,7 +388,12 @@ def resample_signal(x: np.ndarray, rate: float, target: float, *, name: str = "s
     frac = Fraction(float(target) / float(rate)).limit_denominator(1000)
     if x.shape[-1] * frac.numerator // frac.denominator < 1:
         raise DataError(f"{name}: too short to resample from {rate:g} Hz to {target:g} Hz")
-    y = resample_poly(np.asarray(x, dtype=np.float64), frac.numerator, frac.denominator, axis=-1)
+    if frac.numerator > 1000:  # the polyphase filter grows with the factor: a wrong rate, not a real request
+        raise DataError(f"{name}: will not upsample {target / rate:.0f}-fold ({rate:g} -> {target:g} Hz)")
+    try:
+        y = resample_poly(np.asarray(x, dtype=np.float64), frac.numerator, frac.denominator, axis=-1)
+    except MemoryError:
+        raise DataError(f"{name}: not enough memory to resample from {rate:g} Hz to {target:g} Hz") from None
     return np.ascontiguousarray(y, dtype=np.float32)
 
 

@@ -1,9 +1,12 @@
-"""Users' own recordings: a CSV manifest, a folder per label, and the `load_recordings` dispatcher.
+"""Users' own recordings: a CSV manifest and a folder per label.
 
-Manifest CSV: columns `path,label` and optionally `sample_rate,channel,variable,group`. Paths are relative to
-the manifest's folder. `variable` picks a .mat/.npz variable, `channel` a channel index or a CSV column name,
-`group` keeps recordings together in a group split (e.g. all recordings of one bearing). Without a
-`sample_rate`, the file's own rate is used (.wav, or a .mat `fs` variable); otherwise it is an error.
+Manifest CSV: columns `path,label` and optionally `sample_rate,channel,variable,group,condition`. Paths are
+relative to the manifest's folder. `variable` picks a .mat/.npz variable (a struct field by a dotted path,
+"bearing.gs"), `channel` a channel index or a CSV column name, `group` keeps recordings together in a group
+split (e.g. all recordings of one bearing), `condition` names the operating condition ("270lbs", "1500rpm")
+that the cross-condition scenario splits on. A row's rate is, in this order: its `sample_rate` cell, the
+file's own rate (.wav, or a .mat `fs`/`sr` variable), the `sample_rate` argument of `load_manifest`;
+without any of them it is an error.
 
 Every loader returns recordings at ONE sample rate: `target_rate` if given, else the most common rate among
 the files (ties: the highest), reached with `scipy.signal.resample_poly`.
@@ -12,10 +15,9 @@ the files (ties: the highest), reached with `scipy.signal.resample_poly`.
 from __future__ import annotations
 
 import csv
-import inspect
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +26,9 @@ from deepshrink.data.io import SIGNAL_SUFFIXES, read_signal_file, resample_signa
 from deepshrink.data.recording import Recording
 from deepshrink.errors import ConfigError, DataError
 
-__all__ = ["harmonize_rates", "load_folder", "load_manifest", "load_recordings"]
+__all__ = ["harmonize_rates", "load_folder", "load_manifest"]
 
-_COLUMNS = ("path", "label", "sample_rate", "channel", "variable", "group")
+_COLUMNS = ("path", "label", "sample_rate", "channel", "variable", "group", "condition")
 
 
 def harmonize_rates(recordings: Sequence[Recording], *, target_rate: float | None = None) -> list[Recording]:
@@ -75,27 +77,61 @@ def _channel(value: str | int | None) -> int | str | None:
     return int(v) if v.lstrip("-").isdigit() else v
 
 
+def _check_rate_arg(sample_rate) -> float | None:
+    if sample_rate is None:
+        return None
+    try:
+        rate = float(sample_rate)
+    except (TypeError, ValueError):
+        rate = float("nan")
+    if not np.isfinite(rate) or rate <= 0:
+        raise ConfigError(
+            f"sample_rate must be a positive number of Hz, got {sample_rate!r}", key="data_kwargs"
+        )
+    return rate
+
+
 def _read_one(
-    path: Path, *, label: str, name: str, rate: float | None, channel, variable, group, where: str
+    path: Path,
+    *,
+    label: str,
+    name: str,
+    rate: float | None,
+    channel,
+    variable,
+    group,
+    where: str,
+    fallback_rate: float | None = None,
+    condition: str | None = None,
 ) -> Recording:
     signal, own_rate = read_signal_file(path, variable=variable, channel=channel)
     if rate is not None and own_rate is not None and abs(rate - own_rate) > 1e-6:
         raise DataError(f"{where}: sample_rate {rate:g} disagrees with the file's own rate {own_rate:g}")
-    rate = rate if rate is not None else own_rate
+    rate = rate if rate is not None else own_rate if own_rate is not None else fallback_rate
     if rate is None:
         raise DataError(
             f"{where}: {path.name} has no own sample rate; give a sample_rate (column or argument)"
         )
     return Recording(
-        signal=signal, sample_rate=rate, label=label, name=name, group=group, meta={"path": str(path)}
+        signal=signal,
+        sample_rate=rate,
+        label=label,
+        name=name,
+        group=group,
+        condition=condition,
+        meta={"path": str(path)},
     )
 
 
-def load_manifest(csv_path: str | os.PathLike, *, target_rate: float | None = None) -> list[Recording]:
+def load_manifest(
+    csv_path: str | os.PathLike, *, sample_rate: float | None = None, target_rate: float | None = None
+) -> list[Recording]:
     """Load the recordings listed in a manifest CSV (see the module doc for the columns).
 
+    sample_rate: the rate of rows that have neither a `sample_rate` cell nor a rate in the file itself.
     Each recording is named by its path relative to the manifest; all are resampled to one rate.
     """
+    fallback = _check_rate_arg(sample_rate)
     p = Path(csv_path).expanduser()
     if not p.is_file():
         raise DataError(f"{p}: manifest file not found")
@@ -143,6 +179,8 @@ def load_manifest(csv_path: str | os.PathLike, *, target_rate: float | None = No
                 variable=row.get("variable") or None,
                 group=row.get("group") or None,
                 where=where,
+                fallback_rate=fallback,
+                condition=row.get("condition") or None,
             )
         )
     return harmonize_rates(recs, target_rate=target_rate)
@@ -164,8 +202,7 @@ def load_folder(
     r = Path(root).expanduser()
     if not r.is_dir():
         raise DataError(f"{r}: folder not found")
-    if sample_rate is not None and (not np.isfinite(float(sample_rate)) or float(sample_rate) <= 0):
-        raise ConfigError(f"sample_rate must be a positive number of Hz, got {sample_rate!r}")
+    sample_rate = _check_rate_arg(sample_rate)
     stray = sorted(f.name for f in r.iterdir() if f.is_file() and f.suffix.lower() in SIGNAL_SUFFIXES)
     if stray:
         raise DataError(f"{r}: signal files must sit in one sub-folder per label, found {stray[:3]} on top")
@@ -191,71 +228,3 @@ def load_folder(
                 )
             )
     return harmonize_rates(recs, target_rate=target_rate)
-
-
-def _simulator(**kwargs) -> list[Recording]:
-    try:
-        from deepshrink.data.simulator import make_bearing_signals
-    except ImportError as err:
-        raise ConfigError(f"the built-in simulator is not available ({err})") from None
-    try:
-        inspect.signature(make_bearing_signals).bind(**kwargs)
-    except TypeError as err:
-        raise ConfigError(f"data 'simulator': bad option(s) {sorted(kwargs)} ({err})") from None
-    return list(make_bearing_signals(**kwargs))
-
-
-def _default_cwru_root() -> Path:
-    from deepshrink.data.cwru import default_cache_dir
-
-    env = os.environ.get("DEEPSHRINK_DATA")
-    candidates = ([Path(env) / "cwru"] if env else []) + [default_cache_dir() / "cwru"]
-    for c in candidates:
-        if c.is_dir() and any(c.glob("*.mat")):
-            return c
-    raise DataError(
-        f"no CWRU files found in {' or '.join(map(str, candidates))}; use --data cwru:PATH or fetch_cwru()"
-    )
-
-
-def load_recordings(spec: str, **kwargs) -> list[Recording]:
-    """Load recordings from a data spec, all at one sample rate.
-
-    spec: "simulator" (built-in synthetic bearing signals; kwargs go to `make_bearing_signals`),
-    "cwru:PATH" or "cwru" ($DEEPSHRINK_DATA/cwru or the download cache; kwargs go to `load_cwru`), a manifest
-    ".csv" path (`load_manifest`) or a folder with one sub-folder per label (`load_folder`).
-    A `target_rate` keyword resamples every recording to that rate (default: the most common rate).
-    """
-    from deepshrink.data.cwru import load_cwru
-
-    if not isinstance(spec, str) or not spec.strip():
-        raise ConfigError(f"data spec must be a non-empty string, got {spec!r}")
-    spec = spec.strip()
-    target = kwargs.pop("target_rate", None) if spec == "simulator" else None
-    if spec == "simulator":
-        recs = _simulator(**kwargs)
-    elif spec == "cwru" or spec.startswith("cwru:"):
-        root = _default_cwru_root() if spec == "cwru" else Path(spec[5:]).expanduser()
-        _bind(load_cwru, spec, root, kwargs)
-        recs = load_cwru(root, **kwargs)
-    elif spec.lower().endswith(".csv"):
-        _bind(load_manifest, spec, spec, kwargs)
-        recs = load_manifest(spec, **kwargs)
-    elif Path(spec).expanduser().is_dir():
-        _bind(load_folder, spec, spec, kwargs)
-        recs = load_folder(spec, **kwargs)
-    else:
-        raise ConfigError(
-            f"data {spec!r} not understood: use 'simulator', 'cwru:PATH', a manifest .csv file "
-            "(columns path,label[,sample_rate,channel,variable,group]) or a folder of label sub-folders"
-        )
-    if not recs:
-        raise DataError(f"data {spec!r}: no recordings loaded")
-    return harmonize_rates(recs, target_rate=target)
-
-
-def _bind(fn: Callable, spec: str, first: object, kwargs: dict) -> None:
-    try:
-        inspect.signature(fn).bind(first, **kwargs)
-    except TypeError as err:
-        raise ConfigError(f"data {spec!r}: bad option(s) {sorted(kwargs)} ({err})") from None

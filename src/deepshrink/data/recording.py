@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+# The shared label map of the cross-dataset scenario: every public loader sets meta["fault"] to one of these.
+FAULT_TYPES = ("normal", "inner", "outer", "ball", "combined")
+
 
 @dataclass
 class Recording:
@@ -15,8 +18,13 @@ class Recording:
     sample_rate: samples per second of `signal` (after any resampling).
     label: class name (for example "normal", "IR007").
     name: unique name of the recording (file stem, CWRU id, simulator index).
-    group: recordings sharing a group always land in the same split (defaults to `name`).
-    meta: anything else known (path, load_hp, rpm, cwru_id, severity, ...).
+    group: the physical unit it was measured on (a bearing); recordings of one group always land in the same
+        split, and the cross-group scenario never puts one group in both train and test (default: `name`).
+    condition: the operating condition ("0HP", "1000rpm", "N15_M07_F10", ...) that the cross-condition
+        scenario splits on; None when the data set has only one.
+    meta: anything else known. Loaders of public data sets fill the same keys: `fault` (one of FAULT_TYPES,
+        the label map shared across data sets), `fault_size` (as the data set states it, or None), `path`,
+        `channel`, `native_rate`, and data-set specific ones (load_hp, rpm, cwru_id, damage, ...).
     """
 
     signal: np.ndarray
@@ -25,6 +33,7 @@ class Recording:
     name: str
     group: str | None = None
     meta: dict = field(default_factory=dict)
+    condition: str | None = None
 
     def __post_init__(self) -> None:
         if self.signal.ndim == 1:

@@ -395,8 +395,9 @@ def make_bearing_signals(
 
     Returns:
         One ``Recording`` per (class, index), in class order: float32 signal of shape (1, n), name like
-        "sim-IR014-r2", group = name, meta with rpm, shaft_hz, defect_hz, severity, resonance_hz,
-        fault_type, impulse_amplitude, random_state and further simulation parameters.
+        "sim-IR014-r2", group = name, meta with fault (normal / ball / inner / outer) and fault_size
+        (inches, None for normal), rpm, shaft_hz, defect_hz, severity, resonance_hz, fault_type,
+        impulse_amplitude, random_state and further simulation parameters.
 
     Raises:
         ConfigError: an option is invalid (unknown class set, non-positive duration or rate, duration too
@@ -494,6 +495,7 @@ def make_bearing_signals(
                 raise ConfigError(f"simulation of {label} r{r} produced non-finite values; check the options")
             name = f"sim-{label}-r{r}"
             meta.update(random_state=int(random_state), index=r, background_snr_db=float(background_snr_db))
+            meta.update(fault=fault or "normal", fault_size=severity if fault else None)  # shared label map
             meta["severity_label"] = (
                 f"{_FAULT_PREFIX[fault]}{_severity_code(severity)}" if fault else "normal"
             )

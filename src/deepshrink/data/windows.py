@@ -1,22 +1,15 @@
-"""Leak-free windowing: split recordings into train/val/test FIRST, then cut windows inside each part.
+"""Leak-free windowing: split recordings into train/val/test FIRST (by an evaluation scenario), then cut
+windows inside each part.
 
 Papers that cut overlapping windows and split them at random put near-identical windows in train and test.
 Here a window never crosses a split boundary, so no test window shares a single sample with a training
-window of the same recording (overlap, when asked for, only happens inside one split).
-
-split_by:
-- "time" (default): each recording is cut into three contiguous segments (train, val, test) by the
-  `split` fractions, then windowed. The segments lie in that order in time (train first, test last) unless
-  `shuffle_segments=True`, which draws the order of the three segments per recording from `random_state`.
-- "group": whole groups (`Recording.group`, default the recording's name) go to one split, stratified by
-  label where there are enough groups; `test_groups` forces given groups into test.
-- "load": train on recordings with `meta["load_hp"]` in `train_loads`, test on `test_loads` (domain shift);
-  validation is the end (in time) of each training recording.
+window of the same recording (overlap, when asked for, only happens inside one split). Which part of which
+recording goes where is the scenario's decision (`deepshrink.data.scenarios`: within, cross-condition,
+cross-group, cross-dataset).
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,9 +17,10 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from deepshrink.data.recording import Recording
+from deepshrink.data.scenarios import SCENARIOS, assign
 from deepshrink.errors import ConfigError, DataError
 
-__all__ = ["SPLITS", "SignalDataset", "WindowSet", "make_windows", "window_starts"]
+__all__ = ["SPLITS", "SignalDataset", "WindowSet", "check_coverage", "make_windows", "window_starts"]
 
 SPLITS = ("train", "val", "test")
 
@@ -61,9 +55,10 @@ class SignalDataset:
     sample_rate: float
     window: int
     recordings: list[Recording] = field(repr=False)
-    split_by: str = "time"
+    scenario: str = "within"
     stride: int = 0
     eval_stride: int = 0
+    split_info: dict = field(default_factory=dict)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """{split: {class name: number of windows}} for every split and class (zeros included)."""
@@ -84,7 +79,7 @@ class SignalDataset:
         lines.append(f"{'total':<{width}}  " + "  ".join(f"{len(getattr(self, s)):>7}" for s in SPLITS))
         lines.append(
             f"window {self.window} samples ({self.window / self.sample_rate * 1000:.1f} ms at "
-            f"{self.sample_rate:g} Hz), split by {self.split_by}, {len(self.recordings)} recordings"
+            f"{self.sample_rate:g} Hz), scenario {self.scenario}, {len(self.recordings)} recordings"
         )
         return "\n".join(lines)
 
@@ -148,91 +143,6 @@ class _Collector:
         return WindowSet(x=x, y=np.concatenate(ys), recording=np.concatenate(rs), start=np.concatenate(ss))
 
 
-def _bounds(n: int, fractions: Sequence[float]) -> list[int]:
-    """Cumulative integer boundaries [0, b1, ..., n] of consecutive segments with these fractions."""
-    cum = np.cumsum(fractions)
-    return [0, *(int(np.floor(n * c + 1e-9)) for c in cum[:-1]), n]
-
-
-def _split_time(col: _Collector, idx: list[int], fr, stride, eval_stride, rng, shuffle: bool) -> None:
-    for i in idx:
-        n = col.recordings[i].n_samples
-        order = list(rng.permutation(3)) if shuffle else [0, 1, 2]
-        b = _bounds(n, [fr[k] for k in order])
-        for pos, k in enumerate(order):
-            if fr[k] > 0:
-                col.add(SPLITS[k], i, b[pos], b[pos + 1], stride if k == 0 else eval_stride)
-
-
-def _allocate(n_groups: int, fr: Sequence[float]) -> tuple[int, int, int]:
-    """How many of `n_groups` groups go to train/val/test: val/test get one each when there are enough."""
-    n_test = round(n_groups * fr[2])
-    n_val = round(n_groups * fr[1])
-    if fr[2] > 0 and n_test == 0 and n_groups >= 2:
-        n_test = 1
-    if fr[1] > 0 and n_val == 0 and n_groups - n_test >= 2:
-        n_val = 1
-    while n_groups - n_test - n_val < 1 and (n_val or n_test):
-        if n_val:
-            n_val -= 1
-        else:
-            n_test -= 1
-    return n_groups - n_val - n_test, n_val, n_test
-
-
-def _split_group(col, idx, fr, stride, eval_stride, rng, test_groups) -> None:
-    recs = col.recordings
-    members: dict[str, list[int]] = defaultdict(list)
-    for i in idx:
-        members[str(recs[i].group)].append(i)
-    assigned: dict[str, str] = {}
-    if test_groups is not None:
-        forced = [str(g) for g in test_groups]
-        unknown = sorted(set(forced) - set(members))
-        if unknown:
-            raise ConfigError(f"test_groups {unknown} not found (groups: {', '.join(sorted(members)[:20])})")
-        assigned.update(dict.fromkeys(forced, "test"))
-        rest = fr[0] + fr[1]
-        fr = (fr[0] / rest, fr[1] / rest, 0.0)
-    # stratify: a group's label is the most common label of its recordings
-    by_label: dict[str, list[str]] = defaultdict(list)
-    for g in sorted(members):
-        if g not in assigned:
-            by_label[Counter(recs[i].label for i in members[g]).most_common(1)[0][0]].append(g)
-    for label in sorted(by_label):
-        groups = [by_label[label][j] for j in rng.permutation(len(by_label[label]))]
-        n_train, n_val, _ = _allocate(len(groups), fr)
-        for j, g in enumerate(groups):
-            assigned[g] = "train" if j < n_train else "val" if j < n_train + n_val else "test"
-    for g, split in sorted(assigned.items()):
-        for i in members[g]:
-            col.add(split, i, 0, recs[i].n_samples, stride if split == "train" else eval_stride)
-
-
-def _split_load(col, idx, fr, stride, eval_stride, train_loads, test_loads) -> None:
-    if train_loads is None or test_loads is None:
-        raise ConfigError('split_by="load" needs train_loads and test_loads (e.g. (0,) and (1, 2, 3))')
-    tr, te = {float(v) for v in train_loads}, {float(v) for v in test_loads}
-    if not tr or not te or tr & te:
-        raise ConfigError(f"train_loads {sorted(tr)} and test_loads {sorted(te)} must be disjoint, non-empty")
-    val_frac = fr[1] / (fr[0] + fr[1])
-    for i in idx:
-        rec = col.recordings[i]
-        if "load_hp" not in rec.meta:
-            raise DataError(f"recording {rec.name!r}: no meta['load_hp'], needed for split_by='load'")
-        load = float(rec.meta["load_hp"])
-        if load in te:
-            col.add("test", i, 0, rec.n_samples, eval_stride)
-        elif load in tr:
-            b = _bounds(rec.n_samples, (1 - val_frac, val_frac))
-            col.add("train", i, b[0], b[1], stride)
-            if val_frac > 0:
-                col.add("val", i, b[1], b[2], eval_stride)
-    for split, loads in (("train", tr), ("test", te)):
-        if not col.pieces[split]:
-            raise DataError(f"no recording has a load in {sorted(loads)} for the {split} split")
-
-
 def make_windows(
     recordings: Sequence[Recording],
     *,
@@ -240,10 +150,12 @@ def make_windows(
     stride: int | None = None,
     eval_stride: int | None = None,
     split: Sequence[float] = (0.7, 0.15, 0.15),
-    split_by: str = "time",
+    scenario: str = "within",
+    fold: int | None = None,
+    train_conditions: Sequence[str] | None = None,
+    test_conditions: Sequence[str] | None = None,
     test_groups: Sequence[str] | None = None,
-    train_loads: Sequence[float] | None = None,
-    test_loads: Sequence[float] | None = None,
+    test_recordings: Sequence[Recording] | None = None,
     classes: Sequence[str] | None = None,
     random_state: int = 0,
     shuffle_segments: bool = False,
@@ -252,13 +164,14 @@ def make_windows(
 
     stride: step between training windows (default `window`: no overlap; smaller values overlap windows
     inside the training part only). eval_stride: step for val/test windows (default `stride`).
-    split: (train, val, test) fractions, summing to 1. split_by: "time", "group" or "load" (see the module
-    doc). classes: class names in label-index order (default: the sorted labels; a recording whose label is
-    not in `classes` raises DataError). random_state seeds the group assignment and `shuffle_segments`.
+    split: (train, val, test) fractions, summing to 1. scenario / fold / train_conditions / test_conditions /
+    test_groups: see `deepshrink.data.scenarios`; test_recordings: the other data set of "cross-dataset".
+    classes: class names in label-index order (default: the sorted labels; a recording whose label is not in
+    `classes` raises DataError). random_state seeds group allocation and `shuffle_segments`.
     All recordings must share one sample rate and channel count (load them with `load_recordings`, which
     resamples). A recording whose part of a split is shorter than one window raises DataError.
     """
-    recs = list(recordings)
+    recs = list(recordings) + list(test_recordings or [])
     if not recs:
         raise DataError("no recordings to cut into windows")
     for r in recs:
@@ -268,8 +181,8 @@ def make_windows(
     stride = window if stride is None else _positive_int(stride, "stride")
     eval_stride = stride if eval_stride is None else _positive_int(eval_stride, "eval_stride")
     fr = _check_split(split)
-    if split_by not in ("time", "group", "load"):
-        raise ConfigError(f"split_by must be 'time', 'group' or 'load', got {split_by!r}")
+    if scenario not in SCENARIOS:
+        raise ConfigError(f"scenario must be one of {', '.join(SCENARIOS)}, got {scenario!r}", key="scenario")
     rates = sorted({float(r.sample_rate) for r in recs})
     if len(rates) > 1:
         raise DataError(
@@ -291,15 +204,21 @@ def make_windows(
     for r in recs:
         if not np.isfinite(r.signal).all():
             raise DataError(f"recording {r.name!r}: holds NaN/inf values")
-    rng = np.random.default_rng(random_state)
+    assignment = assign(
+        recs,
+        scenario,
+        fr,
+        rng=np.random.default_rng(random_state),
+        fold=fold,
+        train_conditions=train_conditions,
+        test_conditions=test_conditions,
+        test_groups=test_groups,
+        n_train_recordings=len(recordings) if test_recordings else None,
+        shuffle_segments=shuffle_segments,
+    )
     col = _Collector(recs, window)
-    idx = list(range(len(recs)))
-    if split_by == "time":
-        _split_time(col, idx, fr, stride, eval_stride, rng, shuffle_segments)
-    elif split_by == "group":
-        _split_group(col, idx, fr, stride, eval_stride, rng, test_groups)
-    else:
-        _split_load(col, idx, fr, stride, eval_stride, train_loads, test_loads)
+    for split_name, rec_idx, start, stop in assignment.pieces:
+        col.add(split_name, rec_idx, start, stop, stride if split_name == "train" else eval_stride)
     label_index = {c: i for i, c in enumerate(class_list)}
     sets = {s: col.build(s, label_index, chans[0]) for s in SPLITS}
     return SignalDataset(
@@ -308,7 +227,34 @@ def make_windows(
         sample_rate=rates[0],
         window=window,
         recordings=recs,
-        split_by=split_by,
+        scenario=scenario,
         stride=stride,
         eval_stride=eval_stride,
+        split_info={**assignment.describe, "fold": fold},
     )
+
+
+def check_coverage(ds: SignalDataset, *, need_val: bool = True) -> None:
+    """DataError naming the class and the split when a split that should hold windows has none of a class.
+
+    Training needs every class in train (and in val when `need_val`), and a test set that lacks a class
+    says nothing about it: an empty split must never pass silently (e.g. a group split with one recording
+    per class, or a condition where a class was not measured).
+    """
+    counts = ds.counts()
+    where = _describe(ds.split_info)
+    for split_name in ("train", "val", "test") if need_val else ("train", "test"):
+        missing = [c for c, n in counts[split_name].items() if n == 0]
+        if missing:
+            raise DataError(
+                f"the {split_name} split has no windows of class(es) {', '.join(missing)}{where}; "
+                "choose another scenario, fold or split, or leave those classes out (classes=...)"
+            )
+
+
+def _describe(info: dict) -> str:
+    parts = [f"scenario {info.get('scenario', 'within')}"]
+    for key in ("fold", "train_conditions", "test_conditions", "test_groups"):
+        if info.get(key) is not None:
+            parts.append(f"{key} {info[key]}")
+    return " (" + ", ".join(parts) + ")"

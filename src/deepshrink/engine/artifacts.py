@@ -2,8 +2,8 @@
 
 A run directory holds:
 
-    config.yaml              the resolved TrainConfig (re-running it gives the same config)
-    metrics.csv              per epoch: epoch, train_loss, train_acc, val_loss, val_acc, val_f1, lr, time
+    config.yaml              the resolved config (`deepshrink train --config RUN/config.yaml` reproduces it)
+    metrics.csv              per epoch: epoch, the task's losses and scores, lr, time
                              (accuracies as fractions in [0, 1]; model.json and eval.* use percent)
     checkpoints/last.ckpt    Lightning checkpoint after the last finished epoch (for --resume)
     checkpoints/best.ckpt    Lightning checkpoint with the best validation score
@@ -18,13 +18,33 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from deepshrink.atomic import atomic_write, atomic_write_json, atomic_write_text
 from deepshrink.errors import ConfigError, DataError
+from deepshrink.models import create_model
+
+__all__ = [
+    "CHECKPOINT_DIR",
+    "CONFIG_FILE",
+    "METRICS_FILE",
+    "MODEL_META",
+    "MODEL_WEIGHTS",
+    "atomic_write",
+    "atomic_write_json",
+    "atomic_write_text",
+    "check_run_kind",
+    "load_model",
+    "prepare_run_dir",
+    "read_meta",
+    "resolve_run",
+    "save_model",
+]
 
 MODEL_WEIGHTS = "model.safetensors"
 MODEL_META = "model.json"
@@ -32,53 +52,6 @@ CONFIG_FILE = "config.yaml"
 METRICS_FILE = "metrics.csv"
 CHECKPOINT_DIR = "checkpoints"
 FORMAT_VERSION = 1
-
-
-def atomic_write(path: str | os.PathLike, write: Callable[[str], None]) -> Path:
-    """Call `write(tmp_path)` on a temporary file beside `path`, then move it over `path` in one step.
-
-    A crash or an exception during `write` leaves any previous `path` untouched (and no temp file behind).
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:  # flush to disk so that the rename never exposes an empty file
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write a text file atomically (UTF-8)."""
-
-    def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-
-    return atomic_write(path, write)
-
-
-def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
-    """Write JSON atomically (NaN/inf refused: they are not JSON)."""
-    return atomic_write_text(path, json.dumps(obj, indent=2, allow_nan=False) + "\n")
-
-
-def __getattr__(name: str):
-    # Lightning is imported only when a checkpoint IO is needed: load_model and the CLI stay light.
-    if name == "AtomicCheckpointIO":
-        from deepshrink.engine._checkpoint_io import AtomicCheckpointIO
-
-        return AtomicCheckpointIO
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- run directories ----------------------------------------------------------------------------------
@@ -92,7 +65,7 @@ def prepare_run_dir(out: str | os.PathLike, *, resume: bool = False, overwrite: 
     """
     run = Path(out)
     if run.exists() and not run.is_dir():
-        raise ConfigError(f"--out {run}: exists and is not a directory")
+        raise ConfigError(f"{run}: exists and is not a directory", key="out")
     last = run / CHECKPOINT_DIR / "last.ckpt"
     if resume:
         if not last.is_file():
@@ -103,8 +76,15 @@ def prepare_run_dir(out: str | os.PathLike, *, resume: bool = False, overwrite: 
             )
         return run
     if (run / CONFIG_FILE).exists() and not overwrite:
-        raise ConfigError(f"--out {run}: already holds a run; use --resume to continue it or another --out")
-    (run / CHECKPOINT_DIR).mkdir(parents=True, exist_ok=True)
+        raise ConfigError(
+            f"{run}: already holds a run; resume it (--resume), replace it (--overwrite) or choose another"
+            " out",
+            key="out",
+        )
+    try:
+        (run / CHECKPOINT_DIR).mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DataError(f"{run}: cannot write the run directory ({err.strerror or err})", key="out") from None
     if overwrite:
         for stale in (last, run / CHECKPOINT_DIR / "best.ckpt", run / MODEL_WEIGHTS, run / MODEL_META):
             stale.unlink(missing_ok=True)
@@ -137,8 +117,6 @@ def save_model(run_dir: str | os.PathLike, model: Any, meta: dict[str, Any]) -> 
 
     `meta` must hold at least "model" (registry name) and "model_kwargs" (arguments of `create_model`).
     """
-    from safetensors.torch import save_file
-
     for key in ("model", "model_kwargs"):
         if key not in meta:
             raise ConfigError(f"save_model: meta lacks {key!r}")
@@ -175,11 +153,6 @@ def load_model(path: str | os.PathLike, *, device: str = "cpu") -> tuple[Any, di
     Uses only model.json (registry name + kwargs) and model.safetensors (tensors): nothing is unpickled.
     Returns `(model in eval mode, meta dict)`. Missing or corrupt files raise `DataError` naming the file.
     """
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    from deepshrink.models import create_model
-
     meta = read_meta(path)
     meta_path = Path(meta["_path"])
     weights = meta_path.parent / str(meta.get("weights", MODEL_WEIGHTS))
@@ -200,3 +173,21 @@ def load_model(path: str | os.PathLike, *, device: str = "cpu") -> tuple[Any, di
         detail = first[1].strip() if len(first) > 1 else first[0]
         raise DataError(f"{weights}: weights do not match model {meta['model']!r} ({detail})") from None
     return model.to(device).eval(), meta
+
+
+RUN_KINDS = {"classification": "a classifier run", "autoencoder": "an autoencoder run"}
+_COMMANDS = {
+    "classification": "deepshrink predict / evaluate / export",
+    "autoencoder": "deepshrink dae denoise / dae score",
+}
+
+
+def check_run_kind(meta: dict[str, Any], expected: str) -> None:
+    """DataError saying what kind of run `meta` is and which commands fit, unless it is `expected`."""
+    task = meta.get("task", "classification")
+    if task != expected:
+        where = meta.get("_path", MODEL_META)
+        what = RUN_KINDS.get(task, f"a {task!r} run")
+        raise DataError(
+            f"{where}: {what}, not {RUN_KINDS[expected]}; use {_COMMANDS.get(task, 'another command')}"
+        )

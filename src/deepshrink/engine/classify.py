@@ -1,156 +1,217 @@
-"""LightningModule that trains any registered classifier under noise.
+"""`train(config)`: a classifier run from a `TrainConfig`; `deepshrink train` and every benchmark cell.
 
-The network (`deepshrink.models`) knows nothing about training: noise, normalisation, the loss, metrics and
-the optimisation recipe live here. Training noise is added to each batch in `training_step`; its generator
-is seeded from (seed, epoch, batch index, rank), so a run resumed from a checkpoint draws exactly the noise
-the uninterrupted run would have drawn.
+config -> windows (`build_dataset`) -> `SignalDataModule` + `ClassificationTask` -> `fit` -> evaluation at
+the config's SNR grid on the fixed noisy test windows -> a run directory:
+
+    config.yaml, metrics.csv, checkpoints/{last,best}.ckpt, model.safetensors + model.json,
+    eval.json + eval.csv (accuracy per noise kind and SNR), training_curves.png, confusion_test.png,
+    accuracy_vs_snr.png (+ thresholds_vs_snr.png for DRSN models)
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import lightning as L
 import torch
-import torch.nn.functional as F
-from torch import Tensor
-from torchmetrics import MeanMetric
-from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix, MulticlassF1Score
 
-from deepshrink.engine._noise import apply_noise, mix_seed, normalize_windows
-from deepshrink.engine.recipes import configure_optimization
-from deepshrink.errors import DataError
+from deepshrink import __version__
+from deepshrink.atomic import atomic_write_json, atomic_write_text
+from deepshrink.data.windows import SignalDataset
+from deepshrink.engine.artifacts import CONFIG_FILE, METRICS_FILE, prepare_run_dir
+from deepshrink.engine.config import TrainConfig, load_config, save_config, to_dict, validated
+from deepshrink.engine.datasets import build_dataset
+from deepshrink.engine.evaluate import (
+    EVAL_CSV,
+    EVAL_JSON,
+    evaluate_snr_grid,
+    records_to_csv,
+    save_eval_figures,
+)
+from deepshrink.engine.fit import fit
+from deepshrink.errors import ConfigError
+from deepshrink.plots import plot_confusion_matrix, plot_training_curves, save_figure
+from deepshrink.tasks import ClassificationTask, SignalDataModule
+from deepshrink.tasks.classification import check_classifier
+from deepshrink.tasks.recipes import get_recipe
+
+__all__ = ["TrainResult", "train"]
+
+# options that may differ when a run is resumed (they do not change what is trained)
+_RESUMABLE = ("epochs", "out", "threads", "patience")
 
 
-class ClassifierModule(L.LightningModule):
-    """Train a registered classifier: `create_model(model, in_channels=, num_classes=, **model_kwargs)`.
+@dataclass
+class TrainResult:
+    """What `train` returns: the run directory, the model (final weights, eval mode), its metrics and the
+    evaluation records (one per noise kind and SNR, plus clean)."""
 
-    noise / snr / noise_mode: training noise ("online": per batch, "fixed": already in the data).
-    normalize: per-window normalisation applied after the noise ("none", "zscore", "minmax").
-    recipe, epochs, lr, weight_decay, schedule, warmup_epochs: see `recipes.configure_optimization`.
-    steps_per_epoch (or train_size + batch_size, split over the processes) sizes per-step schedules.
-    Logged: train_loss, train_acc (epoch means), val_loss, val_acc, val_f1 (macro), test_* and a test
-    confusion matrix (`self.test_confusion`, classes x classes, rows = true class).
-    """
+    run_dir: Path | None
+    model: torch.nn.Module
+    meta: dict[str, Any]
+    metrics: dict[str, Any]
+    records: list[dict[str, Any]] = field(default_factory=list)
+    dataset: Any = None
 
-    def __init__(
-        self,
-        *,
-        model: str,
-        num_classes: int,
-        in_channels: int = 1,
-        model_kwargs: dict | None = None,
-        noise: str = "none",
-        snr: float | tuple[float, float] = 0.0,
-        noise_mode: str = "online",
-        normalize: str = "none",
-        recipe: str = "paper",
-        epochs: int = 100,
-        lr: float | None = None,
-        weight_decay: float | None = None,
-        schedule: str = "cosine",
-        warmup_epochs: float | None = None,
-        seed: int = 0,
-        steps_per_epoch: int = 1,
-        train_size: int | None = None,
-        batch_size: int | None = None,
-    ) -> None:
-        super().__init__()
-        self.save_hyperparameters()
-        from deepshrink.models import create_model
 
-        # Weight init draws from torch's global generator: fork it so the seed is explicit and nothing leaks.
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(mix_seed("init", seed) % (2**63))
-            self.model = create_model(
-                model, in_channels=in_channels, num_classes=num_classes, **(model_kwargs or {})
-            )
-        self.train_loss, self.val_loss, self.test_loss = MeanMetric(), MeanMetric(), MeanMetric()
-        self.train_acc = MulticlassAccuracy(num_classes, average="micro")
-        self.val_acc = MulticlassAccuracy(num_classes, average="micro")
-        self.test_acc = MulticlassAccuracy(num_classes, average="micro")
-        self.val_f1 = MulticlassF1Score(num_classes, average="macro")
-        self.test_f1 = MulticlassF1Score(num_classes, average="macro")
-        self.test_cm = MulticlassConfusionMatrix(num_classes)
-        self.test_confusion: Tensor | None = None
+def build_meta(cfg: TrainConfig, dm: SignalDataModule, ds: Any) -> dict[str, Any]:
+    """The model.json content: enough to rebuild and use the model without the training code."""
+    return {
+        "model": cfg.model,
+        "model_kwargs": {"in_channels": dm.in_channels, "num_classes": len(dm.classes), **cfg.model_kwargs},
+        "task": "classification",
+        "classes": list(dm.classes),
+        "sample_rate": float(ds.sample_rate) if getattr(ds, "sample_rate", None) else None,
+        "window": int(cfg.window),
+        "normalize": cfg.normalize,
+        "noise": {
+            "kind": cfg.noise,
+            "snr_db": list(cfg.snr) if isinstance(cfg.snr, (tuple, list)) else cfg.snr,
+            "mode": cfg.noise_mode,
+        },
+        "data": {
+            "spec": cfg.data,
+            "kwargs": cfg.data_kwargs,
+            "stride": cfg.stride,
+            "eval_stride": cfg.eval_stride,
+            "split": list(cfg.split),
+            "scenario": cfg.scenario,
+            "split_info": getattr(ds, "split_info", {}),
+            "random_state": cfg.split_seed,
+        },
+        "seed": cfg.seed,
+        "deepshrink_version": __version__,
+        "torch_version": torch.__version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
 
-    def forward(self, x: Tensor) -> Tensor:
-        """Logits of the wrapped network (input already noisy and normalised)."""
-        return self.model(x)
 
-    def _prepare(self, x: Tensor) -> Tensor:
-        return normalize_windows(x, self.hparams.normalize)
-
-    def _check_loss(self, loss: Tensor, where: str) -> None:
-        if not torch.isfinite(loss):
-            raise DataError(
-                f"{where} loss became {loss.item()} at epoch {self.current_epoch}: lower the learning rate, "
-                "enable gradient clipping or check the data for extreme values"
-            )
-
-    def training_step(self, batch: tuple[Tensor, Tensor, Tensor], batch_idx: int) -> Tensor:
-        """Noise (online mode), normalisation, cross-entropy."""
-        x, y, _ = batch
-        hp = self.hparams
-        if hp.noise_mode == "online" and hp.noise != "none":
-            g = torch.Generator(device=x.device)
-            g.manual_seed(mix_seed("train-noise", hp.seed, self.current_epoch, batch_idx, self.global_rank))
-            x = apply_noise(x, kind=hp.noise, snr=hp.snr, generator=g)
-        logits = self(self._prepare(x))
-        loss = F.cross_entropy(logits, y)
-        self._check_loss(loss, "training")
-        self.train_loss.update(loss.detach(), weight=len(y))
-        self.train_acc.update(logits.detach(), y)
-        self.log("train_loss", self.train_loss, on_step=False, on_epoch=True, batch_size=len(y))
-        self.log("train_acc", self.train_acc, on_step=False, on_epoch=True, batch_size=len(y))
-        return loss
-
-    def validation_step(self, batch: tuple[Tensor, Tensor, Tensor], batch_idx: int) -> None:
-        """Loss, accuracy and macro F1 on the (fixed-noise) validation windows."""
-        x, y, _ = batch
-        logits = self(self._prepare(x))
-        loss = F.cross_entropy(logits, y)
-        self._check_loss(loss, "validation")
-        self.val_loss.update(loss, weight=len(y))
-        self.val_acc.update(logits, y)
-        self.val_f1.update(logits, y)
-        self.log("val_loss", self.val_loss, on_step=False, on_epoch=True, batch_size=len(y))
-        self.log("val_acc", self.val_acc, on_step=False, on_epoch=True, batch_size=len(y))
-        self.log("val_f1", self.val_f1, on_step=False, on_epoch=True, batch_size=len(y))
-
-    def test_step(self, batch: tuple[Tensor, Tensor, Tensor], batch_idx: int) -> None:
-        """Loss, accuracy, macro F1 and the confusion matrix on the test windows."""
-        x, y, _ = batch
-        logits = self(self._prepare(x))
-        loss = F.cross_entropy(logits, y)
-        self.test_loss.update(loss, weight=len(y))
-        self.test_acc.update(logits, y)
-        self.test_f1.update(logits, y)
-        self.test_cm.update(logits, y)
-        self.log("test_loss", self.test_loss, on_step=False, on_epoch=True, batch_size=len(y))
-        self.log("test_acc", self.test_acc, on_step=False, on_epoch=True, batch_size=len(y))
-        self.log("test_f1", self.test_f1, on_step=False, on_epoch=True, batch_size=len(y))
-
-    def on_test_epoch_end(self) -> None:
-        """Keep the confusion matrix (synchronised across processes by torchmetrics)."""
-        self.test_confusion = self.test_cm.compute().cpu()
-        self.test_cm.reset()
-
-    def configure_optimizers(self) -> dict[str, Any]:
-        """The recipe's optimizer and scheduler."""
-        hp = self.hparams
-        steps = hp.steps_per_epoch
-        trainer = self._trainer
-        if trainer is not None and hp.train_size and hp.batch_size:
-            # each process steps through its own shard: the schedule length depends on the world size
-            steps = max(1, -(-(hp.train_size // max(1, trainer.world_size)) // hp.batch_size))
-        return configure_optimization(
-            self.model,
-            recipe=hp.recipe,
-            epochs=hp.epochs,
-            steps_per_epoch=steps,
-            lr=hp.lr,
-            weight_decay=hp.weight_decay,
-            schedule=hp.schedule,
-            warmup_epochs=hp.warmup_epochs,
+def _check_resume(cfg: TrainConfig, run: Path) -> None:
+    saved_path = run / CONFIG_FILE
+    if not saved_path.is_file():
+        return
+    saved, new = to_dict(load_config(saved_path, TrainConfig)), to_dict(cfg)
+    diff = [k for k, v in saved.items() if k not in _RESUMABLE and new.get(k) != v]
+    if diff:
+        raise ConfigError(
+            f"resume: options differ from the saved run ({', '.join(diff)}); resume with the same options",
+            key=diff[0],
         )
+
+
+def train(
+    config: TrainConfig,
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+    verbose: bool = False,
+    dataset: SignalDataset | None = None,
+    evaluate: bool = True,
+    figures: bool = True,
+    on_epoch: Callable[[int, int, dict], None] | None = None,
+    callbacks: Sequence[L.Callback] = (),
+) -> TrainResult:
+    """Train `config` into `config.out` (None: in memory) and evaluate it on its SNR grid.
+
+    resume: continue from checkpoints/last.ckpt (the saved config.yaml must match except epochs, out,
+    threads, patience). dataset: prebuilt windows (else built from the config's data options). evaluate:
+    run the final SNR-grid evaluation (records, eval.json). on_epoch(epoch, epochs, row): progress.
+    The final weights (last epoch, as in the paper) go to model.safetensors + model.json with the val and
+    test metrics measured on the fixed-noise windows at the training SNR.
+    """
+    config = validated(config, TrainConfig)
+    check_classifier(config.model)  # an unknown model or an autoencoder fails before any data is loaded
+    run = Path(config.out) if config.out is not None else None
+    if run is not None and resume:
+        _check_resume(config, run)
+    ds = dataset if dataset is not None else build_dataset(config)
+    batch_size = config.batch_size or get_recipe(config.recipe).batch_size
+    dm = SignalDataModule(
+        ds,
+        batch_size=batch_size,
+        noise=config.noise,
+        snr=config.snr,
+        noise_mode=config.noise_mode,
+        seed=config.seed,
+    )
+    task = ClassificationTask(
+        config.model,
+        num_classes=len(dm.classes),
+        in_channels=dm.in_channels,
+        model_kwargs=config.model_kwargs,
+        noise=config.noise,
+        snr=config.snr,
+        noise_mode=config.noise_mode,
+        normalize=config.normalize,
+        recipe=config.recipe,
+        lr=config.lr,
+        weight_decay=config.weight_decay,
+        schedule=config.schedule,
+        warmup_epochs=config.warmup_epochs,
+        seed=config.seed,
+    )
+    meta = build_meta(config, dm, ds)
+    if run is not None and not resume:
+        prepare_run_dir(run, overwrite=overwrite)  # refuse an existing run before writing anything into it
+    if run is not None:
+        save_config(config, run / CONFIG_FILE)
+    result = fit(
+        task,
+        dm,
+        run,
+        options=config,
+        monitor=config.monitor,
+        resume=resume,
+        overwrite=True,  # checked above; fit must not refuse the config.yaml just written
+        meta=meta,
+        verbose=verbose,
+        on_epoch=on_epoch,
+        callbacks=callbacks,
+    )
+    meta["metrics"] = result.metrics
+    records: list[dict[str, Any]] = []
+    if evaluate:
+        kinds, snrs = config.resolved_eval()
+        records = evaluate_snr_grid(
+            result.model,
+            ds,
+            noise_kinds=kinds,
+            snrs=snrs,
+            seed=config.eval_seed,
+            normalize=config.normalize,
+            num_classes=len(dm.classes),
+            thresholds=any(type(m).__name__ == "Shrinkage" for m in result.model.modules()),
+        )
+        for r in records:
+            r["model"] = config.model
+        if run is not None:
+            atomic_write_json(
+                run / EVAL_JSON,
+                {"run": str(run), "seed": config.eval_seed, "classes": dm.classes, "records": records},
+            )
+            atomic_write_text(run / EVAL_CSV, records_to_csv(records, model=config.model))
+    if run is not None and figures:
+        _figures(run, config, result.metrics, dm.classes, records)
+    return TrainResult(
+        run_dir=run, model=result.model, meta=meta, metrics=result.metrics, records=records, dataset=ds
+    )
+
+
+def _figures(run: Path, cfg: TrainConfig, metrics: dict, classes: list[str], records: list[dict]) -> None:
+    save_figure(plot_training_curves(run / METRICS_FILE), run / "training_curves.png")
+    if "test_confusion" in metrics:
+        noise = "clean" if cfg.noise == "none" else f"{cfg.noise} noise at {_snr_text(cfg.snr)} dB"
+        title = f"{cfg.model}: test windows, {noise} ({metrics['test_acc']:.1f} % correct)"
+        save_figure(
+            plot_confusion_matrix(metrics["test_confusion"], classes, title=title), run / "confusion_test.png"
+        )
+    if records:
+        save_eval_figures(run, records, title=cfg.model)
+
+
+def _snr_text(snr: Any) -> str:
+    return f"{snr[0]:g}..{snr[1]:g}" if isinstance(snr, (tuple, list)) else f"{snr:g}"

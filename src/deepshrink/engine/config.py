@@ -1,283 +1,340 @@
-"""Training configuration: one dataclass, settable from YAML and from the command line, saved with every run.
+"""The one configuration of every training: typed dataclasses, parsed by jsonargparse from YAML and the
+command line, saved as `config.yaml` in every run directory (the resume and reproduce contract).
 
-`TrainConfig.from_dict` rejects unknown keys and bad values with a `ConfigError` naming the key, and
-`load_config(save_config(cfg)) == cfg` (the resolved config in a run directory reproduces the run).
+- `RunOptions`: what any training needs (optimisation, hardware, output), shared by both tasks.
+- `TrainConfig(RunOptions)`: a classifier under noise: data and scenario, noise, normalisation, evaluation.
+- `DenoiseConfig(RunOptions)`: an autoencoder: data, corruption.
+
+Each option is declared ONCE, here, with its type (Literal choices, positive numbers) and its help text (the
+attribute docstring): the command line, YAML files, the benchmark grid and the Python API all read these
+declarations. `deepshrink train` and `deepshrink benchmark` therefore share their defaults, listed in
+docs/defaults.md. Why jsonargparse: it is what LightningCLI is built on, reads dataclasses with their types
+and docstrings, and parses YAML and the command line into the same validated object (docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
+import difflib
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
 
-from deepshrink.errors import ConfigError, DataError
+import torch
+import yaml
+from jsonargparse import ArgumentParser
+from jsonargparse.typing import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 
-RECIPES = ("paper", "adamw")
-SCHEDULES = ("cosine", "onecycle")
-NOISE_MODES = ("online", "fixed")
-NORMALIZE_MODES = ("none", "zscore", "minmax")
-PRECISIONS = ("32", "32-true", "64", "64-true", "16-mixed", "bf16-mixed")
-MONITORS = ("val_loss", "val_acc")
+from deepshrink.atomic import atomic_write_text
+from deepshrink.data.scenarios import Scenario
+from deepshrink.engine.options import (
+    PARSER_MODE,
+    Ints,
+    Level,
+    Names,
+    Snr,
+    SnrGrid,
+    config_error,
+    read_yaml_file,
+)
+from deepshrink.errors import ConfigError
+from deepshrink.functional.corruption import CorruptionKind, CorruptionMode
+from deepshrink.functional.noise import NOISE_KINDS
+from deepshrink.functional.normalize import Normalize
+from deepshrink.tasks.recipes import RecipeName, Schedule
 
+__all__ = [
+    "DenoiseConfig",
+    "RunOptions",
+    "TrainConfig",
+    "config_parser",
+    "load_config",
+    "parse_config",
+    "save_config",
+]
 
-def parse_snr(text: str | float | int | list | tuple) -> float | tuple[float, float]:
-    """Training SNR: a number of dB, or "LOW:HIGH" (a range sampled uniformly per example)."""
-    if isinstance(text, bool):
-        raise ConfigError(f"bad SNR {text!r}: expected a number of dB or LOW:HIGH")
-    if isinstance(text, (int, float)):
-        return _finite(float(text), text)
-    if isinstance(text, (list, tuple)):
-        parts = list(text)
-    else:
-        parts = str(text).strip().split(":")
-    try:
-        values = [_finite(float(p), text) for p in parts]
-    except (TypeError, ValueError):
-        raise ConfigError(f"bad SNR {text!r}: expected a number of dB or LOW:HIGH, e.g. 0 or -5:5") from None
-    if len(values) == 1:
-        return values[0]
-    if len(values) != 2 or values[0] > values[1]:
-        raise ConfigError(f"bad SNR {text!r}: expected LOW:HIGH with LOW <= HIGH, e.g. -5:5")
-    return (values[0], values[1])
-
-
-def parse_snr_grid(text: str | float | list | tuple) -> list[float]:
-    """Evaluation SNR grid: "DB", "LOW:HIGH" (step 1 dB), "LOW:HIGH:STEP" (inclusive) or "A,B,C"."""
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        return [_finite(float(text), text)]
-    if isinstance(text, (list, tuple)):
-        return [parse_snr(v) for v in text]  # type: ignore[misc]
-    s = str(text).strip()
-    try:
-        if "," in s:
-            return [_finite(float(p), text) for p in s.split(",")]
-        parts = [_finite(float(p), text) for p in s.split(":")]
-    except ValueError:
-        raise ConfigError(f"bad SNR grid {text!r}: expected DB, LOW:HIGH[:STEP] or A,B,C (dB)") from None
-    if len(parts) == 1:
-        return parts
-    if len(parts) not in (2, 3):
-        raise ConfigError(f"bad SNR grid {text!r}: expected LOW:HIGH[:STEP]")
-    low, high = parts[0], parts[1]
-    step = parts[2] if len(parts) == 3 else 1.0
-    if step <= 0 or low > high:
-        raise ConfigError(f"bad SNR grid {text!r}: need LOW <= HIGH and STEP > 0")
-    n = math.floor((high - low) / step + 1e-9) + 1
-    if n > 1000:
-        raise ConfigError(f"bad SNR grid {text!r}: {n} levels is too many (at most 1000)")
-    return [round(low + i * step, 10) for i in range(n)]
-
-
-def _finite(value: float, text: Any) -> float:
-    if not math.isfinite(value):
-        raise ConfigError(f"bad SNR {text!r}: must be finite")
-    return value
+NoiseChoice = Literal.__getitem__(("none", *NOISE_KINDS))  # "none" or an additive noise kind
+Precision = Literal["32", "32-true", "64", "64-true", "16-mixed", "bf16-mixed"]
 
 
 @dataclass
-class TrainConfig:
-    """Everything that defines a training run (the resolved form is saved as `config.yaml` in the run dir).
+class RunOptions:
+    """Options of every training run (both tasks)."""
 
-    Data: `data` is a `load_recordings` spec ("simulator", "cwru:PATH", a manifest .csv or a label folder);
-    `window`/`stride`/`eval_stride`/`split`/`split_by` go to `make_windows`.
-    Noise: `noise` kind and `snr` (dB or (low, high) sampled per example); `noise_mode="online"` draws fresh
-    noise for every batch (seeded from seed, epoch and batch index, so a resumed run draws the same noise),
-    `"fixed"` draws it once per training window and keeps it (the paper's protocol). Validation windows always
-    get fixed per-window noise. `normalize` is applied per window after the noise.
-    Optimisation: `recipe` "paper" (SGD 0.1, momentum 0.9, x0.1 at 40 % and 80 % of the epochs, wd 1e-4,
-    batch 128) or "adamw" (AdamW 1e-3, wd 1e-2, warmup + `schedule`); `lr`, `weight_decay`, `batch_size`
-    override the recipe. `batch_size` is per process. `patience` enables early stopping on `monitor`.
-    `precision` "16-mixed"/"bf16-mixed" need a GPU (refused on CPU with a ConfigError: CPU autocast is
-    slower than float32 for these convolutions and changes the numbers).
-    """
+    out: str | None = None
+    """run directory to create (or resume)"""
+    seed: int = 0
+    """seed of everything random in the training (initialisation, batch order, training noise)"""
+    epochs: PositiveInt = 30
+    """training epochs"""
+    batch_size: PositiveInt | None = None
+    """batch per process (default: the recipe's, 128)"""
+    recipe: RecipeName = "adamw"
+    """adamw: AdamW 3e-3, warmup, cosine; paper: SGD 0.1, momentum 0.9, x0.1 at 40 and 80 percent of epochs"""
+    lr: PositiveFloat | None = None
+    """peak learning rate (default: the recipe's)"""
+    weight_decay: NonNegativeFloat | None = None
+    """weight decay of conv/linear weights (default: the recipe's)"""
+    schedule: Schedule = "cosine"
+    """adamw learning-rate schedule"""
+    warmup_epochs: NonNegativeFloat | None = None
+    """adamw warmup (default: 5 percent of the epochs)"""
+    patience: PositiveInt | None = None
+    """early stopping after this many epochs without improvement (default off)"""
+    gradient_clip: PositiveFloat | None = None
+    """clip the gradient norm"""
+    precision: Precision = "32"
+    """32, or 16-mixed / bf16-mixed on a GPU"""
+    accelerator: str = "auto"
+    """auto, cpu, gpu, ..."""
+    devices: int | str = 1
+    """devices per node, or auto"""
+    num_nodes: PositiveInt = 1
+    """nodes"""
+    strategy: str = "auto"
+    """auto, ddp, ddp_spawn, ..."""
+    deterministic: bool = True
+    """deterministic kernels (bit-identical CPU runs; slower on some GPUs)"""
+    threads: PositiveInt | None = None
+    """torch intra-op threads (default: the cores this process may use)"""
+
+
+@dataclass
+class TrainConfig(RunOptions):
+    """A classifier (DRSN, ResNet, ConvNet) trained on noisy windows, then evaluated across SNRs."""
 
     model: str = "drsn_cw_paper"
+    """registered model name (see `deepshrink models`)"""
     model_kwargs: dict = field(default_factory=dict)
+    """extra model arguments, e.g. {threshold: firm}"""
     data: str = "simulator"
+    """simulator | cwru[:PATH] | uestc[:PATH] | mfpt[:PATH] | pu[:PATH] | manifest.csv | label folder"""
     data_kwargs: dict = field(default_factory=dict)
-    window: int = 2048
-    stride: int | None = None
-    eval_stride: int | None = None
-    split: tuple[float, float, float] = (0.7, 0.15, 0.15)
-    split_by: str = "time"
-    noise: str = "gaussian"
-    snr: float | tuple[float, float] = 0.0
-    noise_mode: str = "online"
-    normalize: str = "zscore"
-    recipe: str = "paper"
-    epochs: int = 100
-    batch_size: int | None = None
-    lr: float | None = None
-    weight_decay: float | None = None
-    schedule: str = "cosine"
-    warmup_epochs: float | None = None
-    patience: int | None = None
-    monitor: str = "val_loss"
-    gradient_clip: float | None = None
-    precision: str = "32"
-    seed: int = 0
-    accelerator: str = "auto"
-    devices: int | str = 1
-    num_nodes: int = 1
-    strategy: str = "auto"
-    deterministic: bool = True
-    out: str | None = None
+    """extra arguments of the data loader, e.g. {loads: [0, 1, 2, 3]}"""
+    test_data: str | None = None
+    """cross-dataset: the data set to test on (trained on `data`)"""
+    test_data_kwargs: dict = field(default_factory=dict)
+    """extra arguments of the test data's loader"""
+    labels: Literal["default", "fault"] = "default"
+    """default: the data set's labels; fault: normal/inner/outer/ball, shared across data sets"""
+    classes: Names | None = None
+    """keep only these classes (comma-separated), in this label order"""
+    target_rate: PositiveFloat | None = None
+    """resample every recording to this rate in Hz (cross-dataset default: the training data's rate)"""
+    window: PositiveInt = 2048
+    """window length in samples"""
+    stride: PositiveInt | None = 256
+    """training window stride (windows overlap inside the training part only)"""
+    eval_stride: PositiveInt | None = 256
+    """validation and test window stride"""
+    split: tuple[NonNegativeFloat, NonNegativeFloat, NonNegativeFloat] = (0.7, 0.15, 0.15)
+    """train, val, test fractions (within: of every recording in time; others: see docs/evaluation.md)"""
+    scenario: Scenario = "within"
+    """within | cross-condition | cross-group | cross-dataset (docs/evaluation.md)"""
+    fold: NonNegativeInt | None = None
+    """cross-condition / cross-group fold: tests the fold-th condition / group of every class"""
+    train_conditions: Names | None = None
+    """cross-condition: conditions to train on (default: all but the test ones)"""
+    test_conditions: Names | None = None
+    """cross-condition: conditions to test on"""
+    test_groups: Names | None = None
+    """cross-group: groups (physical units) to test on"""
+    split_seed: int = 0
+    """seed of random group allocation (the split does not vary with `seed`)"""
+    noise: NoiseChoice = "gaussian"
+    """training noise kind"""
+    snr: Snr = (-5.0, 5.0)
+    """training SNR in dB, or LOW:HIGH drawn per window"""
+    noise_mode: Literal["online", "fixed"] = "online"
+    """online: fresh noise every batch; fixed: drawn once per window and kept (the paper's protocol)"""
+    normalize: Normalize = "zscore"
+    """per-window normalisation after the noise (none: the paper's setting; see docs/evaluation.md)"""
+    monitor: Literal["val_loss", "val_acc"] = "val_loss"
+    """what the best checkpoint and early stopping follow"""
+    eval_noise: Names | None = None
+    """noise kinds of the final evaluation (default: the training noise)"""
+    eval_snr: SnrGrid | None = None
+    """SNRs of the final evaluation (default: the training range in 1 dB steps, or the training SNR)"""
+    eval_seed: int = 1234
+    """seed of the evaluation noise (the same windows for every model)"""
 
-    def __post_init__(self) -> None:
-        self.validate()
-
-    # --- validation ------------------------------------------------------------------------------------
-    def validate(self) -> None:
-        """Check every field; raise `ConfigError` naming the first bad one."""
-        self.snr = parse_snr(self.snr)
-        self.split = _split(self.split)
-        for name, allowed in (
-            ("recipe", RECIPES),
-            ("schedule", SCHEDULES),
-            ("noise_mode", NOISE_MODES),
-            ("normalize", NORMALIZE_MODES),
-            ("precision", PRECISIONS),
-            ("monitor", MONITORS),
-        ):
-            value = str(getattr(self, name))
-            if value not in allowed:
-                raise ConfigError(f"config {name}: {value!r} is not one of {', '.join(allowed)}")
-            setattr(self, name, value)
-        for name in ("window", "epochs", "num_nodes"):
-            _positive_int(self, name)
-        for name in ("stride", "eval_stride", "batch_size", "patience"):
-            if getattr(self, name) is not None:
-                _positive_int(self, name)
-        for name in ("lr", "weight_decay", "gradient_clip", "warmup_epochs"):
-            value = getattr(self, name)
-            if value is None:
-                continue
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                raise ConfigError(f"config {name}: expected a number, got {value!r}") from None
-            if not math.isfinite(value) or value < 0 or (name == "lr" and value == 0):
-                raise ConfigError(f"config {name}: must be a finite number > 0, got {value!r}")
-            setattr(self, name, value)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise ConfigError(f"config seed: expected an integer, got {self.seed!r}")
-        if not isinstance(self.model_kwargs, dict) or not isinstance(self.data_kwargs, dict):
-            raise ConfigError("config model_kwargs / data_kwargs: expected a mapping")
-        if isinstance(self.devices, str) and self.devices != "auto":
-            try:
-                self.devices = int(self.devices)
-            except ValueError:
-                pass  # Lightning also accepts device lists like "0,1"
-        if isinstance(self.devices, int) and self.devices < 1:
-            raise ConfigError(f"config devices: must be >= 1 or 'auto', got {self.devices}")
-        if not isinstance(self.deterministic, bool):
-            raise ConfigError(f"config deterministic: expected true/false, got {self.deterministic!r}")
-
-    # --- dict / YAML ----------------------------------------------------------------------------------
-    @classmethod
-    def from_dict(cls, values: dict[str, Any], *, source: str = "config") -> TrainConfig:
-        """Build from a mapping; unknown keys raise `ConfigError` naming the key and `source`."""
-        if not isinstance(values, dict):
-            raise ConfigError(f"{source}: expected a mapping of options, got {type(values).__name__}")
-        known = {f.name for f in dataclasses.fields(cls)}
-        values = {k.replace("-", "_") if isinstance(k, str) else k: v for k, v in values.items()}
-        for key in values:
-            if key not in known:
-                import difflib
-
-                close = difflib.get_close_matches(str(key), known, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise ConfigError(f"{source}: unknown key {key!r}{hint}")
-        try:
-            return cls(**values)
-        except TypeError as err:
-            raise ConfigError(f"{source}: {err}") from None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain YAML-safe dict (tuples become lists)."""
-        out = dataclasses.asdict(self)
-        out["split"] = list(self.split)
-        if isinstance(self.snr, tuple):
-            out["snr"] = list(self.snr)
-        return out
-
-    def replace(self, **changes: Any) -> TrainConfig:
-        """A copy with some fields changed (validated)."""
-        return dataclasses.replace(self, **changes)
-
-    @property
-    def snr_text(self) -> str:
-        """The SNR as a user would type it ("0" or "-5:5")."""
-        if isinstance(self.snr, tuple):
-            return f"{self.snr[0]:g}:{self.snr[1]:g}"
-        return f"{self.snr:g}"
-
-
-def _split(value: Any) -> tuple[float, float, float]:
-    try:
-        parts = tuple(float(v) for v in (value.split(",") if isinstance(value, str) else value))
-    except (TypeError, ValueError):
-        raise ConfigError(
-            f"config split: expected three fractions like 0.7,0.15,0.15, got {value!r}"
-        ) from None
-    if len(parts) != 3 or min(parts) < 0 or abs(sum(parts) - 1.0) > 1e-6 or parts[0] == 0:
-        raise ConfigError(f"config split: expected three fractions >= 0 summing to 1, got {value!r}")
-    return parts  # type: ignore[return-value]
-
-
-def _positive_int(cfg: TrainConfig, name: str) -> None:
-    value = getattr(cfg, name)
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        elif isinstance(value, str) and value.strip().lstrip("+").isdigit():
-            value = int(value)
+    def resolved_eval(self) -> tuple[list[str], list[float]]:
+        """(noise kinds, SNRs) of the final evaluation, defaults filled in."""
+        kinds = list(self.eval_noise) if self.eval_noise else ([self.noise] if self.noise != "none" else [])
+        if self.eval_snr is not None:
+            snrs = list(self.eval_snr)
+        elif isinstance(self.snr, (tuple, list)):
+            snrs = SnrGrid.parse(f"{self.snr[0]}:{self.snr[1]}")
         else:
-            raise ConfigError(f"config {name}: expected a positive integer, got {value!r}")
-    if value < 1:
-        raise ConfigError(f"config {name}: expected a positive integer, got {value!r}")
-    setattr(cfg, name, value)
+            snrs = [float(self.snr)]
+        return kinds, snrs
 
 
-def read_yaml(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a YAML mapping; a missing or malformed file raises `DataError` naming it."""
-    import yaml
+@dataclass
+class DenoiseConfig(RunOptions):
+    """A (denoising) autoencoder trained to reconstruct clean examples from corrupted ones."""
 
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(f"{p}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise DataError(f"{p}: cannot read config file ({err})") from None
-    try:
-        values = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise DataError(f"{p}: invalid YAML{where}") from None
-    if values is None:
-        return {}
+    model: str | None = None
+    """registered autoencoder (default dae_conv2d for images, dae_conv1d for signals)"""
+    model_kwargs: dict = field(default_factory=dict)
+    """extra model arguments"""
+    data: str = "digits"
+    """digits | mnist[:PATH] | simulator | cwru[:PATH] | uestc[:PATH] | manifest.csv | an .npy file"""
+    kind: Literal["image", "signal"] | None = None
+    """how to read a 3-D .npy array (N, A, B)"""
+    window: PositiveInt = 1024
+    """window length of signal data"""
+    val_fraction: float = 0.1
+    """held-out fraction of the examples (validation, evaluation, anomaly threshold)"""
+    corruption: CorruptionKind = "gaussian"
+    """gaussian (std; signals in units of their RMS), salt_pepper or masking (fractions)"""
+    level: Level | None = None
+    """corruption level or LOW:HIGH (default 0.5 / 0.2 / 0.4 by corruption)"""
+    blind: bool = True
+    """each example draws its level from 0..level (blind denoiser) instead of exactly level"""
+    corruption_mode: CorruptionMode = "per_entry"
+    """per_entry: each entry hit with probability level; exact: exactly level * n entries"""
+    epochs: PositiveInt | None = None
+    """default: about 100,000 examples seen (5 to 100 epochs)"""
+    lr: PositiveFloat | None = 2e-3
+    """peak learning rate"""
+    weight_decay: NonNegativeFloat | None = 0.0
+    """weight decay"""
+    max_minutes: PositiveFloat | None = None
+    """stop training after this many minutes"""
+
+
+C = TypeVar("C", TrainConfig, DenoiseConfig, RunOptions)
+
+
+def config_parser(
+    cls: type, *, prog: str | None = None, description: str | None = None, skip: set[str] | None = None
+) -> ArgumentParser:
+    """A jsonargparse parser of `cls`'s options (flat: `--batch_size`), without the keys in `skip`."""
+    parser = ArgumentParser(prog=prog, description=description, exit_on_error=False, parser_mode=PARSER_MODE)
+    parser.add_class_arguments(cls, nested_key=None, as_group=True, fail_untyped=True, skip=skip or None)
+    return parser
+
+
+def _known(cls: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+def parse_config(cls: type[C], values: dict[str, Any], *, source: str = "config") -> C:
+    """Validate a mapping of options into `cls` (unknown keys, wrong types and bad values name the key)."""
     if not isinstance(values, dict):
-        raise DataError(f"{p}: expected a mapping of options at the top level, got {type(values).__name__}")
-    return values
+        raise ConfigError(f"{source}: expected a mapping of options, got {type(values).__name__}")
+    values = {k.replace("-", "_") if isinstance(k, str) else k: v for k, v in values.items()}
+    known = _known(cls)
+    for key in values:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"{source}: unknown key {key!r}{hint}", key=str(key))
+    parser = config_parser(cls)
+    try:
+        ns = parser.parse_object(values)
+    except Exception as err:  # jsonargparse raises ArgumentError / NSKeyError / TypeError variants
+        raise config_error(err, source) from None
+    cfg = cls(**{k: _builtin(ns[k]) for k in known})
+    check(cfg)
+    return cfg
 
 
-def load_config(path: str | os.PathLike, **overrides: Any) -> TrainConfig:
+def _builtin(v: Any) -> Any:
+    """Plain Python values: jsonargparse's restricted numbers (PositiveInt, ...) are subclasses of int and
+    float that YAML cannot write; its lists and tuples keep their kind."""
+    if isinstance(v, bool) or v is None or type(v) in (int, float, str):
+        return v
+    if isinstance(v, int):
+        return int(v)
+    if isinstance(v, float):
+        return float(v)
+    if isinstance(v, tuple):
+        return tuple(_builtin(x) for x in v)
+    if isinstance(v, list):
+        return [_builtin(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _builtin(x) for k, x in v.items()}
+    return v
+
+
+def check(cfg: RunOptions) -> None:
+    """The checks no type can express (the types are checked by jsonargparse)."""
+    if cfg.precision in ("16-mixed", "bf16-mixed") and (
+        cfg.accelerator == "cpu" or (cfg.accelerator == "auto" and not torch.cuda.is_available())
+    ):
+        raise ConfigError(
+            f"precision {cfg.precision} needs a GPU (CPU autocast is slower than float32 here); use 32",
+            key="precision",
+        )
+    if isinstance(cfg.devices, str) and cfg.devices != "auto":
+        try:
+            cfg.devices = int(cfg.devices)
+        except ValueError:
+            pass  # Lightning also accepts device lists like "0,1"
+    if isinstance(cfg.devices, int) and cfg.devices < 1:
+        raise ConfigError(f"devices: must be >= 1 or 'auto', got {cfg.devices}", key="devices")
+    if isinstance(cfg, TrainConfig):
+        fr = tuple(float(v) for v in cfg.split)
+        if abs(sum(fr) - 1.0) > 1e-6 or fr[0] <= 0:
+            raise ConfigError(
+                f"split: expected three fractions >= 0 with train > 0 summing to 1, got {fr}", key="split"
+            )
+        cfg.split = fr
+        if cfg.patience is not None and fr[1] == 0:
+            raise ConfigError(
+                "patience (early stopping) needs a validation split; set split's middle value > 0",
+                key="patience",
+            )
+        if cfg.scenario == "cross-dataset" and not cfg.test_data:
+            raise ConfigError(
+                "scenario cross-dataset needs test_data (the data set to test on)", key="test_data"
+            )
+        if cfg.test_data and cfg.scenario != "cross-dataset":
+            raise ConfigError("test_data is for scenario cross-dataset", key="test_data")
+    if isinstance(cfg, DenoiseConfig) and not 0 < cfg.val_fraction < 1:
+        raise ConfigError(
+            f"val_fraction: must be between 0 and 1, got {cfg.val_fraction}", key="val_fraction"
+        )
+
+
+def to_dict(cfg: RunOptions) -> dict[str, Any]:
+    """Plain YAML-safe values (tuples become lists)."""
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, tuple):
+            return [plain(x) for x in v]
+        if isinstance(v, list):
+            return [plain(x) for x in v]
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        return v
+
+    return {f.name: plain(getattr(cfg, f.name)) for f in dataclasses.fields(cfg)}
+
+
+def load_config(path: str | os.PathLike, cls: type[C] = TrainConfig, **overrides: Any) -> C:
     """Read a YAML config file; keyword overrides win (the command line's options)."""
-    values = read_yaml(path)
+    values = read_yaml_file(str(path))
     values.update(overrides)
-    return TrainConfig.from_dict(values, source=str(path))
+    return parse_config(cls, values, source=str(path))
 
 
-def save_config(cfg: TrainConfig, path: str | os.PathLike) -> Path:
-    """Write the resolved config as YAML, atomically."""
-    import yaml
+def save_config(cfg: RunOptions, path: str | os.PathLike) -> None:
+    """Write the resolved config as YAML, atomically (`load_config` of it gives back an equal config)."""
+    atomic_write_text(path, yaml.safe_dump(to_dict(cfg), sort_keys=False, default_flow_style=None))
 
-    from deepshrink.engine.artifacts import atomic_write_text
 
-    text = yaml.safe_dump(cfg.to_dict(), sort_keys=False, default_flow_style=None)
-    return atomic_write_text(path, text)
+def validated(cfg: RunOptions, cls: type[C]) -> C:
+    """`cfg` checked as a `cls` (its fields of `cls` only): what the engine's entry points run on configs
+    built in Python, which a dataclass alone does not check."""
+    return parse_config(cls, {f.name: to_dict(cfg)[f.name] for f in dataclasses.fields(cls)}, source="config")
+
+
+def replace(cfg: C, **changes: Any) -> C:
+    """A validated copy of `cfg` with some options changed (how the benchmark builds each cell)."""
+    return parse_config(type(cfg), {**to_dict(cfg), **changes}, source="config")
+
+
+__all__ += ["Ints", "Snr", "SnrGrid", "check", "replace", "to_dict", "validated"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import warnings
 from pathlib import Path
@@ -10,10 +11,20 @@ from typing import Any
 import numpy as np
 import torch
 
-from deepshrink.engine.artifacts import atomic_write
+from deepshrink.atomic import atomic_write
+from deepshrink.engine.artifacts import check_run_kind
 from deepshrink.errors import ConfigError, DataError
 
 EXPORT_FORMATS = ("onnx",)
+_EXTRA = 'pip install "deepshrink[export]"'
+
+
+def _need(module: str) -> Any:
+    # onnx, onnxscript and onnxruntime are an optional extra: say which one to install, never a traceback
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ConfigError(f"ONNX export needs the {module} package: {_EXTRA}") from None
 
 
 def export_onnx(
@@ -33,9 +44,12 @@ def export_onnx(
     PyTorch; above `atol` the file is removed and a `DataError` raised. Returns NaN when not checked.
     Normalisation is not part of the graph: apply meta["normalize"] to the windows before the model.
     """
+    check_run_kind(meta, "classification")
     out = Path(out)
     if out.suffix.lower() != ".onnx":
-        raise ConfigError(f"--out {out}: an ONNX file name must end in .onnx")
+        raise ConfigError(f"{out}: an ONNX file name must end in .onnx", key="out")
+    for module in ("onnx", "onnxscript") + (("onnxruntime",) if check else ()):
+        _need(module)
     model = model.eval().cpu()
     in_ch = int(meta["model_kwargs"].get("in_channels", 1))
     g = torch.Generator().manual_seed(seed)
@@ -58,10 +72,7 @@ def export_onnx(
     atomic_write(out, write)
     if not check:
         return float("nan")
-    try:
-        import onnxruntime as ort
-    except ImportError:
-        raise ConfigError("checking the export needs onnxruntime (pip install deepshrink[export])") from None
+    ort = _need("onnxruntime")
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     x2 = torch.randn(batch + 3, in_ch, int(meta["window"]), generator=g)  # another batch size: dynamic axis
     diff = 0.0

@@ -1,8 +1,22 @@
-"""Pure tensor operations: thresholding, noise and corruptions, metrics (no state, no nn.Module)."""
+"""Pure tensor operations: thresholding, noise and corruptions, normalisation, seeds, metrics.
 
-from deepshrink.functional.corruption import gaussian_noise, masking_noise, missing_values, salt_and_pepper
+No state and no nn.Module here. `deepshrink.functional.classification` (torchmetrics-based classification
+metrics) is imported on its own: see its docstring for the measured import cost.
+"""
+
+from deepshrink.functional.corruption import (
+    CORRUPTIONS,
+    corrupt,
+    gaussian_noise,
+    level_range,
+    masking_noise,
+    missing_values,
+    salt_and_pepper,
+)
 from deepshrink.functional.metrics import psnr, signal_power, snr_db, snr_improvement_db, ssim
 from deepshrink.functional.noise import NOISE_KINDS, add_noise, noise_like
+from deepshrink.functional.normalize import NORMALIZE_MODES, normalize
+from deepshrink.functional.seeding import mix_seed, seeded, window_seeds
 from deepshrink.functional.thresholding import (
     THRESHOLDS,
     firm_threshold,
@@ -13,22 +27,30 @@ from deepshrink.functional.thresholding import (
 )
 
 __all__ = [
+    "CORRUPTIONS",
     "NOISE_KINDS",
+    "NORMALIZE_MODES",
     "THRESHOLDS",
     "add_noise",
+    "corrupt",
     "firm_threshold",
     "garrote_threshold",
     "gaussian_noise",
     "hard_threshold",
+    "level_range",
     "masking_noise",
     "missing_values",
+    "mix_seed",
     "noise_like",
+    "normalize",
     "psnr",
     "salt_and_pepper",
+    "seeded",
     "signal_power",
     "snr_db",
     "snr_improvement_db",
     "soft_threshold",
     "ssim",
     "threshold",
+    "window_seeds",
 ]

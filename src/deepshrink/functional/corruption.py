@@ -1,19 +1,23 @@
 """Per-entry corruptions for denoising autoencoders: Gaussian, masking, salt-and-pepper, missing values.
 
 Inputs are float tensors (B, ...) of any shape (dim 0 is the batch; a 1-D tensor is one example). The
-fraction-based corruptions are exact, not Bernoulli: each example gets exactly `round(p * n)` corrupted
-entries (n = entries per example), chosen uniformly at random without replacement, so the measured fraction
-equals `p` up to the rounding of one entry. `p` is a number in [0, 1] or a (B,) tensor (one fraction per
-example, e.g. for "blind" training over a range of levels). Every function returns a new tensor and never
-modifies its input; every random draw comes from `generator` (a `torch.Generator` on the input's device;
-None: torch's global RNG). Masks returned by `return_mask=True` are True where an entry was corrupted;
-`missing_values(mode="mask")` returns the opposite, True where an entry is observed, as imputation expects.
+fraction-based corruptions have two modes. `mode="exact"` (default): each example gets exactly
+`round(p * n)` corrupted entries (n = entries per example), chosen uniformly at random without replacement,
+so the measured fraction equals `p` up to the rounding of one entry. `mode="per_entry"`: each entry is hit
+independently with probability `p` (Bernoulli, the classic DAE formulation; cheaper, and what the DAE
+task trains with). `p` is a number in [0, 1] or a (B,) tensor (one fraction per example, e.g. for "blind"
+training over a range of levels); `corrupt` draws such per-example levels from a range and dispatches.
+Every function returns a new tensor and never modifies its input; every random draw comes from `generator` (a
+`torch.Generator` on the input's device; None: torch's global RNG). Masks returned by `return_mask=True` are
+True where an entry was corrupted; `missing_values(mode="mask")` returns the opposite, True where an entry is
+observed, as imputation expects.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+from typing import Literal, get_args
 
 import torch
 from torch import Tensor
@@ -21,7 +25,23 @@ from torch import Tensor
 from deepshrink.errors import ConfigError
 from deepshrink.functional.noise import _generator_device_matches, add_noise, check_snr_spec
 
-__all__ = ["gaussian_noise", "masking_noise", "missing_values", "salt_and_pepper"]
+__all__ = [
+    "CORRUPTIONS",
+    "CorruptionKind",
+    "CorruptionMode",
+    "corrupt",
+    "gaussian_noise",
+    "level_range",
+    "masking_noise",
+    "missing_values",
+    "salt_and_pepper",
+]
+
+#: the corruptions of the DAE task (the config's `corruption` choices come from this one declaration)
+CorruptionKind = Literal["gaussian", "salt_pepper", "masking", "none"]
+CORRUPTIONS: tuple[str, ...] = get_args(CorruptionKind)
+CorruptionMode = Literal["exact", "per_entry"]
+_MODES: tuple[str, ...] = get_args(CorruptionMode)
 
 
 def _check_input(x: object) -> Tensor:
@@ -78,6 +98,32 @@ def _batch(x: Tensor) -> tuple[int, int]:
     if x.ndim == 1:
         return 1, x.numel()
     return x.shape[0], x[0].numel()
+
+
+def _check_mode(mode: object) -> None:
+    if mode not in _MODES:
+        raise ConfigError(f"mode: expected one of {', '.join(_MODES)}, got {mode!r}")
+
+
+def _hits(
+    x: Tensor, p: float | Tensor, generator: torch.Generator | None, mode: str
+) -> tuple[Tensor, Tensor]:
+    """(first, all): boolean masks of x's shape. `all` marks the corrupted entries (a fraction p of each
+    example); `first` marks half of them (salt-and-pepper's "pepper"), the rest of `all` is "salt"."""
+    if mode == "exact":
+        ranks, k = _ranks(x, p, generator)
+        first = (ranks < (k // 2).unsqueeze(1)).reshape(x.shape)
+        return first, (ranks < k.unsqueeze(1)).reshape(x.shape)
+    batch, _ = _batch(x)
+    frac = torch.as_tensor(p, dtype=x.dtype, device=x.device)
+    if frac.ndim == 1:
+        if frac.shape[0] != batch:
+            raise ConfigError(f"p: needs one fraction per example ({batch}), got {frac.shape[0]}")
+        if x.ndim > 1:
+            frac = frac.reshape(batch, *([1] * (x.ndim - 1)))
+    # one uniform draw per entry decides both whether it is hit and which half it falls in
+    u = torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+    return u < frac / 2, u < frac
 
 
 def _ranks(x: Tensor, p: float | Tensor, generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
@@ -155,17 +201,19 @@ def masking_noise(
     fill: float = 0.0,
     generator: torch.Generator | None = None,
     return_mask: bool = False,
+    mode: CorruptionMode = "exact",
 ) -> Tensor | tuple[Tensor, Tensor]:
-    """Set exactly `round(p * n)` randomly chosen entries of each example to `fill` (Vincent et al. 2010).
+    """Set a fraction `p` of the entries of each example to `fill` (Vincent et al. 2010): exactly
+    `round(p * n)` randomly chosen ones (`mode="exact"`) or each with probability `p` (`"per_entry"`).
 
     With `return_mask=True` returns `(corrupted, mask)`, mask True where an entry was set to `fill`.
     """
     x = _check_input(x)
     check_fraction(p)
+    _check_mode(mode)
     fill = _check_fill(fill)
     _check_generator(generator, x)
-    ranks, k = _ranks(x, p, generator)
-    mask = (ranks < k.unsqueeze(1)).reshape(x.shape)
+    _, mask = _hits(x, p, generator, mode)
     out = x.masked_fill(mask, float(fill))
     return (out, mask) if return_mask else out
 
@@ -178,16 +226,19 @@ def salt_and_pepper(
     high: float | None = None,
     generator: torch.Generator | None = None,
     return_mask: bool = False,
+    mode: CorruptionMode = "exact",
 ) -> Tensor | tuple[Tensor, Tensor]:
     """Set a fraction `p` of each example's entries to `low` ("pepper") or `high` ("salt"), half each.
 
-    Exactly `round(p * n)` entries are hit; `k // 2` of them get `low` and the rest `high`. Defaults: for data
+    `mode="exact"`: exactly `round(p * n)` entries are hit, `k // 2` of them get `low` and the rest `high`;
+    `"per_entry"`: each entry is pepper with probability p/2 and salt with probability p/2. Defaults: for data
     inside [0, 1] (the whole tensor), `low=0` and `high=1`; otherwise the tensor's own min and max, which
     depend on the batch, so pass `low`/`high` explicitly for batch-independent results. With
     `return_mask=True` returns `(corrupted, mask)`, mask True where an entry was hit.
     """
     x = _check_input(x)
     check_fraction(p)
+    _check_mode(mode)
     _check_generator(generator, x)
     low = None if low is None else _check_fill(low, "low")
     high = None if high is None else _check_fill(high, "high")
@@ -196,12 +247,9 @@ def salt_and_pepper(
         in_unit = lo_x >= 0.0 and hi_x <= 1.0
         low = (0.0 if in_unit else lo_x) if low is None else low
         high = (1.0 if in_unit else hi_x) if high is None else high
-    ranks, k = _ranks(x, p, generator)
-    k_low = (k // 2).unsqueeze(1)
-    pepper = (ranks < k_low).reshape(x.shape)
-    salt = ((ranks >= k_low) & (ranks < k.unsqueeze(1))).reshape(x.shape)
-    out = x.masked_fill(pepper, float(low)).masked_fill(salt, float(high))
-    return (out, pepper | salt) if return_mask else out
+    pepper, hit = _hits(x, p, generator, mode)
+    out = x.masked_fill(pepper, float(low)).masked_fill(hit & ~pepper, float(high))
+    return (out, hit) if return_mask else out
 
 
 def missing_values(
@@ -211,8 +259,10 @@ def missing_values(
     mode: str = "nan",
     fill: float = 0.0,
     generator: torch.Generator | None = None,
+    draw: CorruptionMode = "exact",
 ) -> Tensor | tuple[Tensor, Tensor]:
-    """Remove exactly `round(p * n)` randomly chosen entries of each example.
+    """Remove a fraction `p` of the entries of each example (`draw="exact"`: exactly `round(p * n)` of them;
+    `"per_entry"`: each with probability `p`).
 
     mode="nan": returns x with NaN in the removed entries (the only function here whose output has NaN, on
     purpose; the others reject it). mode="mask": returns `(x_filled, observed)`, the removed entries set to
@@ -222,10 +272,66 @@ def missing_values(
     check_fraction(p)
     if mode not in ("nan", "mask"):
         raise ConfigError(f"mode: expected 'nan' or 'mask', got {mode!r}")
+    _check_mode(draw)
     fill = _check_fill(fill)
     _check_generator(generator, x)
-    ranks, k = _ranks(x, p, generator)
-    removed = (ranks < k.unsqueeze(1)).reshape(x.shape)
+    _, removed = _hits(x, p, generator, draw)
     if mode == "nan":
         return x.masked_fill(removed, math.nan)
     return x.masked_fill(removed, float(fill)), ~removed
+
+
+def level_range(kind: str, level: float | tuple[float, float], blind: bool = False) -> tuple[float, float]:
+    """The (low, high) range a corruption level is drawn from per example.
+
+    level: a number (fixed; with `blind=True` drawn from U(0, level)) or a (low, high) pair. Gaussian levels
+    are noise stds >= 0; masking and salt-and-pepper levels are fractions in [0, 1].
+    """
+    if isinstance(level, (tuple, list)):
+        if len(level) != 2:
+            raise ConfigError(f"level: expected a number or a (low, high) pair, got {level!r}", key="level")
+        lo, hi = float(level[0]), float(level[1])
+    else:
+        hi = float(level)
+        lo = 0.0 if blind else hi
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo < 0 or lo > hi:
+        raise ConfigError(f"{kind} level must be finite with 0 <= low <= high, got {level!r}", key="level")
+    if kind in ("salt_pepper", "masking") and hi > 1:
+        raise ConfigError(f"{kind} level is a fraction and must be <= 1, got {level!r}", key="level")
+    return lo, hi
+
+
+def corrupt(
+    x: Tensor,
+    kind: str,
+    level: float | tuple[float, float],
+    *,
+    generator: torch.Generator | None = None,
+    blind: bool = False,
+    mode: CorruptionMode = "exact",
+    clip: tuple[float, float] | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Corrupt a batch with a level drawn per example; returns (corrupted, mask of the changed entries).
+
+    kind: "gaussian" (level = noise std), "masking" (fraction set to 0), "salt_pepper" (fraction set to the
+    `clip` ends, else to the batch's min/max, half each) or "none". level / blind: see `level_range`; the
+    per-example levels are drawn first from `generator`, then the corruption itself. mode: how fractions are
+    drawn (module doc). clip: (lo, hi) the Gaussian result is clamped to (the data range of images).
+    """
+    if kind not in CORRUPTIONS:
+        raise ConfigError(
+            f"unknown corruption {kind!r}; choose one of {', '.join(CORRUPTIONS)}", key="corruption"
+        )
+    x = _check_input(x)
+    if kind == "none":
+        return x, torch.zeros_like(x, dtype=torch.bool)
+    lo, hi = level_range(kind, level, blind)
+    batch, _ = _batch(x)
+    per = torch.rand(batch, generator=generator, device=x.device, dtype=x.dtype) * (hi - lo) + lo
+    if kind == "gaussian":
+        noisy = gaussian_noise(x, std=per, clip=clip, generator=generator)
+        return noisy, noisy != x
+    if kind == "masking":
+        return masking_noise(x, per, generator=generator, return_mask=True, mode=mode)  # type: ignore[return-value]
+    low, high = clip if clip is not None else (None, None)
+    return salt_and_pepper(x, per, low=low, high=high, generator=generator, return_mask=True, mode=mode)  # type: ignore[return-value]

@@ -122,25 +122,27 @@ def psnr(x: Tensor, ref: Tensor, *, data_range: float = 1.0) -> Tensor:
 
 
 _SSIM_SIGMA = 1.5
-_SSIM_RADIUS = 5  # int(3.5 * sigma + 0.5): the 11-tap window of Wang et al. (2004) and scikit-image
 _SSIM_K1, _SSIM_K2 = 0.01, 0.03
 
 
-def _gaussian_window(device: torch.device) -> Tensor:
-    t = torch.arange(-_SSIM_RADIUS, _SSIM_RADIUS + 1, dtype=torch.float64, device=device)
-    w = torch.exp(-0.5 * (t / _SSIM_SIGMA) ** 2)
-    return w / w.sum()
+def _ssim_window(gaussian: bool, device: torch.device) -> Tensor:
+    if gaussian:  # Wang et al. (2004): 11 taps, sigma 1.5 (radius int(3.5 * sigma + 0.5) = 5)
+        t = torch.arange(-5, 6, dtype=torch.float64, device=device)
+        w = torch.exp(-0.5 * (t / _SSIM_SIGMA) ** 2)
+        return w / w.sum()
+    return torch.full((7,), 1.0 / 7.0, dtype=torch.float64, device=device)  # scikit-image's default
 
 
-def ssim(x: Tensor, ref: Tensor, *, data_range: float = 1.0) -> Tensor:
-    """Per-image structural similarity (Wang et al. 2004) of `x` against `ref`.
+def ssim(x: Tensor, ref: Tensor, *, data_range: float = 1.0, gaussian_weights: bool = False) -> Tensor:
+    """Per-image structural similarity (Wang et al. 2004) of `x` against `ref`: THE SSIM of deepshrink.
 
-    Gaussian window of 11 taps with sigma 1.5, K1 = 0.01, K2 = 0.03, population (not sample) covariances, and
-    the mean over the "valid" region only (a 5-pixel border is left out), which matches
-    `skimage.metrics.structural_similarity(x, ref, gaussian_weights=True, sigma=1.5,
-    use_sample_covariance=False, data_range=data_range)`. Shapes: (B, C, H, W) -> (B,) with the mean over
-    channels (like scikit-image's `channel_axis`), (B, H, W) -> (B,), (H, W) -> 0-d. Images must be at least
-    11x11 pixels. Returned as float64.
+    Default: scikit-image's default, `skimage.metrics.structural_similarity(x, ref, data_range=data_range)`:
+    a uniform 7x7 window, sample covariances (N / (N - 1)), K1 = 0.01, K2 = 0.03, the mean over the "valid"
+    region (a 3-pixel border left out); images must be at least 7x7 (8x8 digits work).
+    `gaussian_weights=True`: the paper's 11-tap Gaussian window (sigma 1.5) with population covariances,
+    which matches scikit-image with `gaussian_weights=True, sigma=1.5, use_sample_covariance=False`; images
+    must then be at least 11x11. Shapes: (B, C, H, W) -> (B,) with the mean over channels (like
+    scikit-image's `channel_axis`), (B, H, W) -> (B,), (H, W) -> 0-d. Returned as float64.
     """
     data_range = _check_data_range(data_range)
     _check_pair(x, ref, ("x", "ref"))
@@ -149,18 +151,20 @@ def ssim(x: Tensor, ref: Tensor, *, data_range: float = 1.0) -> Tensor:
             f"ssim expects (H, W), (B, H, W) or (B, C, H, W) images, got shape {tuple(x.shape)}"
         )
     height, width = x.shape[-2:]
-    if min(height, width) < 2 * _SSIM_RADIUS + 1:
-        raise ConfigError(f"ssim needs images of at least 11x11 pixels, got {height}x{width}")
+    w = _ssim_window(gaussian_weights, x.device)
+    if min(height, width) < len(w):
+        raise ConfigError(f"ssim needs images of at least {len(w)}x{len(w)} pixels, got {height}x{width}")
     batch = 1 if x.ndim == 2 else x.shape[0]
     a = x.detach().to(torch.float64).reshape(-1, 1, height, width)
     b = ref.detach().to(torch.float64).reshape(-1, 1, height, width)
     stack = torch.cat([a, b, a * a, b * b, a * b], dim=1)
-    w = _gaussian_window(x.device)
     # separable filter, "valid" padding: exactly the cropped region scikit-image averages over
     stack = F.conv2d(stack, w.view(1, 1, -1, 1).expand(5, 1, -1, 1).contiguous(), groups=5)
     stack = F.conv2d(stack, w.view(1, 1, 1, -1).expand(5, 1, 1, -1).contiguous(), groups=5)
     ux, uy, uxx, uyy, uxy = stack.unbind(dim=1)
-    vx, vy, vxy = uxx - ux * ux, uyy - uy * uy, uxy - ux * uy
+    n = len(w) ** 2
+    cov_norm = 1.0 if gaussian_weights else n / (n - 1.0)
+    vx, vy, vxy = cov_norm * (uxx - ux * ux), cov_norm * (uyy - uy * uy), cov_norm * (uxy - ux * uy)
     c1, c2 = (_SSIM_K1 * data_range) ** 2, (_SSIM_K2 * data_range) ** 2
     s = ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2))
     per_image = s.reshape(batch, -1).mean(dim=1)

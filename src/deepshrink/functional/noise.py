@@ -25,15 +25,19 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from typing import Literal, get_args
 
 import torch
 from torch import Tensor
 
 from deepshrink.errors import ConfigError
+from deepshrink.functional.seeding import window_seeds
 
-__all__ = ["NOISE_KINDS", "add_noise", "noise_like"]
+__all__ = ["NOISE_KINDS", "NoiseKind", "add_noise", "add_window_noise", "noise_like"]
 
-NOISE_KINDS = ("gaussian", "laplacian", "uniform", "pink", "brown", "blue", "colored")
+#: additive noise kinds (the config's noise choices come from this one declaration; "none" adds nothing)
+NoiseKind = Literal["gaussian", "laplacian", "uniform", "pink", "brown", "blue", "colored"]
+NOISE_KINDS: tuple[str, ...] = get_args(NoiseKind)
 _WHITE = ("gaussian", "laplacian", "uniform")
 _BETA = {"pink": 1.0, "brown": 2.0, "blue": -1.0}
 
@@ -301,3 +305,18 @@ def add_noise(
     if not return_snr:
         return out
     return out, (target[0] if single else target)
+
+
+def add_window_noise(x: Tensor, snr_db: SnrSpec, kind: str, *, seed: int, chunk: int = 8192) -> Tensor:
+    """`x` (N, ...) with noise from one seed per window, `window_seeds(seed, window index)`: window i gets the
+    same noise in any batch, process or machine, so every model evaluated with one seed sees the same noisy
+    windows. "none" returns `x` itself. Processed in chunks of `chunk` windows (bounded memory)."""
+    if kind == "none":
+        return x
+    seeds = window_seeds(int(seed), torch.arange(len(x)))
+    return torch.cat(
+        [
+            add_noise(x[i : i + chunk], snr_db, kind, seeds=seeds[i : i + chunk])
+            for i in range(0, len(x), chunk)
+        ]
+    )

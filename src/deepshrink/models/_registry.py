@@ -1,6 +1,8 @@
 """A small model registry in the style of timm: `create_model`, `list_models`, `model_info`.
 
 Each entry point is a function returning an `nn.Module`; its keyword arguments override the preset's defaults.
+The model families register themselves when `deepshrink.models` imports them (Python imports that package
+before this module, so the registry is always complete).
 """
 
 from __future__ import annotations
@@ -68,14 +70,8 @@ def register_model(
     return decorator
 
 
-def _ensure_loaded() -> None:
-    # Importing the model modules runs their @register_model decorators.
-    from deepshrink.models import _all  # noqa: F401
-
-
 def list_models(pattern: str = "*", *, task: str | None = None, input_kind: str | None = None) -> list[str]:
     """Sorted names of the registered models matching a shell-style `pattern` (and task / input kind)."""
-    _ensure_loaded()
     return sorted(
         n
         for n, info in _REGISTRY.items()
@@ -87,7 +83,6 @@ def list_models(pattern: str = "*", *, task: str | None = None, input_kind: str 
 
 def model_info(name: str) -> ModelInfo:
     """The registry entry of `name`; a `ConfigError` naming close matches when it is unknown."""
-    _ensure_loaded()
     try:
         return _REGISTRY[name]
     except KeyError:

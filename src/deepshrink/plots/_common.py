@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure, SubFigure
 
 from deepshrink.errors import ConfigError, DataError
 
@@ -89,8 +90,6 @@ def new_axes(
         if not hasattr(ax, "get_figure") or not hasattr(ax, "plot"):
             raise ConfigError(f"ax: expected a matplotlib Axes, got {type(ax).__name__}")
         return root_figure(ax), [ax]
-    from matplotlib.figure import Figure
-
     fig = Figure(figsize=figsize, layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **subplot_kw)
     return fig, list(axes.ravel())
@@ -123,8 +122,6 @@ def save_figure(fig: Any, path: str | os.PathLike, *, dpi: int = 120) -> Path:
     The format comes from the suffix (.png, .pdf, .svg, .jpg, .eps). The folder must exist. Returns the path.
     A reader never sees a half-written image, and a failed save leaves no temporary file behind.
     """
-    from matplotlib.figure import Figure, SubFigure
-
     if isinstance(fig, SubFigure):
         fig = root_figure(fig)
     if not isinstance(fig, Figure):

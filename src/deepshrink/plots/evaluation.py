@@ -7,10 +7,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from matplotlib import colormaps
+
+from deepshrink.errors import ConfigError, DataError
 
 # the paper's per-SNR accuracy, re-exported for the `reference=` argument of `plot_accuracy_vs_snr`
-from deepshrink.benchmark.paper import PAPER_ACCURACY_VS_SNR as PAPER_ACCURACY_VS_SNR
-from deepshrink.errors import ConfigError, DataError
+from deepshrink.paper import PAPER_ACCURACY_VS_SNR as PAPER_ACCURACY_VS_SNR
 from deepshrink.plots._common import check_names, model_sort_key, model_style, new_axes, to_numpy
 
 
@@ -294,8 +296,6 @@ def plot_thresholds_vs_snr(
     if len(taus) <= 6:
         colors = [f"C{i}" for i in range(len(taus))]
     else:  # many blocks (12 in the paper's network): a sequential map shows depth at a glance
-        from matplotlib import colormaps
-
         colors = [colormaps["viridis"](0.9 * i / (len(taus) - 1)) for i in range(len(taus))]
     for color, (name, tau) in zip(colors, taus.items(), strict=True):
         jitter = rng.uniform(-jitter_width, jitter_width, size=snr.shape) if len(distinct) <= 25 else 0.0

@@ -8,6 +8,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+from scipy.signal import welch
+from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
+from threadpoolctl import threadpool_limits
 
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.plots._common import new_axes, to_numpy
@@ -55,8 +61,6 @@ def plot_signal(
     are in samples and cycles/sample. Without `ax`: two panels (trace, spectrum); with `ax`: the trace
     only. Returns the Figure.
     """
-    from scipy.signal import welch
-
     signals = {"clean": _as_trace(clean, "clean")}
     if noisy is not None:
         signals["noisy"] = _as_trace(noisy, "noisy")
@@ -175,8 +179,6 @@ def plot_reconstructions(
     `corrupted` may be None for a plain autoencoder (two rows). Each corrupted and reconstructed image is
     captioned with its PSNR against the original. Returns the Figure.
     """
-    from matplotlib.figure import Figure
-
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ConfigError(f"n must be a positive integer, got {n!r}")
     rows = {"original": _as_images(originals, "originals")}
@@ -223,9 +225,6 @@ def plot_embedding(
     (a random subset drawn with `random_state`, which also seeds t-SNE). `class_names` maps integer labels
     to names in the legend. Returns the Figure.
     """
-    from sklearn.decomposition import PCA
-    from sklearn.manifold import TSNE
-
     x = to_numpy(codes, "codes", ndim=2)
     if x.shape[1] < 2:
         raise ConfigError(f"codes: a 2-D embedding needs at least 2 features, got shape {x.shape}")
@@ -260,8 +259,6 @@ def plot_embedding(
         if x.shape[0] <= _TSNE_SERIAL_MAX:
             # On small inputs OpenMP's per-iteration barriers cost more than the parallel work saves, and on a
             # busy machine they cost seconds (30 points: 0.07 s on one thread, 5-20 s on two contended cores).
-            from threadpoolctl import threadpool_limits
-
             with threadpool_limits(limits=1, user_api="openmp"):
                 y = tsne.fit_transform(x)
         else:
@@ -273,8 +270,6 @@ def plot_embedding(
     fig, (axis,) = new_axes(ax, figsize=(6.4, 5.4))
     classes = np.unique(lab)
     palette = "tab10" if len(classes) <= 10 else "tab20"
-    from matplotlib import colormaps
-
     cmap = colormaps[palette]
     size = 14 if y.shape[0] <= 2000 else 5
     for i, cls in enumerate(classes):

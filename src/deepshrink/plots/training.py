@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from matplotlib.ticker import MaxNLocator
+
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.plots._common import new_axes
 
@@ -149,8 +151,6 @@ def load_training_metrics(metrics: Any) -> dict[str, tuple[list[float], list[flo
 
 
 def _epoch_axis(ax: Any) -> None:
-    from matplotlib.ticker import MaxNLocator
-
     ax.set_xlabel("Epoch")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 

@@ -1,16 +1,20 @@
-"""Per-window normalisation, applied by the engine AFTER noise is added (so the noise level is what the
-model really sees relative to the signal, and a window's scale carries no label information)."""
+"""Per-window normalisation, applied AFTER noise is added (so the noise level is what the model really sees
+relative to the signal, and a window's scale carries no label information: see docs/evaluation.md)."""
 
 from __future__ import annotations
+
+from typing import Literal, get_args
 
 import torch
 from torch import Tensor
 
 from deepshrink.errors import ConfigError
 
-__all__ = ["NORMALIZE_MODES", "normalize"]
+__all__ = ["NORMALIZE_MODES", "Normalize", "normalize"]
 
-NORMALIZE_MODES = ("none", "zscore", "minmax")
+#: the per-window normalisations (the config's `normalize` choices come from this one declaration)
+Normalize = Literal["none", "zscore", "minmax"]
+NORMALIZE_MODES: tuple[str, ...] = get_args(Normalize)
 
 
 def normalize(x: Tensor, mode: str = "none", *, eps: float = 1e-8) -> Tensor:
@@ -22,7 +26,9 @@ def normalize(x: Tensor, mode: str = "none", *, eps: float = 1e-8) -> Tensor:
     clamped at `eps`). Returns a new tensor of the same shape (integer input comes back as float32).
     """
     if mode not in NORMALIZE_MODES:
-        raise ConfigError(f"normalize mode must be one of {', '.join(NORMALIZE_MODES)}, got {mode!r}")
+        raise ConfigError(
+            f"normalize mode must be one of {', '.join(NORMALIZE_MODES)}, got {mode!r}", key="normalize"
+        )
     if not isinstance(x, Tensor):
         raise ConfigError(f"normalize expects a torch.Tensor, got {type(x).__name__}")
     if mode == "none":

@@ -1,4 +1,7 @@
-"""Numbers printed in the DRSN paper (Zhao et al., IEEE TII 16(7), 2020), to show beside ours."""
+"""Numbers printed in the DRSN paper (Zhao et al., IEEE TII 16(7), 2020), to show beside ours.
+
+A low-level module with no imports, so that plots and reports may both use it.
+"""
 
 from __future__ import annotations
 

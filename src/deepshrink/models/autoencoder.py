@@ -1,4 +1,8 @@
-"""The common interface of every deepshrink autoencoder: encode, decode, denoise, anomaly_score and loss."""
+"""The common interface of every deepshrink autoencoder: encode, decode, denoise, anomaly_score and loss.
+
+The families (one file each) build on it: `mlp_dae` (MLP, stacked, sparse, contractive), `vae`, `unet`
+(convolutional and shrinkage U-Net denoisers).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,14 @@ from deepshrink.errors import ConfigError, DataError
 from deepshrink.losses import check_unit_range, emphasized_loss, reconstruction_loss
 
 OUTPUTS = ("sigmoid", "linear")
+
+
+def input_shape_of(input_shape: Any) -> tuple[int, ...]:
+    """A per-example shape from an int or a sequence of positive sizes (ConfigError otherwise)."""
+    shape = (int(input_shape),) if isinstance(input_shape, int) else tuple(int(s) for s in input_shape)
+    if not shape or min(shape) < 1:
+        raise ConfigError(f"input_shape must be positive sizes, got {input_shape!r}")
+    return shape
 
 
 class AutoEncoder(nn.Module):
@@ -58,6 +70,15 @@ class AutoEncoder(nn.Module):
         """BCE for a sigmoid output (data in [0, 1]), MSE otherwise."""
         return "bce" if self.output == "sigmoid" else "mse"
 
+    def loss_kind(self, kind: str | None, clean: Tensor) -> str:
+        """The reconstruction loss to use ("bce"/"mse"), after checking it fits the output and the target."""
+        kind = kind or self.default_loss()
+        if self.output == "sigmoid":
+            check_unit_range(clean, name="clean target")
+        elif kind == "bce":
+            raise ConfigError(f"loss 'bce' needs a sigmoid output; {type(self).__name__} has a linear output")
+        return kind
+
     def penalty(self, x: Tensor, code: Any) -> tuple[Tensor | None, dict[str, float]]:
         """Extra regulariser (sparsity, contraction) added to the reconstruction loss; none by default."""
         return None, {}
@@ -80,11 +101,34 @@ class AutoEncoder(nn.Module):
         (`DataError`); BCE needs a sigmoid output (`ConfigError`). `generator` is unused here (VAEs sample).
         Returns (loss, logs) where logs holds floats for progress display.
         """
-        kind = kind or self.default_loss()
-        if self.output == "sigmoid":
-            check_unit_range(clean, name="clean target")
-        elif kind == "bce":
-            raise ConfigError(f"loss 'bce' needs a sigmoid output; {type(self).__name__} has a linear output")
+        total, logs = self.objective(
+            noisy,
+            clean,
+            self.loss_kind(kind, clean),
+            corrupted=corrupted,
+            alpha=alpha,
+            beta=beta,
+            generator=generator,
+        )
+        if not torch.isfinite(total):
+            raise DataError(
+                f"{type(self).__name__}: the loss became NaN/inf (check the data and learning rate)"
+            )
+        return total, logs
+
+    def objective(
+        self,
+        noisy: Tensor,
+        clean: Tensor,
+        kind: str,
+        *,
+        corrupted: Tensor | None,
+        alpha: float,
+        beta: float,
+        generator: torch.Generator | None,
+    ) -> tuple[Tensor, dict[str, float]]:
+        """The loss itself (what a family changes: the VAE's is the negative ELBO): the (emphasised)
+        reconstruction loss plus the model's penalty."""
         code = self.encode(noisy)
         logits = self.decode_logits(code)
         is_logits = self.output == "sigmoid"
@@ -96,10 +140,6 @@ class AutoEncoder(nn.Module):
             rec = reconstruction_loss(logits, clean, kind=kind, logits=is_logits)
         pen, logs = self.penalty(noisy, code)
         total = rec if pen is None else rec + pen
-        if not torch.isfinite(total):
-            raise DataError(
-                f"{type(self).__name__}: the loss became NaN/inf (check the data and learning rate)"
-            )
         return total, {"recon": float(rec.detach()), **logs}
 
     def _batched(self, x: Tensor, fn, batch_size: int) -> Tensor:

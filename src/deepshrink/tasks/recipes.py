@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 import torch
 from torch import nn
@@ -29,6 +29,11 @@ class Recipe:
     description: str
 
 
+#: the recipes and schedules (the config's choices come from these declarations)
+RecipeName = Literal["adamw", "paper"]
+Schedule = Literal["cosine", "onecycle", "constant"]
+SCHEDULES: tuple[str, ...] = get_args(Schedule)
+
 RECIPES: dict[str, Recipe] = {
     "paper": Recipe(
         "paper",
@@ -39,14 +44,15 @@ RECIPES: dict[str, Recipe] = {
         False,
         "Zhao et al. 2020: SGD lr 0.1 momentum 0.9, x0.1 at 40 % and 80 % of the epochs, wd 1e-4, batch 128",
     ),
+    # 3e-3 is the rate every CWRU benchmark in docs/benchmarks.md used (measured best of 1e-3 / 3e-3)
     "adamw": Recipe(
         "adamw",
         "adamw",
-        1e-3,
+        3e-3,
         1e-2,
         128,
         True,
-        "AdamW lr 1e-3 wd 1e-2, linear warmup then cosine (or one-cycle) per step, batch 128",
+        "AdamW lr 3e-3 wd 1e-2, linear warmup then cosine (or one-cycle, or constant) per step, batch 128",
     ),
 }
 
@@ -56,7 +62,9 @@ def get_recipe(name: str) -> Recipe:
     try:
         return RECIPES[name]
     except KeyError:
-        raise ConfigError(f"unknown recipe {name!r}; choose one of {', '.join(RECIPES)}") from None
+        raise ConfigError(
+            f"unknown recipe {name!r}; choose one of {', '.join(RECIPES)}", key="recipe"
+        ) from None
 
 
 def param_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
@@ -101,7 +109,8 @@ def configure_optimization(
 
     paper: SGD (momentum 0.9) with MultiStepLR stepping per epoch at `paper_milestones(epochs)`.
     adamw: AdamW with, per optimizer step, linear warmup (`warmup_epochs`, default 5 % of the run, at least
-    one step) then cosine decay, or `schedule="onecycle"` (torch OneCycleLR, its own 30 % warmup).
+    one step) then cosine decay, or `schedule="onecycle"` (torch OneCycleLR, its own 30 % warmup), or
+    `schedule="constant"` (no warmup, no decay: plain Adam(W) at `lr`).
     """
     spec = get_recipe(recipe)
     lr = spec.lr if lr is None else float(lr)
@@ -113,6 +122,8 @@ def configure_optimization(
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "epoch"}}
     opt = torch.optim.AdamW(groups, lr=lr)
     total = max(1, epochs * max(1, steps_per_epoch))
+    if schedule == "constant":
+        return {"optimizer": opt}
     if schedule == "onecycle":
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total)
     elif schedule == "cosine":
@@ -122,5 +133,26 @@ def configure_optimization(
             opt, lambda step: warmup_cosine(step, total=total, warmup=warmup)
         )
     else:
-        raise ConfigError(f"unknown schedule {schedule!r}; choose cosine or onecycle")
+        raise ConfigError(
+            f"unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}", key="schedule"
+        )
     return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+
+def configure_task_optimization(task: Any) -> dict[str, Any]:
+    """`configure_optimization` for a task from its hyperparameters (recipe, lr, weight_decay, schedule,
+    warmup_epochs) and its Trainer (epochs, batches per process): what both tasks' `configure_optimizers`
+    return."""
+    hp, trainer = task.hparams, task.trainer
+    epochs = max(1, int(trainer.max_epochs or 1))
+    steps = max(1, int(trainer.estimated_stepping_batches) // epochs)
+    return configure_optimization(
+        task.model,
+        recipe=hp.recipe,
+        epochs=epochs,
+        steps_per_epoch=steps,
+        lr=hp.lr,
+        weight_decay=hp.weight_decay,
+        schedule=hp.schedule,
+        warmup_epochs=hp.warmup_epochs,
+    )

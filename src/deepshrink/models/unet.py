@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from deepshrink.errors import ConfigError
-from deepshrink.models.autoencoders_base import AutoEncoder
+from deepshrink.layers import Shrinkage
+from deepshrink.models._registry import register_model
+from deepshrink.models.autoencoder import AutoEncoder
 
 _CONV = {1: nn.Conv1d, 2: nn.Conv2d}
 _UP = {1: nn.ConvTranspose1d, 2: nn.ConvTranspose2d}
@@ -44,8 +47,6 @@ class _Block(nn.Module):
         if shrinkage is None:
             self.shrink = None
         else:
-            from deepshrink.layers import Shrinkage
-
             self.shrink = Shrinkage(channels, mode=shrinkage, reduction=max(1, channels // 16))
 
     def forward(self, x: Tensor) -> Tensor:
@@ -156,3 +157,41 @@ class UNetDAE(AutoEncoder):
     def code_features(self, x: Tensor) -> Tensor:
         """Global average of the bottleneck: (B, widths[-1])."""
         return self.encode(x).bottleneck.flatten(2).mean(2)
+
+
+# -- registry ------------------------------------------------------------------------------------------------
+_IMG = (1, 28, 28)
+_UNET_REF = "Ronneberger et al. 2015 (U-Net); Zhang et al. 2017 (DnCNN residual learning)"
+
+
+@register_model(task="autoencoder", input_kind="image2d", default_input=_IMG, reference=_UNET_REF)
+def dae_conv2d(in_channels: int = 1, **kwargs: Any) -> UNetDAE:
+    """Convolutional DAE for images: small residual U-Net (16/32/64 channels) predicting the noise."""
+    return UNetDAE(in_channels, ndim=2, **kwargs)
+
+
+@register_model(task="autoencoder", input_kind="signal1d", default_input=(1, 1024), reference=_UNET_REF)
+def dae_conv1d(in_channels: int = 1, **kwargs: Any) -> UNetDAE:
+    """1-D convolutional DAE for signal windows: residual U-Net (16/32/64 channels, kernel 9)."""
+    kwargs.setdefault("kernel_size", 9)
+    kwargs.setdefault("output_range", None)
+    return UNetDAE(in_channels, ndim=1, **kwargs)
+
+
+_SHRINK_REF = "Zhao et al. 2020 (DRSN) shrinkage in a residual U-Net denoiser"
+
+
+@register_model(task="autoencoder", input_kind="image2d", default_input=_IMG, reference=_SHRINK_REF)
+def dae_shrink2d(in_channels: int = 1, **kwargs: Any) -> UNetDAE:
+    """Shrinkage DAE for images: the conv DAE with DRSN channel-wise shrinkage in every encoder block."""
+    kwargs.setdefault("shrinkage", "cw")
+    return UNetDAE(in_channels, ndim=2, **kwargs)
+
+
+@register_model(task="autoencoder", input_kind="signal1d", default_input=(1, 1024), reference=_SHRINK_REF)
+def dae_shrink1d(in_channels: int = 1, **kwargs: Any) -> UNetDAE:
+    """Shrinkage DAE for signal windows: the 1-D conv DAE with DRSN channel-wise shrinkage in the encoder."""
+    kwargs.setdefault("shrinkage", "cw")
+    kwargs.setdefault("kernel_size", 9)
+    kwargs.setdefault("output_range", None)
+    return UNetDAE(in_channels, ndim=1, **kwargs)

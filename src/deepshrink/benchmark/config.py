@@ -1,0 +1,192 @@
+"""The benchmark grid: the training config of `deepshrink train` plus the axes it varies.
+
+A benchmark is NOT a second configuration: `BenchmarkConfig` is a `TrainConfig` (same options, same
+defaults) with grid axes (models, noise kinds, SNRs, seeds, folds). Every cell is that config with the axes
+overridden (`cell_config`), trained by the same `train` as `deepshrink train`.
+
+Protocols:
+- "robust": per (seed, fold, noise kind, model) one training on SNRs drawn per window from the grid's
+  range (or `train_snr`), evaluated at every SNR of the grid and on clean data. One training per row.
+- "paper": per (seed, fold, noise kind, SNR, model) one training at that fixed SNR with noise drawn once
+  and kept (the paper's protocol), evaluated at the same SNR.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from jsonargparse.typing import NonNegativeFloat, PositiveInt
+
+from deepshrink.engine.config import Ints, Names, Snr, SnrGrid, TrainConfig, parse_config, replace, to_dict
+from deepshrink.engine.datasets import folds_of
+from deepshrink.errors import ConfigError
+from deepshrink.models import model_info
+
+__all__ = [
+    "GRID_FIELDS",
+    "PAPER_MODELS",
+    "PROTOCOLS",
+    "BenchmarkConfig",
+    "Cell",
+    "cell_config",
+    "cell_key",
+    "plan_cells",
+]
+
+PROTOCOLS = ("robust", "paper")
+PAPER_MODELS = ("convnet_paper", "resnet_paper", "drsn_cs_paper", "drsn_cw_paper")
+# per-cell options the grid sets (hidden from the benchmark command line)
+CELL_FIELDS = ("model", "noise", "snr", "noise_mode", "seed", "fold", "eval_noise", "eval_snr")
+# options that may change between a run and its resumption: they add cells or only place/parallelise output
+GRID_FIELDS = (
+    "models",
+    "noises",
+    "seeds",
+    "folds",
+    "out",
+    "workers",
+    "address",
+    "threads_per_worker",
+    "gpus_per_cell",
+    "threads",
+)
+
+
+@dataclass
+class BenchmarkConfig(TrainConfig):
+    """What to compare, on what, and how: a `TrainConfig` plus the axes of the grid."""
+
+    models: Names = PAPER_MODELS
+    """registered models to compare (comma-separated)"""
+    noises: Names = ("gaussian", "laplacian", "pink")
+    """noise kinds (comma-separated; clean accuracy is always measured)"""
+    snrs: SnrGrid = tuple(float(s) for s in range(-5, 6))
+    """SNR grid in dB: LOW:HIGH[:STEP] or A,B,C"""
+    seeds: Ints = (0, 1, 2, 3, 4)
+    """seeds (comma-separated); claims need several: see docs/evaluation.md"""
+    protocol: Literal["robust", "paper"] = "robust"
+    """robust: one training per row on the SNR range; paper: one training per SNR"""
+    train_snr: Snr | None = None
+    """robust protocol: training SNR range in dB (default: the range of the grid)"""
+    folds: Ints | None = None
+    """folds of the scenario to run (default: all; cross-condition: one per condition)"""
+    thresholds: bool = True
+    """record the learned thresholds of DRSN models"""
+    shortcut: bool = True
+    """the amplitude-shortcut baseline beside the networks (docs/evaluation.md)"""
+    workers: PositiveInt = 1
+    """cells in parallel (more than 1 needs Ray: pip install "deepshrink[ray]")"""
+    address: str | None = None
+    """Ray cluster address (default: $RAY_ADDRESS, else a local Ray)"""
+    threads_per_worker: PositiveInt | None = None
+    """torch threads per cell (default: the cores divided by the workers)"""
+    gpus_per_cell: NonNegativeFloat = 0.0
+    """GPU share of one cell (0.25 packs four cells on a GPU)"""
+    out: str = "benchmark"
+    """output folder"""
+
+    def validate(self) -> BenchmarkConfig:
+        """Check the options (types: jsonargparse; grid rules: here), fill in parsed values, return self."""
+        parsed = parse_config(BenchmarkConfig, to_dict(self), source="benchmark")
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, getattr(parsed, f.name))
+        if self.protocol not in PROTOCOLS:
+            raise ConfigError(
+                f"protocol must be one of {', '.join(PROTOCOLS)}, got {self.protocol!r}", key="protocol"
+            )
+        if "none" in self.noises:
+            raise ConfigError(
+                "noise 'none' is evaluated automatically (clean accuracy); list noisy kinds only",
+                key="noises",
+            )
+        if self.train_snr is not None:
+            if not isinstance(self.train_snr, (tuple, list)):
+                raise ConfigError(
+                    f"train_snr must be a range LOW:HIGH in dB, got {self.train_snr!r}", key="train_snr"
+                )
+            if self.protocol != "robust":
+                raise ConfigError(
+                    "train_snr applies to the robust protocol only (paper trains at each SNR)",
+                    key="train_snr",
+                )
+            self.train_snr = tuple(self.train_snr)
+        for name in self.models:
+            model_info(name)  # unknown names fail before any training
+        return self
+
+    def base(self) -> TrainConfig:
+        """The shared training config of every cell."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(TrainConfig)}
+        return TrainConfig(**values)
+
+    def cell_folds(self) -> list[int | None]:
+        """The folds the grid runs: `folds`, else every fold of the scenario (or [None] for within)."""
+        if self.folds is not None:
+            return [int(f) for f in self.folds]
+        if self.scenario in ("cross-condition", "cross-group"):
+            return folds_of(self.base())
+        return [None]
+
+
+def cell_key(model: str, noise: str, snr: float | None, seed: int, fold: int | None = None) -> str:
+    """The file name (without .json) of a cell; the fold part only where the scenario has folds, so that
+    cells of earlier benchmarks keep their names."""
+    snr_part = "range" if snr is None else f"{snr:+g}dB"
+    fold_part = "" if fold is None else f"__fold{fold}"
+    return f"{model}__{noise}__{snr_part}__seed{seed}{fold_part}"
+
+
+@dataclass
+class Cell:
+    """One training of the grid."""
+
+    model: str
+    noise: str
+    train_snr: float | None  # None: the robust protocol's SNR range
+    seed: int
+    fold: int | None = None
+
+    @property
+    def key(self) -> str:
+        return cell_key(self.model, self.noise, self.train_snr, self.seed, self.fold)
+
+
+def plan_cells(cfg: BenchmarkConfig) -> list[Cell]:
+    """Trainings in run order: seed-major (then fold), so a partial run already covers every model."""
+    cells = []
+    folds = cfg.cell_folds()
+    for seed in cfg.seeds:
+        for fold in folds:
+            for noise in cfg.noises:
+                snrs: list[float | None] = (
+                    [None] if cfg.protocol == "robust" else [float(s) for s in cfg.snrs]
+                )
+                for snr in snrs:
+                    for model in cfg.models:
+                        cells.append(Cell(model, noise, snr, int(seed), fold))
+    return cells
+
+
+def training_range(cfg: BenchmarkConfig) -> tuple[float, float]:
+    """The robust protocol's training SNR range."""
+    snrs = [float(s) for s in cfg.snrs]
+    return tuple(cfg.train_snr) if cfg.train_snr is not None else (min(snrs), max(snrs))  # type: ignore[return-value]
+
+
+def cell_config(cfg: BenchmarkConfig, cell: Cell, out: str | None) -> TrainConfig:
+    """The `TrainConfig` of one cell: the benchmark's options with the cell's axes set."""
+    robust = cell.train_snr is None
+    changes: dict[str, Any] = {
+        "model": cell.model,
+        "noise": cell.noise,
+        "snr": list(training_range(cfg)) if robust else cell.train_snr,
+        "noise_mode": "online" if robust else "fixed",
+        "seed": cell.seed,
+        "fold": cell.fold,
+        "eval_noise": [cell.noise],
+        "eval_snr": [float(s) for s in cfg.snrs] if robust else [cell.train_snr],
+        "out": out,
+    }
+    return replace(cfg.base(), **changes)

@@ -1,0 +1,100 @@
+"""Paired statistics: is model A better than model B on this data, or is the difference noise?
+
+Models trained with the same seed on the same split and fold form a pair (they saw the same data, the same
+training noise stream and the same noisy test windows). For each pair the accuracy averaged over an SNR band
+(every noise kind) gives one difference; the mean difference over pairs gets a 95 % t-interval. When the
+interval contains 0 the report says "no significant difference". Seeds and folds both count as pairs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from scipy import stats as sps
+
+__all__ = ["BANDS", "PairedDifference", "band_values", "paired_difference", "paired_table"]
+
+# disjoint SNR bands (dB, inclusive); None is the clean band. -5..5 is the paper's Table III range.
+BANDS: tuple[tuple[str, tuple[float, float] | None], ...] = (
+    ("-10..-6 dB", (-10.0, -6.0)),
+    ("-5..5 dB", (-5.0, 5.0)),
+    ("clean", None),
+)
+
+
+def band_values(records: Iterable[dict], model: str, band: tuple[float, float] | None) -> dict[tuple, float]:
+    """{(seed, fold): accuracy of `model` averaged over the band's conditions (every noise kind)}."""
+    per_unit: dict[tuple, list[float]] = defaultdict(list)
+    for r in records:
+        if r.get("model") != model or r.get("accuracy") is None:
+            continue
+        snr = r.get("snr_db")
+        if band is None:
+            if snr is not None:
+                continue
+        elif snr is None or not band[0] <= float(snr) <= band[1]:
+            continue
+        per_unit[(r.get("seed"), r.get("fold"))].append(float(r["accuracy"]))
+    return {k: sum(v) / len(v) for k, v in per_unit.items() if v}
+
+
+@dataclass
+class PairedDifference:
+    """Mean of A - B over pairs, its 95 % interval (None with one pair) and the number of pairs."""
+
+    mean: float
+    low: float | None
+    high: float | None
+    pairs: int
+
+    @property
+    def significant(self) -> bool:
+        """True when the 95 % interval excludes 0 (never with fewer than two pairs)."""
+        return self.low is not None and self.high is not None and (self.low > 0 or self.high < 0)
+
+    def text(self) -> str:
+        """ "+1.9 [+0.8, +3.0]" or "no significant difference (+0.2 [-0.3, +0.7])" or "+0.4 (1 pair)"."""
+        if self.low is None or self.high is None:
+            return f"{self.mean:+.1f} ({self.pairs} pair{'s' * (self.pairs != 1)}: no interval)"
+        interval = f"{self.mean:+.1f} [{self.low:+.1f}, {self.high:+.1f}]"
+        return interval if self.significant else f"no significant difference ({interval})"
+
+
+def paired_difference(a: dict[tuple, float], b: dict[tuple, float], *, confidence: float = 0.95):
+    """The paired difference of two `band_values` (None when they share no pair)."""
+    keys = sorted(set(a) & set(b), key=str)
+    if not keys:
+        return None
+    d = [a[k] - b[k] for k in keys]
+    n = len(d)
+    mean = sum(d) / n
+    if n < 2:
+        return PairedDifference(mean, None, None, n)
+    sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1))
+    half = float(sps.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    return PairedDifference(mean, mean - half, mean + half, n)
+
+
+def paired_table(records: list[dict], models: list[str]) -> tuple[str, list[dict]]:
+    """A markdown table of every pair of models (later model minus earlier one) per band, and the same as
+    data for results.json."""
+    rows, data = [], []
+    head = "| difference | " + " | ".join(name for name, _ in BANDS) + " | pairs |"
+    rows.append(head)
+    rows.append("|---|" + "---|" * len(BANDS) + "---:|")
+    for i, a in enumerate(models):
+        for b in models[:i]:
+            cells, n = [], 0
+            entry: dict = {"a": a, "b": b}
+            for name, band in BANDS:
+                diff = paired_difference(band_values(records, a, band), band_values(records, b, band))
+                cells.append("-" if diff is None else diff.text())
+                if diff is not None:
+                    n = max(n, diff.pairs)
+                    entry[name] = {"mean": diff.mean, "low": diff.low, "high": diff.high, "pairs": diff.pairs}
+            rows.append(f"| {a} − {b} | " + " | ".join(cells) + f" | {n} |")
+            data.append(entry)
+    return "\n".join(rows), data

@@ -1,0 +1,146 @@
+"""From a config to windows: load the recordings, apply the label map and class selection, split them by the
+scenario and cut the windows. `train`, `evaluate`, the benchmark and `deepshrink datasets` all call
+`build_dataset`, so the windows a run was tested on can always be rebuilt from its config.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import OrderedDict
+from typing import Any
+
+from deepshrink.data.manifest import harmonize_rates
+from deepshrink.data.recording import Recording
+from deepshrink.data.scenarios import conditions_of, relabel, scenario_folds, select_classes
+from deepshrink.data.specs import load_recordings
+from deepshrink.data.windows import SignalDataset, check_coverage, make_windows
+from deepshrink.engine.config import TrainConfig
+
+__all__ = ["DATA_FIELDS", "build_dataset", "describe_recordings", "folds_of", "load_split_recordings"]
+
+# The options that decide which windows a run sees (everything else varies the training, not the data).
+DATA_FIELDS = (
+    "data",
+    "data_kwargs",
+    "test_data",
+    "test_data_kwargs",
+    "labels",
+    "classes",
+    "target_rate",
+    "window",
+    "stride",
+    "eval_stride",
+    "split",
+    "scenario",
+    "fold",
+    "train_conditions",
+    "test_conditions",
+    "test_groups",
+    "split_seed",
+)
+
+
+def _key(cfg: TrainConfig, fields: tuple[str, ...] = DATA_FIELDS) -> str:
+    return json.dumps({f: getattr(cfg, f) for f in fields}, sort_keys=True, default=list)
+
+
+@functools.lru_cache(maxsize=8)
+def _recordings(spec: str, kwargs_json: str, labels: str, classes_json: str) -> tuple[Recording, ...]:
+    recs = relabel(load_recordings(spec, **json.loads(kwargs_json)), labels)
+    classes = json.loads(classes_json)
+    return tuple(select_classes(recs, classes))
+
+
+def load_split_recordings(cfg: TrainConfig) -> tuple[list[Recording], list[Recording] | None]:
+    """(training data set's recordings, test data set's recordings for cross-dataset or None), label map
+    and class selection applied, both at one sample rate (cached: a benchmark loads its data once)."""
+    classes = json.dumps(list(cfg.classes) if cfg.classes else None)
+    kwargs = dict(cfg.data_kwargs)
+    if cfg.target_rate is not None:
+        kwargs.setdefault("target_rate", cfg.target_rate)
+    train = list(_recordings(cfg.data, json.dumps(kwargs, sort_keys=True), cfg.labels, classes))
+    if not cfg.test_data:
+        return train, None
+    rate = cfg.target_rate or train[0].sample_rate
+    test = list(
+        _recordings(
+            cfg.test_data, json.dumps(dict(cfg.test_data_kwargs), sort_keys=True), cfg.labels, classes
+        )
+    )
+    if any(abs(r.sample_rate - rate) > 1e-9 for r in test):
+        # resampling copies the signals: never touch the cached originals
+        test = harmonize_rates([_copy(r) for r in test], target_rate=rate)
+    return train, test
+
+
+def _copy(r: Recording) -> Recording:
+    return Recording(
+        signal=r.signal.copy(),
+        sample_rate=r.sample_rate,
+        label=r.label,
+        name=r.name,
+        group=r.group,
+        meta=dict(r.meta),
+        condition=r.condition,
+    )
+
+
+_WINDOWS: OrderedDict[str, SignalDataset] = OrderedDict()  # the last few data setups, by their options
+
+
+def _windows(cfg: TrainConfig) -> SignalDataset:
+    key = _key(cfg)
+    if key in _WINDOWS:
+        _WINDOWS.move_to_end(key)
+        return _WINDOWS[key]
+    train, test = load_split_recordings(cfg)
+    classes = list(cfg.classes) if cfg.classes else sorted({r.label for r in train + (test or [])})
+    ds = make_windows(
+        train,
+        window=cfg.window,
+        stride=cfg.stride,
+        eval_stride=cfg.eval_stride,
+        split=cfg.split,
+        scenario=cfg.scenario,
+        fold=cfg.fold,
+        train_conditions=cfg.train_conditions,
+        test_conditions=cfg.test_conditions,
+        test_groups=cfg.test_groups,
+        test_recordings=test,
+        classes=classes,
+        random_state=cfg.split_seed,
+    )
+    _WINDOWS[key] = ds
+    while len(_WINDOWS) > 4:
+        _WINDOWS.popitem(last=False)
+    return ds
+
+
+def build_dataset(cfg: TrainConfig, *, check: bool = True) -> SignalDataset:
+    """The windows of `cfg` (cached by the data options). check: refuse a split that leaves a class without
+    training, validation or test windows (naming the class and the split)."""
+    ds = _windows(cfg)
+    if check:
+        check_coverage(ds, need_val=cfg.split[1] > 0)
+    return ds
+
+
+def folds_of(cfg: TrainConfig) -> list[int | None]:
+    """The folds of `cfg`'s scenario on its data (leave-one-condition-out, one per group rank, or [None])."""
+    train, _ = load_split_recordings(cfg)
+    return scenario_folds(train, cfg.scenario)
+
+
+def describe_recordings(recs: list[Recording]) -> dict[str, Any]:
+    """Counts for a preview: classes, conditions, groups, rates, channels and total duration."""
+    return {
+        "recordings": len(recs),
+        "classes": sorted({r.label for r in recs}),
+        "conditions": conditions_of(recs),
+        "groups": sorted({str(r.group) for r in recs}),
+        "rates": sorted({float(r.sample_rate) for r in recs}),
+        "native_rates": sorted({float(r.meta.get("native_rate", r.sample_rate)) for r in recs}),
+        "channels": sorted({r.channels for r in recs}),
+        "seconds": round(sum(r.duration_s for r in recs), 1),
+    }
