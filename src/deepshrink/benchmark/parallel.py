@@ -116,6 +116,6 @@ def run_parallel(
         )
         live = ", ".join(f"{c.model} epoch {epochs.get(c.key, '0')}" for c, _ in running.values())
         line = f"  epoch | {done} done, {len(running)} running ({live}), {len(waiting)} waiting{left}"
-        if line != last:  # a log file gets a line per change, not one every poll
+        if line != last and (running or waiting):  # a log file gets a line per change, not one every poll
             say(line)
             last = line

@@ -242,6 +242,7 @@ def load_cwru(
     verify_md5: bool = True,
     target_rate: float = 12000,
     ids: Sequence[int] | None = None,
+    classes: Sequence[str] | None = None,
 ) -> list[Recording]:
     """Load the CWRU recordings of a task from `root` (files named `<anything>_<id>.mat` or `<id>.mat`).
 
@@ -250,6 +251,8 @@ def load_cwru(
     (drive end), "FE" (fan end), "BA" (base; absent in the normal files) or a sequence of them for a
     multi-channel signal. verify_md5: check each file against MANIFEST.csv / MD5SUMS in `root` when
     present. ids: load exactly these file numbers instead of the task's (labels still follow the task).
+    classes: load only the files of these labels of the task (e.g. the nine faults across loads 0-3, whose
+    normal baselines at 1-3 HP are not in every copy).
     Every recording is at `target_rate` (the 48 kHz normal baseline is resampled), with condition
     "<load>HP" and group = its name (see the module doc). meta holds cwru_id, load_hp, rpm (from the file's
     RPM variable, else None), fault (normal / ball / inner / outer), fault_code (normal / B / IR / OR),
@@ -279,6 +282,16 @@ def load_cwru(
             wanted = [int(ids)] if isinstance(ids, int | str) else [int(i) for i in ids]
         except (TypeError, ValueError):
             raise ConfigError(f"CWRU ids must be file numbers, got {ids!r}") from None
+    if classes is not None:
+        keep = {str(classes)} if isinstance(classes, str) else {str(c) for c in classes}
+        key = "label10" if task == "10class" else "fault"  # the task's labels (the table's fault is the code)
+        known = {cwru_file_info(i)[key] for i in wanted}
+        unknown = sorted(keep - known)
+        if unknown:
+            raise ConfigError(
+                f"CWRU classes {unknown} are not labels of task {task} ({', '.join(sorted(known))})"
+            )
+        wanted = [i for i in wanted if cwru_file_info(i)[key] in keep]
     if not wanted:
         raise ConfigError("no CWRU file ids requested")
     infos = {i: cwru_file_info(i) for i in wanted}

@@ -1,0 +1,414 @@
+"""scikit-learn estimators over the same engine: DRSN classifiers, DAE features and a DAE outlier detector.
+
+`DRSNClassifier`, `DenoisingAutoencoder` and `DAEOutlierDetector` follow scikit-learn's contract (parameters
+only stored by `__init__`, `fit` returns self, learned attributes end in `_`, `random_state`, `get_params` /
+`set_params`, `clone`, `Pipeline`, `GridSearchCV`) and pass its conformance suite except the few checks in
+`EXPECTED_FAILED_CHECKS`, each with its reason. They train through the one `deepshrink.engine.fit`, with the
+same tasks and models as the command line: a `DRSNClassifier` with the defaults of `deepshrink train` on the
+same windows and seed learns the same weights.
+
+Pickling a fitted estimator stores the network as its registry name, keyword arguments and state dict
+(tensors), and rebuilds it on loading: load pickles only from sources you trust (pickle can run code; for
+sharing a model use a run directory, which holds safetensors + JSON).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
+
+from deepshrink.engine.config import RunOptions
+from deepshrink.engine.fit import fit
+from deepshrink.engine.options import Snr
+from deepshrink.errors import ConfigError
+from deepshrink.functional.normalize import normalize
+from deepshrink.layers import collect_thresholds
+from deepshrink.models import create_model
+from deepshrink.tasks import ClassificationTask, DenoisingTask, ExampleDataModule, SignalDataModule
+
+__all__ = ["EXPECTED_FAILED_CHECKS", "DAEOutlierDetector", "DRSNClassifier", "DenoisingAutoencoder"]
+
+# scikit-learn checks that cannot apply, with the reason (passed to parametrize_with_checks)
+EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
+    "DRSNClassifier": {},
+    "DenoisingAutoencoder": {},
+    "DAEOutlierDetector": {},
+}
+
+
+def _seed(random_state: Any) -> int:
+    """An int seed from random_state (an int is used as it is, so that seeds match `deepshrink train`)."""
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(2**31 - 1))
+
+
+def _options(max_epochs: int, device: str) -> RunOptions:
+    if not isinstance(max_epochs, (int, np.integer)) or max_epochs < 1:
+        raise ConfigError(f"max_epochs must be a positive integer, got {max_epochs!r}", key="max_epochs")
+    return RunOptions(epochs=int(max_epochs), accelerator=device, deterministic=False)
+
+
+def _windows(X: np.ndarray) -> np.ndarray:
+    """(n, length) -> (n, 1, length); (n, channels, length) unchanged; float32."""
+    return np.ascontiguousarray(X[:, None, :] if X.ndim == 2 else X, dtype=np.float32)
+
+
+class _TorchState:
+    """Pickling support: the fitted network travels as (registry name, kwargs, state dict of tensors)."""
+
+    _net_attr = "model_"
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        net = state.pop(self._net_attr, None)
+        if net is not None:
+            state["_net_state"] = {k: v.detach().cpu() for k, v in net.state_dict().items()}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        weights = state.pop("_net_state", None)
+        self.__dict__.update(state)
+        if weights is not None:
+            net = create_model(self.model_name_, **self.model_kwargs_)
+            net.load_state_dict(weights)
+            setattr(self, self._net_attr, net.eval())
+
+
+class DRSNClassifier(_TorchState, ClassifierMixin, BaseEstimator):
+    """A registered classifier (DRSN-CW by default; ResNet, ConvNet, any preset) on signal windows.
+
+    X: (n, length) or (n, channels, length) windows. noise / snr_db: training noise (a number of dB or a
+    (low, high) range drawn per window, as `deepshrink train --snr`); normalize: per-window normalisation
+    after the noise; max_epochs / batch_size / recipe / lr / weight_decay: the training (the defaults of
+    `deepshrink train`); device: "cpu", "cuda", "auto"; random_state: seed of initialisation, batch order
+    and noise. Learned: classes_, n_features_in_, model_ (the network), history_ (per epoch).
+    """
+
+    def __init__(
+        self,
+        model: str = "drsn_cw_paper",
+        *,
+        model_kwargs: dict | None = None,
+        noise: str = "none",
+        snr_db: float | tuple[float, float] = (-5.0, 5.0),
+        normalize: str = "zscore",
+        max_epochs: int = 30,
+        batch_size: int = 128,
+        recipe: str = "adamw",
+        lr: float | None = None,
+        weight_decay: float | None = None,
+        device: str = "cpu",
+        random_state: Any = None,
+        verbose: bool = False,
+    ) -> None:
+        self.model = model
+        self.model_kwargs = model_kwargs
+        self.noise = noise
+        self.snr_db = snr_db
+        self.normalize = normalize
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.recipe = recipe
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        # a network for signal windows, trained for a few epochs in the conformance suite, is not expected to
+        # reach 83 % on scikit-learn's 2-feature toy blobs (each "window" would be 2 samples long)
+        tags.classifier_tags.poor_score = True
+        tags.input_tags.three_d_array = True
+        return tags
+
+    def _validate(self, X: Any, *, reset: bool) -> np.ndarray:
+        X = validate_data(self, X, reset=reset, allow_nd=True, dtype=np.float32)
+        if X.ndim not in (2, 3):
+            raise ValueError(f"X must be (n, length) or (n, channels, length) windows, got shape {X.shape}")
+        return _windows(X)
+
+    def fit(self, X: Any, y: Any) -> DRSNClassifier:
+        """Train on windows X with labels y; returns self."""
+        X = self._validate(X, reset=True)
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"DRSNClassifier needs at least 2 classes; got 1 class ({self.classes_[0]!r})")
+        if len(X) < 2:
+            raise ValueError("DRSNClassifier needs at least 2 samples (batch norm): got 1 sample")
+        seed = _seed(self.random_state)
+        snr = Snr.parse(self.snr_db)
+        empty = SimpleNamespace(x=X[:0], y=codes[:0])
+        data = SimpleNamespace(
+            train=SimpleNamespace(x=X, y=codes), val=empty, test=empty, classes=list(self.classes_)
+        )
+        kwargs = {"in_channels": X.shape[1], "num_classes": len(self.classes_), **(self.model_kwargs or {})}
+        dm = SignalDataModule(data, batch_size=self.batch_size, noise=self.noise, snr=snr, seed=seed)
+        task = ClassificationTask(
+            self.model,
+            num_classes=len(self.classes_),
+            in_channels=X.shape[1],
+            model_kwargs=self.model_kwargs,
+            noise=self.noise,
+            snr=snr,
+            normalize=self.normalize,
+            recipe=self.recipe,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            seed=seed,
+        )
+        result = fit(task, dm, None, options=_options(self.max_epochs, self.device), verbose=self.verbose)
+        self.model_name_, self.model_kwargs_ = self.model, kwargs
+        self.model_ = result.model.cpu().eval()
+        self.history_ = result.history
+        return self
+
+    @torch.inference_mode()
+    def _logits(self, X: Any, batch_size: int = 1024) -> torch.Tensor:
+        check_is_fitted(self)
+        x = torch.from_numpy(self._validate(X, reset=False))
+        if x.shape[1] != self.model_kwargs_["in_channels"]:
+            raise ValueError(
+                f"X has {x.shape[1]} channels, but the classifier was fitted on "
+                f"{self.model_kwargs_['in_channels']}"
+            )
+        outs = [
+            self.model_(normalize(x[i : i + batch_size], self.normalize))
+            for i in range(0, len(x), batch_size)
+        ]
+        return torch.cat(outs) if outs else torch.empty(0, len(self.classes_))
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities (n, classes) in the order of `classes_`."""
+        return torch.softmax(self._logits(X), 1).double().numpy()
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The most probable class of each window."""
+        winners = self._logits(X).argmax(1).numpy()  # checks first that the classifier is fitted
+        return self.classes_[winners]
+
+    @torch.inference_mode()
+    def thresholds(self, X: Any) -> dict[str, np.ndarray]:
+        """The learned thresholds of every shrinkage unit for each window: {unit: (n,) or (n, channels)}."""
+        check_is_fitted(self)
+        x = torch.from_numpy(self._validate(X, reset=False))
+        parts: dict[str, list[np.ndarray]] = {}
+        for i in range(0, len(x), 1024):
+            self.model_(normalize(x[i : i + 1024], self.normalize))
+            for name, t in collect_thresholds(self.model_).items():
+                parts.setdefault(name, []).append(t.detach().cpu().numpy())
+        return {k: np.concatenate(v) for k, v in parts.items()}
+
+
+class _AutoencoderBase(_TorchState, BaseEstimator):
+    """What the DAE estimators share: input validation and standardisation, the network and its training."""
+
+    def _validate(self, X: Any, *, reset: bool) -> np.ndarray:
+        return validate_data(self, X, reset=reset, allow_nd=True, dtype=np.float32)
+
+    def _prepare(self, X: np.ndarray, *, fit: bool) -> torch.Tensor:
+        """Rows are standardised with the training mean and std; windows (n, C, L) are divided by the
+        training RMS; images (n, C, H, W) are used as they are (in [0, 1])."""
+        if fit:
+            self.kind_ = {2: "tabular", 3: "signal", 4: "image"}.get(X.ndim)
+            if self.kind_ is None:
+                raise ValueError(
+                    f"X must be (n, features), (n, channels, length) or (n, C, H, W), got {X.shape}"
+                )
+            if self.kind_ == "tabular":
+                self.mean_ = X.mean(0).astype(np.float32)
+                self.scale_ = np.where((s := X.std(0)) > 1e-12, s, 1.0).astype(np.float32)
+            elif self.kind_ == "signal":
+                rms = float(np.sqrt(np.mean(np.square(X, dtype=np.float64))))
+                self.mean_, self.scale_ = np.float32(0.0), np.float32(rms if rms > 0 else 1.0)
+            else:
+                self.mean_, self.scale_ = np.float32(0.0), np.float32(1.0)
+        if X.ndim != {"tabular": 2, "signal": 3, "image": 4}[self.kind_]:
+            raise ValueError(f"X has {X.ndim} dimensions, but the estimator was fitted on {self.kind_} data")
+        return torch.from_numpy(np.ascontiguousarray((X - self.mean_) / self.scale_, dtype=np.float32))
+
+    def _network(self, x: torch.Tensor) -> tuple[str, dict]:
+        if self.kind_ == "tabular":
+            return "dae_mlp", {
+                "input_shape": [x.shape[1]],
+                "hidden": list(self.hidden),
+                "activation": "relu",
+                "output": "linear",
+            }
+        if self.kind_ == "signal":
+            return "dae_conv1d", {"in_channels": x.shape[1]}
+        return "dae_conv2d", {"in_channels": x.shape[1]}
+
+    def _fit_network(self, X: Any) -> torch.Tensor:
+        X = self._validate(X, reset=True)
+        if len(X) < 2:
+            raise ValueError(f"{type(self).__name__} needs at least 2 samples: got 1 sample")
+        x = self._prepare(X, fit=True)
+        seed = _seed(self.random_state)
+        self.model_name_, self.model_kwargs_ = self._network(x)
+        clip = (0.0, 1.0) if self.kind_ == "image" else None
+        task = DenoisingTask(
+            self.model_name_,
+            model_kwargs=self.model_kwargs_,
+            corruption=self.corruption,
+            level=Snr.parse(self.level),
+            blind=self.blind,
+            clip=clip,
+            lr=self.lr,
+            weight_decay=0.0,
+            seed=seed,
+        )
+        data = ExampleDataModule(x, None, batch_size=self.batch_size, seed=seed)
+        result = fit(task, data, None, options=_options(self.max_epochs, self.device), verbose=self.verbose)
+        self.model_ = result.model.cpu().eval()
+        self.history_ = result.history
+        return x
+
+
+class DenoisingAutoencoder(TransformerMixin, _AutoencoderBase):
+    """A denoising autoencoder as a transformer: `transform` gives codes, `inverse_transform` and `denoise`
+    give reconstructions in the input's own units.
+
+    X: tabular rows (n, features) (standardised inside; an MLP DAE with `hidden` layers), signal windows
+    (n, channels, length) (a 1-D conv DAE) or images (n, C, H, W) in [0, 1] (a 2-D conv DAE).
+    corruption ("gaussian" std in standardised units, "masking" / "salt_pepper" fractions) and level (a
+    number, or low:high) are drawn per example, blind up to `level` unless blind=False.
+    """
+
+    def __init__(
+        self,
+        *,
+        hidden: tuple[int, ...] = (64, 16),
+        corruption: str = "gaussian",
+        level: float | tuple[float, float] = 0.5,
+        blind: bool = True,
+        max_epochs: int = 50,
+        batch_size: int = 64,
+        lr: float = 2e-3,
+        device: str = "cpu",
+        random_state: Any = None,
+        verbose: bool = False,
+    ) -> None:
+        self.hidden = hidden
+        self.corruption = corruption
+        self.level = level
+        self.blind = blind
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def fit(self, X: Any, y: Any = None) -> DenoisingAutoencoder:
+        """Train on clean X (y is ignored); returns self."""
+        self._fit_network(X)
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """The codes (n, features of the code)."""
+        check_is_fitted(self)
+        x = self._prepare(self._validate(X, reset=False), fit=False)
+        with torch.inference_mode():
+            return self.model_.code_features(x).double().numpy()
+
+    def inverse_transform(self, X: Any) -> np.ndarray:
+        """Reconstructions from codes, in the input's units (MLP autoencoders on tabular rows only)."""
+        check_is_fitted(self)
+        if self.kind_ != "tabular":
+            raise ValueError(
+                "inverse_transform needs a flat code: it applies to tabular data (use denoise for windows)"
+            )
+        codes = check_array(X, dtype=np.float32)
+        with torch.inference_mode():
+            out = self.model_.decode(torch.from_numpy(np.ascontiguousarray(codes))).numpy()
+        return out.reshape(len(out), -1) * self.scale_ + self.mean_
+
+    def denoise(self, X: Any) -> np.ndarray:
+        """The reconstruction of (noisy) X, in its own units."""
+        check_is_fitted(self)
+        x = self._prepare(self._validate(X, reset=False), fit=False)
+        out = self.model_.denoise(x).numpy()
+        return (out.reshape(x.shape) * self.scale_ + self.mean_).astype(np.float64)
+
+
+class DAEOutlierDetector(_AutoencoderBase):
+    """An outlier detector with PyOD's conventions: the reconstruction error of a denoising autoencoder
+    trained on (mostly) normal data.
+
+    fit(X): standardises X (on the training data), trains the DAE; `decision_scores_` are the training
+    scores, `threshold_` their (1 - contamination) quantile, `labels_` 0 (inlier) / 1 (outlier).
+    decision_function(X): higher = more abnormal; predict(X): 0/1 by `threshold_`; predict_proba(X):
+    [P(inlier), P(outlier)] by min-max scaling of the scores against the training scores (PyOD's "linear"
+    method).
+    Works on tabular rows and on signal windows (n, channels, length).
+    """
+
+    def __init__(
+        self,
+        *,
+        hidden: tuple[int, ...] = (64, 16),
+        corruption: str = "gaussian",
+        level: float | tuple[float, float] = 0.5,
+        blind: bool = True,
+        contamination: float = 0.1,
+        max_epochs: int = 50,
+        batch_size: int = 64,
+        lr: float = 2e-3,
+        device: str = "cpu",
+        random_state: Any = None,
+        verbose: bool = False,
+    ) -> None:
+        self.hidden = hidden
+        self.corruption = corruption
+        self.level = level
+        self.blind = blind
+        self.contamination = contamination
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def fit(self, X: Any, y: Any = None) -> DAEOutlierDetector:
+        """Train on X (y is ignored: unsupervised); returns self."""
+        if not (isinstance(self.contamination, (int, float)) and 0 < self.contamination <= 0.5):
+            raise ValueError(f"contamination must be in (0, 0.5], got {self.contamination!r}")
+        x = self._fit_network(X)
+        self.decision_scores_ = self.model_.anomaly_score(x).double().numpy()
+        self.threshold_ = float(np.quantile(self.decision_scores_, 1 - self.contamination))
+        self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Outlier scores (the reconstruction error): higher = more abnormal."""
+        check_is_fitted(self)
+        x = self._prepare(self._validate(X, reset=False), fit=False)
+        return self.model_.anomaly_score(x).double().numpy()
+
+    def predict(self, X: Any) -> np.ndarray:
+        """0 for inliers, 1 for outliers (score above `threshold_`)."""
+        return (self.decision_function(X) > self.threshold_).astype(int)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """(n, 2): [P(inlier), P(outlier)], min-max scaled against the training scores, clipped to [0, 1]."""
+        scores = self.decision_function(X)
+        lo, hi = float(self.decision_scores_.min()), float(self.decision_scores_.max())
+        p = np.clip((scores - lo) / (hi - lo if hi > lo else 1.0), 0.0, 1.0)
+        return np.stack([1.0 - p, p], axis=1)
+
+    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
+        """fit(X) then the training labels (0/1)."""
+        return self.fit(X).labels_
