@@ -4,7 +4,9 @@ from pathlib import Path
 import pytest
 import torch
 
-torch.set_num_threads(min(2, os.cpu_count() or 1))
+# one thread: the tests train tiny models, and two torch processes with 2 threads each on a 2-core machine
+# slow each other down ~16x (a benchmark running beside the tests, or two test runs)
+torch.set_num_threads(1)
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -320,11 +320,13 @@ def test_reconstructions_grid(tmp_path):
     imgs = rng.random((4, 1, 8, 8))
     fig = plot_reconstructions(imgs, torch.tensor(imgs[:, 0] * 0.5), imgs, n=10)
     assert len(fig.axes) == 3 * 4  # n is capped at the number of images
-    assert [fig.axes[i].get_ylabel() for i in (0, 4, 8)] == ["original", "corrupted", "reconstructed"]
-    assert fig.axes[8].get_xlabel() == "∞ dB"  # perfect reconstruction
+    # the output row is named as the title names it, and every number says it is a PSNR
+    assert [fig.axes[i].get_ylabel() for i in (0, 4, 8)] == ["original", "corrupted", "denoised"]
+    assert fig.axes[8].get_xlabel() == "PSNR ∞ dB"  # perfect reconstruction
+    assert "PSNR" in fig.get_suptitle()
     render(fig, tmp_path, "recon")
-    fig = plot_reconstructions(imgs, None, imgs, n=2)
-    assert len(fig.axes) == 4
+    fig = plot_reconstructions(imgs, None, imgs, n=2, label="reconstructed")
+    assert len(fig.axes) == 4 and fig.axes[2].get_ylabel() == "reconstructed"
     with pytest.raises(ConfigError, match="does not match"):
         plot_reconstructions(imgs, None, rng.random((4, 9, 9)))
     with pytest.raises(ConfigError, match="1 or 3 channels"):

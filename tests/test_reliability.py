@@ -183,3 +183,11 @@ def test_a_full_disk_is_reported_before_training(folder, tmp_path, monkeypatch):
     with pytest.raises(DataError, match=r"MB free on this disk, a run needs about"):
         train(parse_config(TrainConfig, cfg), on_epoch=lambda *a: epochs.append(a))
     assert not epochs
+
+
+def test_the_saved_config_reproduces_the_run(folder, uninterrupted, tmp_path):
+    # config.yaml is the reproduce contract: the same options, file only, give the same run
+    again = tmp_path / "again"
+    r = _run(["train", "--config", str(uninterrupted / "config.yaml"), "--out", str(again)], timeout=300)
+    assert r.returncode == 0, r.stderr
+    _same_run(again, uninterrupted)

@@ -27,7 +27,7 @@ from deepshrink.sklearn import (
 SMALL = [
     DRSNClassifier(max_epochs=2, batch_size=16, random_state=0),
     DenoisingAutoencoder(hidden=(8, 4), max_epochs=2, batch_size=16, random_state=0),
-    DAEOutlierDetector(hidden=(8, 4), max_epochs=2, batch_size=16, random_state=0),
+    DAEOutlierDetector(DenoisingAutoencoder(hidden=(8, 4), max_epochs=2, batch_size=16), random_state=0),
 ]
 
 
@@ -103,7 +103,9 @@ def test_dae_features_in_a_pipeline_and_denoise():
 def test_outlier_detector_follows_pyod_conventions():
     rng = np.random.default_rng(1)
     normal = rng.standard_normal((300, 4)) @ np.diag([1.0, 1.0, 0.1, 0.1])
-    det = DAEOutlierDetector(hidden=(8, 2), contamination=0.05, max_epochs=30, random_state=0).fit(normal)
+    dae = DenoisingAutoencoder(hidden=(8, 2), max_epochs=30)
+    det = DAEOutlierDetector(dae, contamination=0.05, random_state=0).fit(normal)
+    assert dae.get_params() == det.autoencoder_.get_params() | {"random_state": None}  # a clone was trained
     assert abs(det.labels_.mean() - 0.05) < 0.02 and det.threshold_ > 0
     assert det.decision_scores_.shape == (300,)
     outliers = rng.standard_normal((20, 4)) * 4

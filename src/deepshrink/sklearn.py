@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
@@ -211,8 +211,41 @@ class DRSNClassifier(_TorchState, ClassifierMixin, BaseEstimator):
         return {k: np.concatenate(v) for k, v in parts.items()}
 
 
-class _AutoencoderBase(_TorchState, BaseEstimator):
-    """What the DAE estimators share: input validation and standardisation, the network and its training."""
+class DenoisingAutoencoder(_TorchState, TransformerMixin, BaseEstimator):
+    """A denoising autoencoder as a transformer: `transform` gives codes, `inverse_transform` and `denoise`
+    give reconstructions in the input's own units.
+
+    X: tabular rows (n, features) (standardised inside; an MLP DAE with `hidden` layers, by default
+    (features // 2, features // 4): a code narrower than the input), signal windows
+    (n, channels, length) (a 1-D conv DAE) or images (n, C, H, W) in [0, 1] (a 2-D conv DAE).
+    corruption ("gaussian" std in standardised units, "masking" / "salt_pepper" fractions) and level (a
+    number, or low:high) are drawn per example, blind up to `level` unless blind=False.
+    """
+
+    def __init__(
+        self,
+        *,
+        hidden: tuple[int, ...] | None = None,
+        corruption: str = "gaussian",
+        level: float | tuple[float, float] = 0.5,
+        blind: bool = True,
+        max_epochs: int = 50,
+        batch_size: int = 64,
+        lr: float = 2e-3,
+        device: str = "cpu",
+        random_state: Any = None,
+        verbose: bool = False,
+    ) -> None:
+        self.hidden = hidden
+        self.corruption = corruption
+        self.level = level
+        self.blind = blind
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
 
     def _validate(self, X: Any, *, reset: bool) -> np.ndarray:
         return validate_data(self, X, reset=reset, allow_nd=True, dtype=np.float32)
@@ -240,12 +273,11 @@ class _AutoencoderBase(_TorchState, BaseEstimator):
 
     def _network(self, x: torch.Tensor) -> tuple[str, dict]:
         if self.kind_ == "tabular":
-            return "dae_mlp", {
-                "input_shape": [x.shape[1]],
-                "hidden": list(self.hidden),
-                "activation": "relu",
-                "output": "linear",
-            }
+            # an autoencoder must compress: by default the layers halve the width twice (a code wider than the
+            # input can copy it, and then its reconstruction error says nothing about the data)
+            d = x.shape[1]
+            hidden = list(self.hidden) if self.hidden is not None else [max(2, d // 2), max(2, d // 4)]
+            return "dae_mlp", {"input_shape": [d], "hidden": hidden, "activation": "relu", "output": "linear"}
         if self.kind_ == "signal":
             return "dae_conv1d", {"in_channels": x.shape[1]}
         return "dae_conv2d", {"in_channels": x.shape[1]}
@@ -274,42 +306,6 @@ class _AutoencoderBase(_TorchState, BaseEstimator):
         self.model_ = result.model.cpu().eval()
         self.history_ = result.history
         return x
-
-
-class DenoisingAutoencoder(TransformerMixin, _AutoencoderBase):
-    """A denoising autoencoder as a transformer: `transform` gives codes, `inverse_transform` and `denoise`
-    give reconstructions in the input's own units.
-
-    X: tabular rows (n, features) (standardised inside; an MLP DAE with `hidden` layers), signal windows
-    (n, channels, length) (a 1-D conv DAE) or images (n, C, H, W) in [0, 1] (a 2-D conv DAE).
-    corruption ("gaussian" std in standardised units, "masking" / "salt_pepper" fractions) and level (a
-    number, or low:high) are drawn per example, blind up to `level` unless blind=False.
-    """
-
-    def __init__(
-        self,
-        *,
-        hidden: tuple[int, ...] = (64, 16),
-        corruption: str = "gaussian",
-        level: float | tuple[float, float] = 0.5,
-        blind: bool = True,
-        max_epochs: int = 50,
-        batch_size: int = 64,
-        lr: float = 2e-3,
-        device: str = "cpu",
-        random_state: Any = None,
-        verbose: bool = False,
-    ) -> None:
-        self.hidden = hidden
-        self.corruption = corruption
-        self.level = level
-        self.blind = blind
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
 
     def fit(self, X: Any, y: Any = None) -> DenoisingAutoencoder:
         """Train on clean X (y is ignored); returns self."""
@@ -342,52 +338,48 @@ class DenoisingAutoencoder(TransformerMixin, _AutoencoderBase):
         out = self.model_.denoise(x).numpy()
         return (out.reshape(x.shape) * self.scale_ + self.mean_).astype(np.float64)
 
+    def reconstruction_error(self, X: Any) -> np.ndarray:
+        """Per-example mean squared reconstruction error in the standardised units: high for unlike data."""
+        check_is_fitted(self)
+        x = self._prepare(self._validate(X, reset=False), fit=False)
+        return self.model_.anomaly_score(x).double().numpy()
 
-class DAEOutlierDetector(_AutoencoderBase):
-    """An outlier detector with PyOD's conventions: the reconstruction error of a denoising autoencoder
+
+class DAEOutlierDetector(BaseEstimator):
+    """An outlier detector with PyOD's conventions: the reconstruction error of a `DenoisingAutoencoder`
     trained on (mostly) normal data.
 
-    fit(X): standardises X (on the training data), trains the DAE; `decision_scores_` are the training
-    scores, `threshold_` their (1 - contamination) quantile, `labels_` 0 (inlier) / 1 (outlier).
-    decision_function(X): higher = more abnormal; predict(X): 0/1 by `threshold_`; predict_proba(X):
-    [P(inlier), P(outlier)] by min-max scaling of the scores against the training scores (PyOD's "linear"
-    method).
-    Works on tabular rows and on signal windows (n, channels, length).
+    autoencoder: the (unfitted) `DenoisingAutoencoder` to train, with its own options (default: its
+    defaults); contamination: the expected share of outliers in the training data; random_state: overrides
+    the autoencoder's when given.
+    fit(X): trains a clone of the autoencoder (which standardises X on the training data); `decision_scores_`
+    are the training scores, `threshold_` their (1 - contamination) quantile, `labels_` 0 (inlier) / 1
+    (outlier). decision_function(X): higher = more abnormal; predict(X): 0/1 by `threshold_`;
+    predict_proba(X): [P(inlier), P(outlier)] by min-max scaling of the scores against the training scores
+    (PyOD's "linear" method). Works on tabular rows and on signal windows (n, channels, length).
     """
 
     def __init__(
         self,
+        autoencoder: DenoisingAutoencoder | None = None,
         *,
-        hidden: tuple[int, ...] = (64, 16),
-        corruption: str = "gaussian",
-        level: float | tuple[float, float] = 0.5,
-        blind: bool = True,
         contamination: float = 0.1,
-        max_epochs: int = 50,
-        batch_size: int = 64,
-        lr: float = 2e-3,
-        device: str = "cpu",
         random_state: Any = None,
-        verbose: bool = False,
     ) -> None:
-        self.hidden = hidden
-        self.corruption = corruption
-        self.level = level
-        self.blind = blind
+        self.autoencoder = autoencoder
         self.contamination = contamination
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.device = device
         self.random_state = random_state
-        self.verbose = verbose
 
     def fit(self, X: Any, y: Any = None) -> DAEOutlierDetector:
         """Train on X (y is ignored: unsupervised); returns self."""
         if not (isinstance(self.contamination, (int, float)) and 0 < self.contamination <= 0.5):
             raise ValueError(f"contamination must be in (0, 0.5], got {self.contamination!r}")
-        x = self._fit_network(X)
-        self.decision_scores_ = self.model_.anomaly_score(x).double().numpy()
+        ae = clone(self.autoencoder) if self.autoencoder is not None else DenoisingAutoencoder()
+        if self.random_state is not None:
+            ae.set_params(random_state=self.random_state)
+        self.autoencoder_ = ae.fit(X)
+        self.n_features_in_ = ae.n_features_in_
+        self.decision_scores_ = ae.reconstruction_error(X)
         self.threshold_ = float(np.quantile(self.decision_scores_, 1 - self.contamination))
         self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
         return self
@@ -395,8 +387,7 @@ class DAEOutlierDetector(_AutoencoderBase):
     def decision_function(self, X: Any) -> np.ndarray:
         """Outlier scores (the reconstruction error): higher = more abnormal."""
         check_is_fitted(self)
-        x = self._prepare(self._validate(X, reset=False), fit=False)
-        return self.model_.anomaly_score(x).double().numpy()
+        return self.autoencoder_.reconstruction_error(X)
 
     def predict(self, X: Any) -> np.ndarray:
         """0 for inliers, 1 for outliers (score above `threshold_`)."""

@@ -62,6 +62,9 @@ def _init(ray: Any, cfg: BenchmarkConfig) -> None:
     if address:
         ray.init(address=address, **kwargs)
     else:
+        # Ray runs its workers at nice 15 unless told otherwise: on a shared machine every other process then
+        # starves the cells, which a sequential run (in this process, nice 0) would not suffer
+        os.environ.setdefault("RAY_worker_niceness", "0")
         ray.init(num_cpus=available_cores(), **kwargs)
 
 

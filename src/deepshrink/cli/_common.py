@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import yaml
-from jsonargparse import ArgumentParser
+from jsonargparse import ArgumentParser, DefaultHelpFormatter
 from rich.console import Console
 from rich.table import Table
 
@@ -121,6 +121,22 @@ def _undash(argv: list[str], parser: argparse.ArgumentParser, aliases: dict[str,
     return out
 
 
+# options of earlier versions that were renamed: a user of the old name gets the new one, not "unrecognized"
+RENAMED = {
+    "--split-by": "--split-by was renamed --scenario (time -> within, group -> cross-group, load -> "
+    "cross-condition with --test-conditions)",
+    "--split_by": "--split-by was renamed --scenario (time -> within, group -> cross-group, load -> "
+    "cross-condition with --test-conditions)",
+}
+
+
+def _refuse_renamed(argv: list[str]) -> None:
+    for tok in argv:
+        name = tok.split("=", 1)[0]
+        if name in RENAMED:
+            raise ConfigError(RENAMED[name])
+
+
 def _config_file(argv: list[str]) -> tuple[str | None, list[str]]:
     rest, path, i = [], None, 0
     while i < len(argv):
@@ -149,6 +165,7 @@ def parse_config_argv(
 ) -> tuple[Any, argparse.Namespace]:
     """(config of `cls`, the extra flags) from argv: `base` values (e.g. a run's saved config), then
     `--config FILE`, then the command line; every value validated by the config's declarations."""
+    _refuse_renamed(argv)
     parser = command_parser(cls, prog=prog, description=description, extra=extra, skip=skip)
     path, rest = _config_file(argv)
     values = dict(base or {})
@@ -183,6 +200,10 @@ def _cli_error(err: Exception) -> ConfigError:
     return config_error(err, "command line")
 
 
+class _HelpFormatter(DefaultHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Every option with its type and default; descriptions keep their line breaks (examples)."""
+
+
 def command_parser(
     cls: type,
     *,
@@ -193,7 +214,7 @@ def command_parser(
 ) -> ArgumentParser:
     """The jsonargparse parser of a config-backed command (for --help and parsing)."""
     parser = config_parser(cls, prog=prog, description=description, skip=set(skip))
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.formatter_class = _HelpFormatter
     parser.add_argument("--config", metavar="FILE", help="YAML file of options (command-line options win)")
     for flags, kwargs in extra:
         parser.add_argument(*flags, **kwargs)

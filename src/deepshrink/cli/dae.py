@@ -180,6 +180,12 @@ def _score(argv: list[str], prog: str) -> int:
             )
         for w in warnings:
             print(f"warning: {w}", file=sys.stderr)
+        rate = meta["data"].get("sample_rate")
+        if rate and args.sample_rate is None and any(f.suffix.lower() in (".npy", ".csv") for f in files):
+            print(
+                f"note: .npy/.csv files carry no rate: taken at the run's {rate:g} Hz (pass --sample-rate)",
+                file=sys.stderr,
+            )
     if args.format == "json":
         json.dump(
             {"threshold": meta["score_threshold"], "files": summary, "scores": rows}, sys.stdout, indent=2

@@ -82,8 +82,9 @@ def _preview(cfg: TrainConfig) -> None:
     for r in train:
         per.setdefault((r.label, r.condition or "-"), 0)
         per[(r.label, r.condition or "-")] += 1
+    print("\nrecordings per class and condition")
     print_table(
-        "recordings per class and condition",
+        None,
         ["class", "condition", "recordings"],
         [(c, k, n) for (c, k), n in sorted(per.items())],
     )
@@ -99,7 +100,8 @@ def _preview(cfg: TrainConfig) -> None:
             title += " (" + "; ".join(f"{k} {v}" for k, v in split.items()) + ")"
         rows = [(c, counts["train"][c], counts["val"][c], counts["test"][c]) for c in ds.classes]
         rows.append(("total", len(ds.train), len(ds.val), len(ds.test)))
-        print_table(title, ["class", "train", "val", "test"], rows)
+        print(f"\n{title}")  # a long title above the table, not folded into its narrow width
+        print_table(None, ["class", "train", "val", "test"], rows)
         empty = [(s, c) for s in ("train", "val", "test") for c in ds.classes if counts[s][c] == 0]
         if empty:
             print("  not trainable as is: " + ", ".join(f"no {c} windows in {s}" for s, c in empty))

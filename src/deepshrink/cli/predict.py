@@ -83,9 +83,12 @@ def main(argv: list[str], prog: str) -> int:
             if f in explicit:
                 raise
             unreadable.append((f, str(err)))
+    names = [str(s) for s in skipped] + [str(f) for f, _ in unreadable]
+    if not results:
+        found = f" (not signals: {', '.join(names)})" if names else ""
+        raise DataError(f"no readable signal file in {', '.join(args.paths)}{found}")
     if not args.quiet:
-        if skipped or unreadable:
-            names = [str(s) for s in skipped] + [str(f) for f, _ in unreadable]
+        if names:
             print(
                 f"warning: skipped {len(names)} file(s) that are not signals: {', '.join(names)}",
                 file=sys.stderr,
@@ -96,8 +99,6 @@ def main(argv: list[str], prog: str) -> int:
                 "(pass --sample-rate if they are not)",
                 file=sys.stderr,
             )
-    if not results:
-        raise DataError(f"no readable signal file in {', '.join(args.paths)}")
     if args.format == "json":
         json.dump({"classes": meta["classes"], "files": results}, sys.stdout, indent=2)
         print()

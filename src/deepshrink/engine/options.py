@@ -84,7 +84,14 @@ def _finite(value: Any, text: Any, what: str) -> float:
     return v
 
 
-class Snr:
+class _Named(type):
+    """Value types show as their name in help texts ("Snr", not "<class 'deepshrink...Snr'>")."""
+
+    def __repr__(cls) -> str:
+        return cls.__name__
+
+
+class Snr(metaclass=_Named):
     """A training SNR: a number of dB, or LOW:HIGH (a range sampled uniformly per window)."""
 
     @staticmethod
@@ -113,7 +120,7 @@ class Snr:
         return f"{value:g}"
 
 
-class Level:
+class Level(metaclass=_Named):
     """A corruption level: a number (std or fraction), or LOW:HIGH (drawn per example)."""
 
     @staticmethod
@@ -125,7 +132,7 @@ class Level:
             raise ValueError(f"bad level {value!r}: expected a number or LOW:HIGH, e.g. 0.5, 0:0.4") from None
 
 
-class SnrGrid:
+class SnrGrid(metaclass=_Named):
     """Evaluation SNRs: DB, LOW:HIGH (1 dB steps), LOW:HIGH:STEP (inclusive), A,B,C or a list."""
 
     @staticmethod
@@ -156,7 +163,7 @@ class SnrGrid:
         return [round(low + i * step, 10) for i in range(n)]
 
 
-class Names:
+class Names(metaclass=_Named):
     """Names: "a,b,c" or a list (empty entries refused)."""
 
     @staticmethod
@@ -169,7 +176,7 @@ class Names:
         return out
 
 
-class Ints:
+class Ints(metaclass=_Named):
     """Integers: "0,1,2" or a list."""
 
     @staticmethod

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure, SubFigure
 
+from deepshrink.atomic import atomic_write
 from deepshrink.errors import ConfigError, DataError
 
 # Figures are built with `matplotlib.figure.Figure` directly (no pyplot), so nothing here touches the global
@@ -137,27 +137,13 @@ def save_figure(fig: Any, path: str | os.PathLike, *, dpi: int = 120) -> Path:
     folder = path.parent
     if not folder.is_dir():
         raise DataError(f"{path}: the folder {folder} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise DataError(f"{path}: cannot write in {folder} ({exc.strerror})") from None
-    try:
-        # mkstemp makes the file private (0600); an image is for sharing, so give it the usual 0644.
-        os.chmod(tmp, 0o644)
-        with os.fdopen(fd, "wb") as fh:
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as fh:
             fig.savefig(fh, format=fmt, dpi=dpi)
-        os.replace(tmp, path)
-    except OSError as exc:
-        _remove_quietly(tmp)
-        raise DataError(f"{path}: cannot write the figure ({exc.strerror or exc})") from None
-    except BaseException:
-        _remove_quietly(tmp)
-        raise
-    return path
 
-
-def _remove_quietly(path: str) -> None:
     try:
-        os.unlink(path)
-    except OSError:
-        pass
+        atomic_write(path, write)  # the usual file mode (0666 minus the umask), as every written file
+    except OSError as exc:
+        raise DataError(f"{path}: cannot write the figure ({exc.strerror or exc})") from None
+    return path

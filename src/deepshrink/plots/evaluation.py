@@ -286,7 +286,7 @@ def plot_thresholds_vs_snr(
         index = np.clip(np.searchsorted(edges, snr, side="right") - 1, 0, len(edges) - 2)
         centers = 0.5 * (edges[:-1] + edges[1:])
 
-    fig, (axis,) = new_axes(ax, figsize=(7.0, 4.4))
+    fig, (axis,) = new_axes(ax, figsize=(8.6, 4.4))
     # Jitter is deterministic (fixed seed) and only moves the faint points off the exact SNR grid.
     jitter_width = 0.15 * (float(np.min(np.diff(centers))) if len(centers) > 1 else 1.0)
     rng = np.random.default_rng(0)
@@ -315,8 +315,11 @@ def plot_thresholds_vs_snr(
         if np.any(counts > 1):
             axis.fill_between(x, mean - std, mean + std, color=color, alpha=band_alpha, lw=0)
     axis.set_xlabel("Input SNR (dB)")
-    axis.set_ylabel("Mean threshold τ / block mean" if normalize else "Mean threshold τ")
+    axis.set_ylabel("τ relative to the unit's mean over all SNRs" if normalize else "Mean threshold τ")
     axis.set_title("Learned thresholds vs input SNR")
     axis.grid(True, alpha=0.3)
-    axis.legend(title="block", fontsize="small", ncols=2 if len(taus) > 6 else 1)
+    # beside the axes, never on the data (12 units make a tall legend)
+    axis.legend(
+        title="unit", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0
+    )
     return fig

@@ -172,8 +172,10 @@ def plot_reconstructions(
     n: int = 10,
     *,
     title: str | None = None,
+    label: str = "denoised",
 ) -> Any:
-    """Grid of the first `n` images: originals, corrupted inputs, reconstructions (one row each).
+    """Grid of the first `n` images: originals, corrupted inputs, outputs (one row each; `label` names the
+    output row, "denoised" by default, "reconstructed" for a plain autoencoder).
 
     Images are (N, 1, H, W), (N, 3, H, W) or (N, H, W) with values in [0, 1] (shown clipped to it);
     `corrupted` may be None for a plain autoencoder (two rows). Each corrupted and reconstructed image is
@@ -181,10 +183,12 @@ def plot_reconstructions(
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ConfigError(f"n must be a positive integer, got {n!r}")
+    if not isinstance(label, str) or not label or label in ("original", "corrupted"):
+        raise ConfigError(f"label must name the output row, got {label!r}")
     rows = {"original": _as_images(originals, "originals")}
     if corrupted is not None:
         rows["corrupted"] = _as_images(corrupted, "corrupted")
-    rows["reconstructed"] = _as_images(reconstructed, "reconstructed")
+    rows[label] = _as_images(reconstructed, label)
     shape = rows["original"].shape
     for name, imgs in rows.items():
         if imgs.shape[1:] != shape[1:]:
@@ -204,8 +208,9 @@ def plot_reconstructions(
             if name != "original":
                 mse = float(np.mean((imgs[c] - rows["original"][c]) ** 2))
                 psnr = "∞" if mse == 0 else f"{10.0 * math.log10(1.0 / mse):.1f}"
-                axis.set_xlabel(f"{psnr} dB", fontsize=7)
-    fig.suptitle(title or "Reconstructions (PSNR against the original under each image)", fontsize=10)
+                axis.set_xlabel(f"PSNR {psnr} dB", fontsize=7)
+    note = "PSNR against the original under each image"
+    fig.suptitle(f"{title} ({note})" if title else f"Originals, inputs and outputs ({note})", fontsize=10)
     return fig
 
 

@@ -1,0 +1,104 @@
+"""Paired statistics, the amplitude-shortcut baseline and reports of old results files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from deepshrink.benchmark.report import render_report, shortcut_warnings, summary_table
+from deepshrink.benchmark.shortcut import SHORTCUT_MODEL, amplitude_features, shortcut_records
+from deepshrink.benchmark.stats import band_values, paired_difference, paired_table
+
+RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+
+
+def _records(model, accs_by_seed, snrs=(-8.0, 0.0), fold=None):
+    return [
+        {
+            "model": model,
+            "noise": "gaussian",
+            "snr_db": s,
+            "seed": seed,
+            "fold": fold,
+            "accuracy": acc + s / 10,
+        }
+        for seed, acc in enumerate(accs_by_seed)
+        for s in snrs
+    ]
+
+
+def test_paired_interval_is_the_t_interval_of_the_differences():
+    a = _records("a", [80.0, 82.0, 85.0, 81.0, 84.0])
+    b = _records("b", [79.0, 80.5, 83.0, 80.9, 82.0])
+    diff = paired_difference(band_values(a, "a", (-5.0, 5.0)), band_values(b, "b", (-5.0, 5.0)))
+    d = np.array([1.0, 1.5, 2.0, 0.1, 2.0])
+    lo, hi = stats.t.interval(0.95, len(d) - 1, loc=d.mean(), scale=stats.sem(d))
+    assert diff.pairs == 5 and diff.mean == pytest.approx(d.mean())
+    assert (diff.low, diff.high) == (pytest.approx(lo), pytest.approx(hi))
+    assert diff.significant and diff.text().startswith("+1.3 [")
+
+
+def test_an_interval_containing_zero_says_no_significant_difference():
+    a = _records("a", [80.0, 82.0, 78.0])
+    b = _records("b", [81.0, 80.0, 79.0])
+    diff = paired_difference(band_values(a, "a", (-5.0, 5.0)), band_values(b, "b", (-5.0, 5.0)))
+    assert not diff.significant and diff.text().startswith("no significant difference (")
+    one = paired_difference({(0, None): 1.0}, {(0, None): 0.5})
+    assert one.low is None and "1 pair: no interval" in one.text()
+
+
+def test_folds_and_seeds_both_make_pairs_and_only_shared_units_pair():
+    a = _records("a", [80.0, 81.0], fold=0) + _records("a", [70.0, 71.0], fold=1)
+    b = _records("b", [79.0, 80.0], fold=0) + _records("b", [69.0], fold=1)
+    diff = paired_difference(band_values(a, "a", (-10.0, 5.0)), band_values(b, "b", (-10.0, 5.0)))
+    assert diff.pairs == 3  # (seed 0, fold 0), (1, 0), (0, 1): (1, 1) has no partner
+    table, data = paired_table(a + b, ["b", "a"])
+    assert "| a − b |" in table and data[0]["-10..-6 dB"]["pairs"] == 3
+
+
+def test_amplitude_features_and_a_level_readable_dataset():
+    x = np.zeros((2, 1, 1000), np.float32)
+    x[0, 0, ::10] = 1.0  # impulsive: high kurtosis and crest factor
+    x[1, 0] = np.sin(np.linspace(0, 100, 1000))
+    f = amplitude_features(x)
+    assert f[0, 2] > 5 * f[1, 2] and f[0, 3] > f[1, 3]  # kurtosis, crest factor
+    assert f[0, 0] == pytest.approx(np.log(np.sqrt(0.1)), rel=1e-6)
+
+    rng = np.random.default_rng(0)
+
+    def split(n):
+        y = rng.integers(0, 2, n)
+        return SimpleNamespace(
+            x=(rng.standard_normal((n, 1, 256)) * (1 + 9 * y[:, None, None])).astype(np.float32), y=y
+        )
+
+    data = SimpleNamespace(train=split(200), test=split(100), classes=["quiet", "loud"])
+    recs = shortcut_records(
+        data,
+        noise="gaussian",
+        train_snr=(-10.0, 5.0),
+        noise_mode="online",
+        eval_snrs=[-10.0, 0.0],
+        eval_seed=1,
+        seed=0,
+    )
+    assert [r["snr_db"] for r in recs] == [None, -10.0, 0.0] and all(
+        r["model"] == SHORTCUT_MODEL for r in recs
+    )
+    assert all(r["accuracy"] > 95 for r in recs)  # the level survives noise at a fixed SNR per window
+    nets = [{**r, "model": "net", "accuracy": 97.0} for r in recs]
+    warnings = shortcut_warnings(recs + nets)
+    assert warnings and "within 10 points of net" in warnings[0]
+
+
+def test_reports_of_schema_1_results_are_still_written():
+    old = json.loads((RESULTS / "noise_robustness_cwru.json").read_text())
+    assert "schema" not in old and all("fold" not in r for r in old["records"][:10])
+    text = render_report(old, [])
+    assert "## Paired differences" in text and "drsn_cw_paper − resnet_paper" in text
+    assert "| drsn_cw_paper |" in summary_table(old["records"])
