@@ -18,5 +18,7 @@ def test_defaults_table_lists_every_option_with_its_default():
     for f in dataclasses.fields(TrainConfig):
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
         assert f.name in rows, f"docs/defaults.md lacks {f.name}"
-        assert rows[f.name] == str(default), f"docs/defaults.md: {f.name} is {rows[f.name]}, the code says {default}"
+        assert rows[f.name] == str(default), (
+            f"docs/defaults.md: {f.name} is {rows[f.name]}, the code says {default}"
+        )
     assert set(rows) == {f.name for f in dataclasses.fields(TrainConfig)}

@@ -265,7 +265,8 @@ def test_train_prints_our_progress_only_and_consistent_epoch_counts(run, data):
 
 def test_epoch_line_estimates_are_steady_and_never_negative():
     class Stream:
-        lines: list[str] = []
+        def __init__(self):
+            self.lines: list[str] = []
 
         def isatty(self):
             return False
@@ -276,12 +277,13 @@ def test_epoch_line_estimates_are_steady_and_never_negative():
         def flush(self):
             pass
 
-    line = EpochLine("m", Stream())
+    stream = Stream()
+    line = EpochLine("m", stream)
     for e in range(1, 4):
         line(e, 3, {"train_loss": 1.0, "val_acc": 0.5})
-    text = "".join(Stream.lines)
+    text = "".join(stream.lines)
     assert "epoch 3/3" in text and "-0.0" not in text and "val_acc 50.0 %" in text
-    assert "min left" not in Stream.lines[-1]  # nothing is left after the last epoch
+    assert "min left" not in stream.lines[-1]  # nothing is left after the last epoch
 
 
 def test_evaluate_quiet_keeps_the_table_and_lists_what_it_wrote(run, capsys):

@@ -91,7 +91,9 @@ def test_killed_driver_resumes_only_the_missing_cells(tmp_path):
     ]  # fmt: skip
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     # its own session: killing the group takes the local Ray it started (raylet, agents) down with it
-    proc = subprocess.Popen([sys.executable, "-m", "deepshrink.cli.main", *args], env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "deepshrink.cli.main", *args], env=env, start_new_session=True
+    )
     cells = out / "cells"
     t0 = time.time()
     while not (cells.is_dir() and len(list(cells.glob("*.json"))) >= 2):

@@ -154,9 +154,7 @@ def test_unwritable_run_directory_is_reported_before_training(folder, tmp_path):
         {"data": str(folder), "data_kwargs": {"sample_rate": 1000}, "window": WINDOW, "epochs": 1},
     )
     epochs = []
-    with pytest.raises(
-        DataError, match=r"cannot write the run directory"
-    ):
+    with pytest.raises(DataError, match=r"cannot write the run directory"):
         train(
             parse_config(TrainConfig, {**vars(cfg), "out": str(tmp_path / "file" / "run")}),
             on_epoch=lambda *a: epochs.append(a),
