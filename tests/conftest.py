@@ -8,6 +8,16 @@ import torch
 # slow each other down ~16x (a benchmark running beside the tests, or two test runs)
 torch.set_num_threads(1)
 
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # and again around every test: a command under test sets its own threads (configure_threads), which
+    # must not leak into the tests after it
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(1)
+
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -222,3 +222,37 @@ def test_benchmark_learning_rate_follows_the_recipe(options, lr):
 
     train_cfg = cell_config(cfg, cell, None)
     assert (train_cfg.lr or get_recipe(train_cfg.recipe).lr) == pytest.approx(lr)
+
+
+def test_readme_train_line_is_the_benchmark_cell():
+    # The README promises that its `deepshrink train` line trains exactly the benchmark's drsn_cw_paper /
+    # gaussian / seed 0 cell: parse both command lines and compare every option the training sees.
+    import dataclasses
+    import re
+    import shlex
+    from pathlib import Path
+
+    from deepshrink.benchmark.config import cell_config
+    from deepshrink.cli.benchmark import config_from_argv as bench_argv
+    from deepshrink.cli.main import _join_negative_values as argv_of  # as `deepshrink` reads `--snr -10:5`
+    from deepshrink.cli.train import config_from_argv as train_argv
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    train_line = re.search(r"^deepshrink train (--model drsn_cw_paper .*?)\s*$", readme, re.M).group(1)
+    bench_line = re.search(r"^deepshrink benchmark (--data .*?)\s+#", readme, re.M).group(1)
+    train_cfg, _ = train_argv(argv_of(shlex.split(train_line)))
+    bench_cfg, _ = bench_argv(argv_of(shlex.split(bench_line)))
+    cell = next(
+        c for c in plan_cells(bench_cfg) if (c.model, c.noise, c.seed) == ("drsn_cw_paper", "gaussian", 0)
+    )
+    cell_cfg = cell_config(bench_cfg, cell, None)
+    differing = {
+        f.name
+        for f in dataclasses.fields(train_cfg)
+        if getattr(train_cfg, f.name) != getattr(cell_cfg, f.name)
+    }
+    # where the run is written, its threads and what it is evaluated on after training do not change what
+    # it learns (the benchmark evaluates every cell on its whole SNR grid)
+    assert differing <= {"out", "threads", "eval_snr", "eval_noise"}, {
+        k: (getattr(train_cfg, k), getattr(cell_cfg, k)) for k in differing
+    }

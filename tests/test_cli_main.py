@@ -8,21 +8,10 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-import torch
 
 from deepshrink.cli.main import SUBCOMMANDS, main
 
 WINDOW = 256
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # Tiny models gain nothing from a second thread, and on a busy 2-core machine OpenMP threads competing
-    # with other processes made these tests ~20x slower.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _cli(*args, timeout=120):

@@ -15,16 +15,6 @@ from deepshrink.tasks import SignalDataModule, TensorBatches
 WINDOW = 256
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # Tiny models gain nothing from a second thread, and on a busy 2-core machine OpenMP threads competing
-    # with other processes made these tests ~20x slower.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _split(n, seed):
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 3, n)

@@ -31,14 +31,6 @@ SMALL = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _expected(estimator) -> dict[str, str]:
     return EXPECTED_FAILED_CHECKS[type(estimator).__name__]
 

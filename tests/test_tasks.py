@@ -18,14 +18,6 @@ from deepshrink.tasks import ClassificationTask, DenoisingTask, ExampleDataModul
 ONE_STEP = RunOptions(epochs=1, deterministic=False, accelerator="cpu")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _shape(name: str) -> tuple[int, ...]:
     # small inputs of the model's kind: one training step is what is tested, not accuracy
     return (1, 128) if model_info(name).input_kind == "signal1d" else (1, 16, 16)
@@ -53,10 +45,12 @@ def test_every_classifier_trains_one_step_and_round_trips(name, tmp_path):
     after = result.model.state_dict()
     assert any(not torch.equal(before[k], after[k]) for k in before if after[k].is_floating_point())
     assert 0.0 <= result.metrics["test_acc"] <= 100.0 and result.metrics["epochs_trained"] == 1
+    # fit hands the network back in evaluation mode, every module of it (scoring must not flip it back)
+    assert not any(m.training for m in result.model.modules())
     loaded, saved = load_model(tmp_path / "run")
     x = torch.randn(2, *shape)
     with torch.no_grad():
-        torch.testing.assert_close(loaded(x), result.model.eval()(x))
+        torch.testing.assert_close(loaded(x), result.model(x))
     assert saved["metrics"]["test_acc"] == result.metrics["test_acc"]
 
 
@@ -83,5 +77,6 @@ def test_every_autoencoder_trains_one_step_and_round_trips(name, tmp_path):
     after = result.model.state_dict()
     assert any(not torch.equal(before[k], after[k]) for k in before if after[k].is_floating_point())
     assert np.isfinite(result.metrics["val_loss"])
+    assert not any(m.training for m in result.model.modules())
     loaded, _ = load_model(tmp_path / "run")
     torch.testing.assert_close(loaded.denoise(x[:2]), result.model.denoise(x[:2]))

@@ -42,12 +42,7 @@ import numpy as np
 from deepshrink.data.recording import Recording
 from deepshrink.errors import ConfigError
 
-__all__ = [
-    "BEARING_6205",
-    "BearingGeometry",
-    "class_names",
-    "make_bearing_signals",
-]
+__all__ = ["BEARING_6205", "BearingGeometry", "class_names", "make_bearing_signals"]
 
 
 @dataclass(frozen=True)
@@ -89,8 +84,7 @@ def class_names(
     "10class": "normal" then B, IR, OR for every severity (CWRU order: normal, B007, B014, B021, IR007, ...).
     "4class": ["normal", "ball", "inner", "outer"]. A sequence of labels is validated and returned as a list.
     """
-    specs = _class_specs(classes, severities)
-    return [s[0] for s in specs]
+    return [s[0] for s in _class_specs(classes, severities)]
 
 
 def _check_severities(severities: Sequence[float]) -> tuple[float, ...]:
@@ -404,19 +398,12 @@ def make_bearing_signals(
         short for 20 revolutions, resonance above Nyquist, ...).
     """
     specs = _class_specs(classes, severities)
-    if isinstance(n_recordings_per_class, bool) or not isinstance(n_recordings_per_class, int | np.integer):
-        raise ConfigError(
-            f"n_recordings_per_class must be a positive integer, got {n_recordings_per_class!r}"
-        )
-    if n_recordings_per_class < 1:
-        raise ConfigError(f"n_recordings_per_class must be >= 1, got {n_recordings_per_class}")
+    count = n_recordings_per_class
+    if isinstance(count, bool) or not isinstance(count, int | np.integer) or count < 1:
+        raise ConfigError(f"n_recordings_per_class must be a positive integer, got {count!r}")
     for name, value in (("duration_s", duration_s), ("sample_rate", sample_rate)):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-            or value <= 0
-        ):
+        number = not isinstance(value, bool) and isinstance(value, int | float)
+        if not number or not math.isfinite(value) or value <= 0:
             raise ConfigError(f"{name} must be a positive finite number, got {value!r}")
     fs = float(sample_rate)
     if isinstance(random_state, bool) or not isinstance(random_state, int | np.integer) or random_state < 0:

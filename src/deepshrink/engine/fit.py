@@ -262,7 +262,8 @@ def fit(
         raise
     if trainer.interrupted:
         raise KeyboardInterrupt
-    model = task.model.eval()
+    task.eval()  # the whole task, not only its network: final_metrics' scoring restores the task's mode
+    model = task.model
     # under ddp_spawn the main process's callbacks do not see the workers' epochs: fall back to the CSV rows
     history = metrics_csv.rows or _read_rows(None if run is None else run / METRICS_FILE)
     final = dict(task.final_metrics(data)) if hasattr(task, "final_metrics") else {}
