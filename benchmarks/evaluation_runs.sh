@@ -1,5 +1,5 @@
 #!/bin/bash
-# The benchmark runs of docs/benchmarks.md "Scenarios, normalisation and the amplitude shortcut" (issue 14),
+# The benchmark runs behind docs/benchmarks.md "Choosing the default normalisation" and the scenario tables (issue 14),
 # one after another; rerunning resumes (finished cells are kept). Outputs: bench/<name>/ (not committed; its
 # results.json is copied to benchmarks/results/<name>.json and its figures to docs/img/ by hand).
 # usage: benchmarks/evaluation_runs.sh [NAME ...]    (default: all, in this order)

@@ -256,3 +256,14 @@ def test_readme_train_line_is_the_benchmark_cell():
     assert differing <= {"out", "threads", "eval_snr", "eval_noise"}, {
         k: (getattr(train_cfg, k), getattr(cell_cfg, k)) for k in differing
     }
+
+
+def test_eta_takes_the_running_cell_from_its_own_pace():
+    from deepshrink.benchmark.runner import Eta
+
+    eta = Eta(total=3)
+    assert eta.left(0) != eta.left(0)  # nothing measured yet: no estimate (NaN), not a guess
+    assert eta.left(0, 0.5, 60.0) == pytest.approx(60.0 + 2 * 120.0)  # one cell projected at 120 s
+    eta.done_times.append(100.0)  # a fast model finished in 100 s; the next is slower: 90 s for 30 %
+    assert eta.left(1, 0.3, 90.0) == pytest.approx(210.0 + 100.0)
+    assert eta.left(2, 1.0, 500.0) == 0.0  # never negative

@@ -93,21 +93,24 @@ def check_data(cfg: BenchmarkConfig) -> None:
 
 
 class Eta:
-    """Time left from the finished cells (mean duration) and the running one (its epochs so far); it only
-    uses measured durations, so it settles as cells finish, and it is never negative."""
+    """Time left: the running cell from its own epochs so far (models differ in speed: a DRSN epoch is
+    slower than a ResNet one), the waiting cells from the mean duration of the finished ones. It only uses
+    measured durations, so it settles as cells finish, and it is never negative."""
 
     def __init__(self, total: int) -> None:
         self.total, self.done_times = total, []
 
     def left(self, finished: int, running_fraction: float = 0.0, running_spent: float = 0.0) -> float:
+        running = running_fraction > 0
+        projected = running_spent / running_fraction if running else float("nan")
         if self.done_times:
             per_cell = sum(self.done_times) / len(self.done_times)
-        elif running_fraction > 0:
-            per_cell = running_spent / running_fraction
+        elif running:
+            per_cell = projected
         else:
             return float("nan")
-        current = max(0.0, per_cell - running_spent) if running_fraction > 0 else 0.0
-        waiting = self.total - finished - (1 if running_fraction > 0 else 0)
+        current = max(0.0, projected - running_spent) if running else 0.0
+        waiting = self.total - finished - (1 if running else 0)
         return max(0.0, current + max(0, waiting) * per_cell)
 
 
