@@ -19,6 +19,7 @@ from deepshrink.data import (
     FAULT_TYPES,
     fetch_mfpt,
     fetch_pu,
+    load_cwru,
     load_mfpt,
     load_pu,
     load_uestc,
@@ -442,3 +443,18 @@ def test_real_uestc():
         "O": "outer",
     }
     assert all(r.sample_rate == 20000.0 and r.n_samples == 2 * 262144 for r in recs)
+
+
+@pytest.mark.parametrize("bad", ["fast", float("nan"), 0, -12000.0, True])
+@pytest.mark.parametrize("name", ["mfpt", "pu", "cwru", "uestc"])
+def test_a_bad_target_rate_is_one_config_error(name, bad, tmp_path):
+    # one rule for every loader (data.recording.check_rate): text and NaN used to escape as a ValueError or
+    # pass the check
+    load = {"mfpt": load_mfpt, "pu": load_pu, "cwru": load_cwru, "uestc": load_uestc}[name]
+    root = tmp_path
+    if name in ("cwru", "uestc"):  # their folders are read before the options are checked
+        root = data_root() / name
+        if not root.is_dir():
+            pytest.skip(f"real {name} data not found at {root}")
+    with pytest.raises(ConfigError, match="target_rate must be a positive number of Hz"):
+        load(root, target_rate=bad)

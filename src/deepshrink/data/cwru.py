@@ -35,7 +35,7 @@ import numpy as np
 
 from deepshrink.data.io import download_file, load_mat_variables, md5sum, resample_signal
 from deepshrink.data.locate import dataset_root, default_cache_dir
-from deepshrink.data.recording import Recording
+from deepshrink.data.recording import Recording, check_rate
 from deepshrink.errors import ConfigError, DataError
 
 __all__ = ["CWRU_URL", "cwru_file_info", "cwru_tasks", "fetch_cwru", "load_cwru"]
@@ -273,8 +273,8 @@ def load_cwru(
     bad = [c for c in chans if c not in _CHANNELS]
     if not chans or bad:
         raise ConfigError(f"CWRU channel must be one or more of {', '.join(_CHANNELS)}, got {channel!r}")
-    if target_rate is None or float(target_rate) <= 0:
-        raise ConfigError(f"target_rate must be a positive number of Hz, got {target_rate!r}")
+    if check_rate(target_rate) is None:
+        raise ConfigError("target_rate must be a positive number of Hz, got None")
     if ids is None:
         wanted = _task_ids(task, loads)
     else:

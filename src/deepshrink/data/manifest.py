@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from deepshrink.data.io import SIGNAL_SUFFIXES, read_signal_file, resample_signal
-from deepshrink.data.recording import Recording
-from deepshrink.errors import ConfigError, DataError
+from deepshrink.data.recording import Recording, check_rate
+from deepshrink.errors import DataError
 
 __all__ = ["harmonize_rates", "load_folder", "load_manifest"]
 
@@ -44,9 +44,7 @@ def harmonize_rates(recordings: Sequence[Recording], *, target_rate: float | Non
         counts = Counter(float(r.sample_rate) for r in recs)
         target = max(counts, key=lambda rate: (counts[rate], rate))
     else:
-        target = float(target_rate)
-        if not np.isfinite(target) or target <= 0:
-            raise ConfigError(f"target_rate must be a positive number of Hz, got {target_rate!r}")
+        target = check_rate(target_rate)
     for r in recs:
         if abs(float(r.sample_rate) - target) > 1e-9:
             r.meta.setdefault("native_rate", float(r.sample_rate))
@@ -75,20 +73,6 @@ def _channel(value: str | int | None) -> int | str | None:
         return value
     v = value.strip()
     return int(v) if v.lstrip("-").isdigit() else v
-
-
-def _check_rate_arg(sample_rate) -> float | None:
-    if sample_rate is None:
-        return None
-    try:
-        rate = float(sample_rate)
-    except (TypeError, ValueError):
-        rate = float("nan")
-    if not np.isfinite(rate) or rate <= 0:
-        raise ConfigError(
-            f"sample_rate must be a positive number of Hz, got {sample_rate!r}", key="data_kwargs"
-        )
-    return rate
 
 
 def _read_one(
@@ -131,7 +115,7 @@ def load_manifest(
     sample_rate: the rate of rows that have neither a `sample_rate` cell nor a rate in the file itself.
     Each recording is named by its path relative to the manifest; all are resampled to one rate.
     """
-    fallback = _check_rate_arg(sample_rate)
+    fallback = check_rate(sample_rate, "sample_rate", key="data_kwargs")
     p = Path(csv_path).expanduser()
     if not p.is_file():
         raise DataError(f"{p}: manifest file not found")
@@ -202,7 +186,7 @@ def load_folder(
     r = Path(root).expanduser()
     if not r.is_dir():
         raise DataError(f"{r}: folder not found")
-    sample_rate = _check_rate_arg(sample_rate)
+    sample_rate = check_rate(sample_rate, "sample_rate", key="data_kwargs")
     stray = sorted(f.name for f in r.iterdir() if f.is_file() and f.suffix.lower() in SIGNAL_SUFFIXES)
     if stray:
         raise DataError(f"{r}: signal files must sit in one sub-folder per label, found {stray[:3]} on top")

@@ -56,7 +56,7 @@ from deepshrink.data.io import (
     resample_signal,
 )
 from deepshrink.data.locate import dataset_root, default_cache_dir
-from deepshrink.data.recording import Recording
+from deepshrink.data.recording import Recording, check_rate
 from deepshrink.errors import ConfigError, DataError
 
 __all__ = ["MFPT_CLASSES", "MFPT_PAGE", "MFPT_URL", "fetch_mfpt", "load_mfpt"]
@@ -184,12 +184,7 @@ def load_mfpt(
         want_loads = [-1.0]
     if want_loads is not None and (not want_loads or any(not np.isfinite(v) or v < 0 for v in want_loads)):
         raise ConfigError(f"MFPT loads must be numbers of lbs >= 0, got {loads!r}")
-    try:
-        target = _LOWEST_RATE if target_rate is None else float(target_rate)
-    except (TypeError, ValueError):
-        target = float("nan")
-    if not np.isfinite(target) or target <= 0:
-        raise ConfigError(f"target_rate must be a positive number of Hz, got {target_rate!r}")
+    target = check_rate(target_rate) or _LOWEST_RATE
     found = _find_files(base)
     if not found:
         raise DataError(

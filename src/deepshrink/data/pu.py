@@ -50,7 +50,7 @@ from deepshrink.data.io import (
     resample_signal,
 )
 from deepshrink.data.locate import dataset_root, default_cache_dir
-from deepshrink.data.recording import Recording
+from deepshrink.data.recording import Recording, check_rate
 from deepshrink.errors import ConfigError, DataError
 
 __all__ = ["PU_BEARINGS", "PU_CHANNELS", "PU_CLASSES", "PU_SETTINGS", "PU_URL", "fetch_pu", "load_pu"]
@@ -214,12 +214,7 @@ def load_pu(
             nums = []
         if not nums or any(m < 1 for m in nums):
             raise ConfigError(f"PU measurements must be numbers >= 1, got {measurements!r}")
-    try:
-        rate = PU_RATE if target_rate is None else float(target_rate)
-    except (TypeError, ValueError):
-        rate = float("nan")
-    if not np.isfinite(rate) or rate <= 0:
-        raise ConfigError(f"target_rate must be a positive number of Hz, got {target_rate!r}")
+    rate = check_rate(target_rate) or PU_RATE
     index = _index(base)
     if not index:
         raise DataError(

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from deepshrink.errors import ConfigError
+
 # The shared label map of the cross-dataset scenario: every public loader sets meta["fault"] to one of these.
 FAULT_TYPES = ("normal", "inner", "outer", "ball", "combined")
 
@@ -56,3 +58,17 @@ class Recording:
     @property
     def duration_s(self) -> float:
         return self.n_samples / float(self.sample_rate)
+
+
+def check_rate(value, name: str = "target_rate", *, key: str | None = None) -> float | None:
+    """`value` as a positive finite number of Hz (None stays None); a ConfigError naming `name` otherwise,
+    also for text and NaN, which `float()` would raise on or let through."""
+    if value is None:
+        return None
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        rate = float("nan")
+    if isinstance(value, bool) or not np.isfinite(rate) or rate <= 0:
+        raise ConfigError(f"{name} must be a positive number of Hz, got {value!r}", key=key)
+    return rate

@@ -26,7 +26,7 @@ import numpy as np
 
 from deepshrink.data.io import download_file, load_mat_variables, md5sum, read_md5sums, resample_signal
 from deepshrink.data.locate import dataset_root, default_cache_dir
-from deepshrink.data.recording import Recording
+from deepshrink.data.recording import Recording, check_rate
 from deepshrink.errors import ConfigError, DataError
 
 __all__ = ["UESTC_CLASSES", "UESTC_SPEEDS", "fetch_uestc", "load_uestc"]
@@ -104,8 +104,7 @@ def load_uestc(
     bad_speeds = [s for s in speeds if int(s) not in UESTC_SPEEDS]
     if bad_speeds or not speeds:
         raise ConfigError(f"UESTC speeds must be among {UESTC_SPEEDS} rpm, got {list(speeds)}")
-    if target_rate is not None and not float(target_rate) > 0:
-        raise ConfigError(f"target_rate must be a positive number of Hz, got {target_rate!r}")
+    target_rate = check_rate(target_rate)
     sums = read_md5sums(base) if verify_md5 else {}
     out = []
     part_sets = set()
