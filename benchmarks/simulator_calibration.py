@@ -4,10 +4,12 @@ Protocol (docs/simulator.md): default simulator set (10 classes x 4 recordings x
 recording split by time (first 70 % -> training windows with stride --stride, last 30 % -> non-overlapping
 test windows), windows of 2048 samples; white Gaussian noise at a given SNR added per window BEFORE z-scoring
 each window.
-Network: ``Net(mode)`` from /work/briefs/naive_drsn_reference.py (final FC resized), Adam 1e-3, batch 64.
+Network: ``Net(mode)`` from naive_drsn_reference.py (final FC resized), Adam 1e-3, batch 64. That file was
+the calibration's fixed yardstick, handed to the project with its brief; it is not part of deepshrink and not
+in this repository, so pass its path with --reference.
 
-    python benchmarks/simulator_calibration.py --mode cw --epochs 12 --train-noise clean
-    python benchmarks/simulator_calibration.py --mode cw --epochs 12 --train-noise random
+    python benchmarks/simulator_calibration.py --reference PATH --mode cw --train-noise clean --out a.json
+    python benchmarks/simulator_calibration.py --reference PATH --mode cw --train-noise random --out b.json
 """
 
 from __future__ import annotations
@@ -24,16 +26,20 @@ from torch import nn
 
 from deepshrink.data.simulator import make_bearing_signals
 
-REFERENCE = Path("/work/briefs/naive_drsn_reference.py")
 WINDOW = 2048
 
 
-def load_reference_net():
+def load_reference_net(path: Path):
     """Return the reference ``Net`` class; the file's own micro-benchmark after the classes is not run."""
-    src = REFERENCE.read_text()
+    if not path.is_file():
+        raise SystemExit(
+            f"--reference {path}: not found; the calibration needs naive_drsn_reference.py, the fixed "
+            "reference network of docs/simulator.md (not shipped with deepshrink)"
+        )
+    src = path.read_text()
     src = src.split("import sys", 1)[0]
     namespace: dict = {}
-    exec(compile(src, str(REFERENCE), "exec"), namespace)
+    exec(compile(src, str(path), "exec"), namespace)
     return namespace["Net"]
 
 
@@ -87,6 +93,7 @@ def accuracy(net: nn.Module, x, y, snr: float | None, gen, repeats: int) -> floa
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reference", type=Path, required=True, help="path of naive_drsn_reference.py")
     ap.add_argument("--mode", choices=["resnet", "cw"], default="cw")
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--stride", type=int, default=512)
@@ -107,7 +114,7 @@ def main() -> None:
     xtr, ytr, xte, yte, labels = split_windows(recs, stride=args.stride)
     print(f"simulated in {time.perf_counter() - t0:.2f}s: train {tuple(xtr.shape)}, test {tuple(xte.shape)}")
 
-    Net = load_reference_net()
+    Net = load_reference_net(args.reference)
     net = Net(None if args.mode == "resnet" else "cw")
     net.fc = nn.Linear(net.fc.in_features, len(labels))
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)

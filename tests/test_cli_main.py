@@ -191,3 +191,38 @@ def test_train_cli_then_evaluate(tmp_path, capsys):
     assert saved["records"][0]["noise"] == "none" and (run / "eval.csv").is_file()
     assert main(["predict", "--run", str(run), str(root / "outer" / "r0.npy"), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["files"][0]["vote"] == "outer"
+
+
+def test_evaluate_on_other_test_conditions_refuses_windows_the_run_saw(tmp_path, capsys):
+    """`evaluate` takes train's test-side scenario options: a cross-condition run is evaluated on a condition
+    it never saw; conditions (or a scenario) whose test windows it trained or validated on are refused."""
+    rng = np.random.default_rng(2)
+    rows = ["path,label,sample_rate,condition"]
+    for label, name in enumerate(["inner", "outer"]):
+        for cond in ("c0", "c1", "c2"):
+            np.save(tmp_path / f"{name}_{cond}.npy", _signal(label, WINDOW * 24, rng))
+            rows.append(f"{name}_{cond}.npy,{name},1000,{cond}")
+    (tmp_path / "m.csv").write_text("\n".join(rows) + "\n")
+    run = tmp_path / "run"
+    args = [
+        "train", "--model", "resnet_paper", "--data", str(tmp_path / "m.csv"), "--window", str(WINDOW),
+        "--stride", str(WINDOW), "--eval-stride", str(WINDOW), "--scenario", "cross-condition",
+        "--train-conditions", "c0", "--test-conditions", "c2", "--epochs", "1", "--noise", "none",
+        "--eval-noise", "none", "--out", str(run), "--quiet",
+    ]  # fmt: skip
+    assert main(args) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["evaluate", "--run", str(run), "--noise", "none", "--test-conditions", "c1", "-q"]) == 0
+    saved = json.loads((run / "eval.json").read_text())
+    assert saved["scenario"]["test_conditions"] == ["c1"] and saved["records"][0]["n"] == 2 * 24
+    refused = {
+        "--test-conditions": "overlap; they must be disjoint",  # caught by the scenario itself
+        "--scenario": "overlap windows the run trained or validated on",  # within: c0's last part is tested
+    }
+    for flag, message in refused.items():
+        value = "c0,c1" if flag == "--test-conditions" else "within"
+        assert main(["evaluate", "--run", str(run), "--noise", "none", flag, value]) == 2
+        err = capsys.readouterr().err.strip()
+        assert message in err and "c0" in err and len(err.splitlines()) == 1
+    assert main(["evaluate", "--run", str(run), "--fold", "x"]) == 2
+    assert "fold" in capsys.readouterr().err

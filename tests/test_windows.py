@@ -313,3 +313,16 @@ def test_normalize_errors():
         normalize(torch.zeros(4), "zscore")
     with pytest.raises(ConfigError, match=r"torch\.Tensor"):
         normalize(np.zeros((2, 1, 4)), "zscore")
+
+
+def test_seen_windows_finds_test_windows_that_share_samples_with_training():
+    from deepshrink.data.windows import seen_windows
+
+    recs = [cond(f"{lab}{c}", lab, 4000, c) for lab in ("a", "b") for c in ("0HP", "1HP")]
+    within = make_windows(recs, window=400, stride=100)
+    assert seen_windows(within, within) == {}  # the time split never tests a trained sample
+    left_out = make_windows(recs, window=400, scenario="cross-condition", test_conditions=["1HP"])
+    assert seen_windows(left_out, left_out) == {}
+    # the within split's test windows of 0HP recordings were training windows of the cross-condition run
+    seen = seen_windows(within, left_out)
+    assert set(seen) == {"a0HP", "b0HP"} and all(n > 0 for n in seen.values())

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from deepshrink.cli._common import OneLineParser, add_quiet, print_table
-from deepshrink.engine.evaluate import evaluate_run
+from deepshrink.cli._common import OneLineParser, add_quiet, key_values, print_table
+from deepshrink.engine.evaluate import TEST_SCENARIO_KEYS, evaluate_run
 from deepshrink.engine.options import Names, SnrGrid
 from deepshrink.engine.runtime import configure_threads
 from deepshrink.errors import ConfigError
@@ -15,8 +15,15 @@ the windows it never trained on), or on the test split of --data, with noise of 
 window gets noise from its own seed, so runs evaluated with the same --seed see the same noisy windows. Also
 reports clean accuracy.
 
-example:
+The test-side scenario options of `deepshrink train` (--scenario, --fold, --test-conditions, --test-groups,
+--test-data) choose other test windows of the run's own data: e.g. the operating conditions a
+cross-condition run left out. Test windows that share a sample with the run's training or validation
+windows are refused.
+
+examples:
   deepshrink evaluate --run runs/cw --noise gaussian,laplacian,pink --snr -10:5
+  deepshrink evaluate --run runs/cwru-load0 --test-conditions 2HP,3HP
+  deepshrink evaluate --run runs/cwru-fault --scenario cross-dataset --test-data uestc
 """
 
 
@@ -36,8 +43,19 @@ def main(argv: list[str], prog: str) -> int:
         "--batch-size", type=int, default=1024, dest="batch_size", help="inference batch (default 1024)"
     )
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: the cores available)")
+    test_side = p.add_argument_group("other test windows (as in `deepshrink train`; default: the run's own)")
+    for key in TEST_SCENARIO_KEYS:
+        if key != "test_data_kwargs":
+            test_side.add_argument("--" + key.replace("_", "-"), dest=key, default=None)
+    test_side.add_argument(
+        "--test-data-arg", action="append", dest="test_data_arg", metavar="KEY=VALUE",
+        help="test data loader argument, repeatable",
+    )  # fmt: skip
     add_quiet(p)
     args = p.parse_args(argv)
+    scenario = {k: getattr(args, k) for k in TEST_SCENARIO_KEYS if getattr(args, k, None) is not None}
+    if args.test_data_arg:
+        scenario["test_data_kwargs"] = key_values(args.test_data_arg, "--test-data-arg")
     try:
         kinds = Names.parse(args.noise)
         snrs = SnrGrid.parse(args.snr)
@@ -52,7 +70,13 @@ def main(argv: list[str], prog: str) -> int:
         raise ConfigError(f"--batch-size must be >= 1, got {args.batch_size}")
     configure_threads(args.threads)
     records, written = evaluate_run(
-        args.run, data=args.data, noise_kinds=kinds, snrs=snrs, seed=args.seed, batch_size=args.batch_size
+        args.run,
+        data=args.data,
+        noise_kinds=kinds,
+        snrs=snrs,
+        seed=args.seed,
+        batch_size=args.batch_size,
+        scenario=scenario,
     )
     rows = [
         (

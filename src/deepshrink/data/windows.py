@@ -20,7 +20,15 @@ from deepshrink.data.recording import Recording
 from deepshrink.data.scenarios import SCENARIOS, assign
 from deepshrink.errors import ConfigError, DataError
 
-__all__ = ["SPLITS", "SignalDataset", "WindowSet", "check_coverage", "make_windows", "window_starts"]
+__all__ = [
+    "SPLITS",
+    "SignalDataset",
+    "WindowSet",
+    "check_coverage",
+    "make_windows",
+    "seen_windows",
+    "window_starts",
+]
 
 SPLITS = ("train", "val", "test")
 
@@ -258,3 +266,34 @@ def _describe(info: dict) -> str:
         if info.get(key) is not None:
             parts.append(f"{key} {info[key]}")
     return " (" + ", ".join(parts) + ")"
+
+
+def _source(r: Recording) -> tuple:
+    # a recording is the same one when its file (or name), class, condition and channel agree; its rate may
+    # differ (another target_rate), so overlaps are compared in seconds
+    return (str(r.meta.get("path") or r.name), r.label, r.condition, r.meta.get("channel"))
+
+
+def seen_windows(test: SignalDataset, trained: SignalDataset) -> dict[str, int]:
+    """{recording name: number of `test`'s test windows sharing any sample with a training or validation
+    window of `trained`}; empty when the test windows are all unseen. Used to refuse evaluating a run on
+    windows it trained on (or selected its checkpoint with)."""
+    seen: dict[tuple, list[np.ndarray]] = {}
+    for ws in (trained.train, trained.val):
+        for i in np.unique(ws.recording):
+            r = trained.recordings[i]
+            seen.setdefault(_source(r), []).append(ws.start[ws.recording == i] / r.sample_rate)
+    old_len = trained.window / trained.sample_rate
+    out: dict[str, int] = {}
+    for i in np.unique(test.test.recording):
+        r = test.recordings[i]
+        if _source(r) not in seen:
+            continue
+        starts = np.sort(np.concatenate(seen[_source(r)]))
+        t = test.test.start[test.test.recording == i] / r.sample_rate
+        # a seen window [a, a + old_len) overlaps [t, t + new_len) iff t - old_len < a < t + new_len
+        j = np.searchsorted(starts, t - old_len, side="right")
+        hit = (j < len(starts)) & (starts[np.minimum(j, len(starts) - 1)] < t + test.window / r.sample_rate)
+        if hit.any():
+            out[r.name] = int(hit.sum())
+    return out

@@ -19,9 +19,9 @@ from torch import Tensor, nn
 
 from deepshrink.atomic import atomic_write_json, atomic_write_text
 from deepshrink.data.specs import load_recordings
-from deepshrink.data.windows import make_windows
+from deepshrink.data.windows import make_windows, seen_windows
 from deepshrink.engine.artifacts import CONFIG_FILE, check_run_kind, load_model
-from deepshrink.engine.config import TrainConfig, load_config
+from deepshrink.engine.config import TrainConfig, load_config, replace
 from deepshrink.engine.datasets import build_dataset
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.functional.classification import score_logits
@@ -34,6 +34,7 @@ from deepshrink.plots import plot_accuracy_vs_snr, plot_thresholds_vs_snr, save_
 __all__ = [
     "EVAL_CSV",
     "EVAL_JSON",
+    "TEST_SCENARIO_KEYS",
     "evaluate_run",
     "evaluate_snr_grid",
     "evaluate_windows",
@@ -162,10 +163,41 @@ def records_to_csv(records: list[dict[str, Any]], *, model: str = "") -> str:
     return buf.getvalue()
 
 
-def _test_windows(run_dir: Path, meta: dict[str, Any], data: str | None):
-    """The run's own test windows (rebuilt from its config.yaml), or the test split of another data spec."""
-    if data is None and (run_dir / CONFIG_FILE).is_file():
-        return build_dataset(load_config(run_dir / CONFIG_FILE, TrainConfig), check=False)
+#: the options that choose a run's test windows: `evaluate` may change these (never what it trained on)
+TEST_SCENARIO_KEYS = ("scenario", "fold", "test_conditions", "test_groups", "test_data", "test_data_kwargs")
+
+
+def _test_windows(run_dir: Path, meta: dict[str, Any], data: str | None, scenario: dict[str, Any]):
+    """The run's own test windows (rebuilt from its config.yaml, optionally under other scenario options),
+    or the test split of another data spec."""
+    config = run_dir / CONFIG_FILE
+    if scenario:
+        unknown = sorted(set(scenario) - set(TEST_SCENARIO_KEYS))
+        if unknown:
+            raise ConfigError(f"{unknown[0]}: not a test-scenario option ({', '.join(TEST_SCENARIO_KEYS)})")
+        if data is not None:
+            raise ConfigError("give either data or scenario options, not both", key="data")
+        if not config.is_file():
+            raise ConfigError(
+                f"{run_dir}: no {CONFIG_FILE}, so its training windows are unknown", key="scenario"
+            )
+        trained = load_config(config, TrainConfig)
+        cfg = replace(trained, **scenario)
+        ds = build_dataset(cfg, check=False)
+        seen = seen_windows(ds, build_dataset(trained, check=False))
+        if seen:
+            name, n = max(seen.items(), key=lambda kv: kv[1])
+            raise DataError(
+                f"{run_dir}: {sum(seen.values())} of these test windows overlap windows the run trained or "
+                f"validated on ({n} in recording {name}{', ...' if len(seen) > 1 else ''}); choose test "
+                "conditions, groups or data it never saw"
+            )
+        empty = [c for c, k in ds.counts()["test"].items() if k == 0]
+        if empty:
+            raise DataError(f"the test split has no windows of class(es) {', '.join(empty)}")
+        return ds
+    if data is None and config.is_file():
+        return build_dataset(load_config(config, TrainConfig), check=False)
     d = meta.get("data") or {}
     spec = data or d.get("spec")
     if not spec:
@@ -191,14 +223,17 @@ def evaluate_run(
     seed: int = 1234,
     batch_size: int = 1024,
     save: bool = True,
+    scenario: dict[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], list[Path]]:
     """Evaluate a finished run on its test windows (or the test split of `data`); returns (records, the
     files written: eval.json, eval.csv and the figures). The test windows are rebuilt from the run's saved
-    config, so they are the windows the run never trained on."""
+    config, so they are the windows the run never trained on. `scenario`: other test-side options
+    (TEST_SCENARIO_KEYS, e.g. {"test_conditions": ["3HP"]}); test windows that share a sample with the
+    run's training or validation windows are refused."""
     model, meta = load_model(run)
     check_run_kind(meta, "classification")
     run_dir = Path(meta["_path"]).parent
-    ds = _test_windows(run_dir, meta, data)
+    ds = _test_windows(run_dir, meta, data, scenario or {})
     if list(ds.classes) != list(meta["classes"]):
         raise DataError(
             f"{spec_of(meta, data)}: classes {ds.classes} differ from the run's {meta['classes']}"
@@ -220,6 +255,8 @@ def evaluate_run(
     written: list[Path] = []
     if save:
         payload = {"run": str(run_dir), "seed": seed, "classes": meta["classes"], "records": records}
+        if scenario:
+            payload["scenario"] = ds.split_info  # the split it was tested on
         written.append(atomic_write_json(run_dir / EVAL_JSON, payload))
         written.append(atomic_write_text(run_dir / EVAL_CSV, records_to_csv(records, model=meta["model"])))
         written += save_eval_figures(run_dir, records, title=meta["model"])
