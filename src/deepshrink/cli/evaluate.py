@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from deepshrink.cli._common import OneLineParser, add_quiet, key_values, print_table
+from deepshrink.cli._common import OneLineParser, add_quiet, command_parser, key_values, print_table
+from deepshrink.engine.config import TrainConfig
 from deepshrink.engine.evaluate import TEST_SCENARIO_KEYS, evaluate_run
 from deepshrink.engine.options import Names, SnrGrid
 from deepshrink.engine.runtime import configure_threads
@@ -44,9 +45,13 @@ def main(argv: list[str], prog: str) -> int:
     )
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: the cores available)")
     test_side = p.add_argument_group("other test windows (as in `deepshrink train`; default: the run's own)")
+    # the help texts are the config's own declarations, as in `deepshrink train --help`
+    declared = {a.dest: a.help for a in command_parser(TrainConfig, prog=prog, description="")._actions}
     for key in TEST_SCENARIO_KEYS:
         if key != "test_data_kwargs":
-            test_side.add_argument("--" + key.replace("_", "-"), dest=key, default=None)
+            test_side.add_argument(
+                "--" + key.replace("_", "-"), dest=key, default=None, help=declared.get(key)
+            )
     test_side.add_argument(
         "--test-data-arg", action="append", dest="test_data_arg", metavar="KEY=VALUE",
         help="test data loader argument, repeatable",
