@@ -318,7 +318,10 @@ def test_help_pages_describe_and_show_defaults(capsys):
         (["dae", "denoise", "--help"], ["example:"]),
         (["benchmark", "--help"], ["--noises", "type: Names, default: ('gaussian', 'laplacian', 'pink')"]),
         (["datasets", "--help"], ["$DEEPSHRINK_DATA/<name>, else the download cache"]),
-        (["evaluate", "--help"], ["examples:", "--test-conditions TEST_CONDITIONS cross-condition: conditions"]),
+        (
+            ["evaluate", "--help"],
+            ["examples:", "--test-conditions TEST_CONDITIONS cross-condition: conditions"],
+        ),
     ):
         assert main(args) == 0
         out = " ".join(capsys.readouterr().out.split())

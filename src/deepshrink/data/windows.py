@@ -242,16 +242,19 @@ def make_windows(
     )
 
 
-def check_coverage(ds: SignalDataset, *, need_val: bool = True) -> None:
+def check_coverage(ds: SignalDataset, *, need_val: bool = True, splits: Sequence[str] | None = None) -> None:
     """DataError naming the class and the split when a split that should hold windows has none of a class.
 
     Training needs every class in train (and in val when `need_val`), and a test set that lacks a class
     says nothing about it: an empty split must never pass silently (e.g. a group split with one recording
-    per class, or a condition where a class was not measured).
+    per class, or a condition where a class was not measured). `splits`: check only these (evaluation of a
+    trained run needs only "test").
     """
     counts = ds.counts()
     where = _describe(ds.split_info)
-    for split_name in ("train", "val", "test") if need_val else ("train", "test"):
+    if splits is None:
+        splits = ("train", "val", "test") if need_val else ("train", "test")
+    for split_name in splits:
         missing = [c for c, n in counts[split_name].items() if n == 0]
         if missing:
             raise DataError(

@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from deepshrink.atomic import atomic_write_json, atomic_write_text
 from deepshrink.data.specs import load_recordings
-from deepshrink.data.windows import make_windows, seen_windows
+from deepshrink.data.windows import check_coverage, make_windows, seen_windows
 from deepshrink.engine.artifacts import CONFIG_FILE, check_run_kind, load_model
 from deepshrink.engine.config import TrainConfig, load_config, replace
 from deepshrink.engine.datasets import build_dataset
@@ -192,9 +192,7 @@ def _test_windows(run_dir: Path, meta: dict[str, Any], data: str | None, scenari
                 f"validated on ({n} in recording {name}{', ...' if len(seen) > 1 else ''}); choose test "
                 "conditions, groups or data it never saw"
             )
-        empty = [c for c, k in ds.counts()["test"].items() if k == 0]
-        if empty:
-            raise DataError(f"the test split has no windows of class(es) {', '.join(empty)}")
+        check_coverage(ds, splits=("test",))
         return ds
     if data is None and config.is_file():
         return build_dataset(load_config(config, TrainConfig), check=False)
