@@ -391,3 +391,20 @@ def test_float_wav_and_struct_mat_inputs(tmp_path):
         read_signal_file(tmp_path / "b.mat")
     sig, rate = read_signal_file(tmp_path / "b.mat", variable="bearing.gs")
     assert sig.shape == (1, 10) and rate == 1000.0
+
+
+def test_a_cross_dataset_preview_describes_the_training_and_the_test_data_apart(data, tmp_path, capsys):
+    rng = np.random.default_rng(2)
+    rows = {"train": [], "test": []}
+    for role in rows:
+        for k, c in enumerate(("inner", "normal", "outer")):
+            path = tmp_path / f"{role}_{c}.npy"
+            np.save(path, _tone(k, WINDOW * (20 if role == "train" else 8), rng))
+            rows[role].append(f"{path},{c},1000\n")
+        (tmp_path / f"{role}.csv").write_text("path,label,sample_rate\n" + "".join(rows[role]))
+    args = ["datasets", str(tmp_path / "train.csv"), "--test-data", str(tmp_path / "test.csv")]
+    assert main([*args, "--scenario", "cross-dataset", "--window", str(WINDOW)]) == 0
+    out = capsys.readouterr().out
+    assert f"train data {tmp_path / 'train.csv'}: 3 recordings" in out
+    assert f"test data {tmp_path / 'test.csv'}: 3 recordings" in out
+    assert "│ test  │ normal" in out and "│ train │ normal" in out

@@ -62,10 +62,9 @@ def _overview() -> int:
     return 0
 
 
-def _preview(cfg: TrainConfig) -> None:
-    train, test = load_split_recordings(cfg)
-    info = describe_recordings(train + (test or []))
-    print(f"{cfg.data}: {info['recordings']} recordings, {info['seconds']:g} s in all")
+def _describe(spec: str, recordings: list) -> dict:
+    info = describe_recordings(recordings)
+    print(f"{spec}: {info['recordings']} recordings, {info['seconds']:g} s in all")
     print(f"  classes: {', '.join(info['classes'])}")
     print(f"  conditions: {', '.join(info['conditions']) or '(one)'}")
     groups = info["groups"]
@@ -78,15 +77,28 @@ def _preview(cfg: TrainConfig) -> None:
         f"  sample rate: {', '.join(f'{r:g}' for r in info['rates'])} Hz (native: {native} Hz); "
         f"channels {info['channels']}"
     )
-    per = {}
-    for r in train:
-        per.setdefault((r.label, r.condition or "-"), 0)
-        per[(r.label, r.condition or "-")] += 1
+    return info
+
+
+def _preview(cfg: TrainConfig) -> None:
+    train, test = load_split_recordings(cfg)
+    # cross-dataset: the training and the test data set are described apart, so neither hides the other
+    sources = [("", train)] if test is None else [("train", train), ("test", test)]
+    infos = []
+    for role, recordings in sources:
+        spec = cfg.data if role != "test" else cfg.test_data
+        infos.append(_describe(f"{role} data {spec}" if role else spec, recordings))
+    info = infos[0]
+    per: dict[tuple, int] = {}
+    for role, recordings in sources:
+        for r in recordings:
+            key = (role, r.label, r.condition or "-") if role else (r.label, r.condition or "-")
+            per[key] = per.get(key, 0) + 1
     print("\nrecordings per class and condition")
     print_table(
         None,
-        ["class", "condition", "recordings"],
-        [(c, k, n) for (c, k), n in sorted(per.items())],
+        (["data"] if test is not None else []) + ["class", "condition", "recordings"],
+        [(*key, n) for key, n in sorted(per.items(), key=lambda kv: (kv[0][0] != "train", kv[0]))],
     )
     folds = [cfg.fold] if cfg.fold is not None or cfg.test_conditions or cfg.test_groups else folds_of(cfg)
     for fold in folds:
