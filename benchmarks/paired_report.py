@@ -22,13 +22,14 @@ def main(argv=None) -> int:
     p.add_argument("results", type=Path)
     p.add_argument("--models", help="comma-separated models in this order (default: as in the results)")
     args = p.parse_args(argv)
-    records = json.loads(args.results.read_text())["records"]
+    results = json.loads(args.results.read_text())
+    records = results["records"]
     models = args.models.split(",") if args.models else list(dict.fromkeys(r["model"] for r in records))
     nets = [m for m in models if m != SHORTCUT_MODEL]
     print(summary_table(records, paper=False))
     print()
     print(paired_table(records, nets)[0])
-    for line in shortcut_warnings(records):
+    for line in shortcut_warnings(records, (results.get("config") or {}).get("normalize")):
         print(f"\nwarning: {line}")
     return 0
 

@@ -94,6 +94,10 @@ def test_amplitude_features_and_a_level_readable_dataset():
     nets = [{**r, "model": "net", "accuracy": 97.0} for r in recs]
     warnings = shortcut_warnings(recs + nets)
     assert warnings and "within 10 points of net" in warnings[0]
+    assert "say little about fault signatures" in warnings[0]
+    # with z-scored inputs the networks cannot read level: the warning is about the split instead
+    zscored = shortcut_warnings(recs + nets, "zscore")
+    assert "within 10 points of net" in zscored[0] and "cannot read it" in zscored[0]
 
 
 def test_reports_of_schema_1_results_are_still_written():

@@ -147,8 +147,21 @@ def _ordered_bands():
     return [BANDS[1], BANDS[0], BANDS[2]]
 
 
-def shortcut_warnings(records: list[dict]) -> list[str]:
-    """One line per band where the amplitude shortcut comes within SHORTCUT_MARGIN points of a network."""
+_SHORTCUT_MEANING = {
+    False: "labels are largely readable from the windows' level, so these accuracies say little about fault "
+    "signatures",
+    True: "in this split a window's level names its class; the networks see z-scored windows and cannot read "
+    "it, but such a test set is an easy one (likely one recording per class): see a cross-condition or "
+    "cross-group scenario",
+}
+
+
+def shortcut_warnings(records: list[dict], normalize: str | None = None) -> list[str]:
+    """One line per band where the amplitude shortcut comes within SHORTCUT_MARGIN points of a network.
+
+    `normalize` is the networks' input normalisation (the run's config). Without it the networks can read
+    the level the shortcut reads; with per-window z-score they cannot (RMS is removed, peak becomes crest
+    factor), so the warning then speaks of the split, not of what the networks learnt."""
     nets = [m for m in _models_in(records) if m != SHORTCUT_MODEL]
     if SHORTCUT_MODEL not in _models_in(records):
         return []
@@ -166,8 +179,8 @@ def shortcut_warnings(records: list[dict]) -> list[str]:
         if close:
             out.append(
                 f"{name}: the amplitude shortcut ({', '.join(FEATURES)}) reaches {s:.1f} %, within "
-                f"{SHORTCUT_MARGIN:g} points of {', '.join(close)}: labels are largely readable from the "
-                "windows' level, so these accuracies say little about fault signatures"
+                f"{SHORTCUT_MARGIN:g} points of {', '.join(close)}: "
+                + _SHORTCUT_MEANING[normalize == "zscore"]
             )
     return out
 
@@ -217,7 +230,7 @@ def render_report(results: dict, figures: list[str], elapsed_s: float | None = N
         summary_table(records),
         "",
     ]
-    warnings = shortcut_warnings(records)
+    warnings = shortcut_warnings(records, cfg.get("normalize"))
     if warnings:
         lines += ["**Shortcut warning.**", ""] + [f"- {w}" for w in warnings] + [""]
     if len(nets) > 1:

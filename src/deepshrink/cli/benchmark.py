@@ -66,7 +66,7 @@ def main(argv: list[str], prog: str) -> int:
     results = run_benchmark(cfg, progress=say, command="deepshrink benchmark " + " ".join(sys.argv[2:]))
     print(summary_table(results["records"], paper=False))
     print("\n(mean over every noise kind; ± = std over seeds and folds; paired differences: report.md)")
-    for line in shortcut_warnings(results["records"]):
+    for line in shortcut_warnings(results["records"], cfg.normalize):
         print(f"warning: {line}")
     print(f"\nreport: {cfg.out}/report.md  results: {cfg.out}/results.json")
     if results["failed"]:
