@@ -91,13 +91,17 @@ def test_amplitude_features_and_a_level_readable_dataset():
         r["model"] == SHORTCUT_MODEL for r in recs
     )
     assert all(r["accuracy"] > 95 for r in recs)  # the level survives noise at a fixed SNR per window
-    nets = [{**r, "model": "net", "accuracy": 97.0} for r in recs]
+    nets = [{**r, "model": "net", "accuracy": 100.0} for r in recs]
     warnings = shortcut_warnings(recs + nets)
     assert warnings and "within 10 points of net" in warnings[0]
     assert "say little about fault signatures" in warnings[0]
     # with z-scored inputs the networks cannot read level: the warning is about the split instead
     zscored = shortcut_warnings(recs + nets, "zscore")
     assert "within 10 points of net" in zscored[0] and "cannot read it" in zscored[0]
+    # a network the shortcut beats is named as such, not as "within 10 points"
+    weak = [{**r, "model": "weak", "accuracy": 50.0} for r in recs]
+    both = shortcut_warnings(recs + nets + weak)[0]
+    assert "above weak and within 10 points of net:" in both
 
 
 def test_reports_of_schema_1_results_are_still_written():

@@ -150,14 +150,14 @@ def _ordered_bands():
 _SHORTCUT_MEANING = {
     False: "labels are largely readable from the windows' level, so these accuracies say little about fault "
     "signatures",
-    True: "in this split a window's level names its class; the networks see z-scored windows and cannot read "
-    "it, but such a test set is an easy one (likely one recording per class): see a cross-condition or "
-    "cross-group scenario",
+    True: "level predicts the labels in this split (often one recording per class, an easier test than "
+    "deployment); the networks see z-scored windows and cannot read it",
 }
 
 
 def shortcut_warnings(records: list[dict], normalize: str | None = None) -> list[str]:
-    """One line per band where the amplitude shortcut comes within SHORTCUT_MARGIN points of a network.
+    """One line per band where the amplitude shortcut comes within SHORTCUT_MARGIN points of a network
+    (or beats it).
 
     `normalize` is the networks' input normalisation (the run's config). Without it the networks can read
     the level the shortcut reads; with per-window z-score they cannot (RMS is removed, peak becomes crest
@@ -171,15 +171,22 @@ def shortcut_warnings(records: list[dict], normalize: str | None = None) -> list
         if not short:
             continue
         s = sum(short.values()) / len(short)
-        close = []
+        above, close = [], []
         for m in nets:
             vals = band_values(records, m, band)
-            if vals and s >= sum(vals.values()) / len(vals) - SHORTCUT_MARGIN:
+            net = sum(vals.values()) / len(vals) if vals else None
+            if net is not None and s > net:
+                above.append(m)
+            elif net is not None and s >= net - SHORTCUT_MARGIN:
                 close.append(m)
-        if close:
+        where = ([f"above {', '.join(above)}"] if above else []) + (
+            [f"within {SHORTCUT_MARGIN:g} points of {', '.join(close)}"] if close else []
+        )
+        if where:
             out.append(
-                f"{name}: the amplitude shortcut ({', '.join(FEATURES)}) reaches {s:.1f} %, within "
-                f"{SHORTCUT_MARGIN:g} points of {', '.join(close)}: "
+                f"{name}: the amplitude shortcut ({', '.join(FEATURES)}) reaches {s:.1f} %, "
+                + " and ".join(where)
+                + ": "
                 + _SHORTCUT_MEANING[normalize == "zscore"]
             )
     return out
