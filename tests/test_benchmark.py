@@ -4,6 +4,7 @@ import json
 import pytest
 
 from deepshrink.benchmark import BenchmarkConfig, run_benchmark
+from deepshrink.benchmark.eta import Eta, parallel_left
 from deepshrink.benchmark.report import accuracy_tables, paper_key, summary_table
 from deepshrink.benchmark.runner import StderrProgress, plan_cells
 from deepshrink.errors import ConfigError
@@ -259,11 +260,20 @@ def test_readme_train_line_is_the_benchmark_cell():
 
 
 def test_eta_takes_the_running_cell_from_its_own_pace():
-    from deepshrink.benchmark.runner import Eta
-
     eta = Eta(total=3)
     assert eta.left(0) != eta.left(0)  # nothing measured yet: no estimate (NaN), not a guess
     assert eta.left(0, 0.5, 60.0) == pytest.approx(60.0 + 2 * 120.0)  # one cell projected at 120 s
     eta.done_times.append(100.0)  # a fast model finished in 100 s; the next is slower: 90 s for 30 %
     assert eta.left(1, 0.3, 90.0) == pytest.approx(210.0 + 100.0)
     assert eta.left(2, 1.0, 500.0) == 0.0  # never negative
+
+
+def test_parallel_eta_follows_the_running_cells():
+    assert parallel_left([], [(0.0, 5.0)], 3, 2) != parallel_left([], [(0.0, 5.0)], 3, 2)  # NaN: unmeasured
+    # two workers, two cells running at half-way after 60 s (120 s each), two waiting at the finished mean
+    assert parallel_left([100.0], [(0.5, 60.0), (0.5, 60.0)], 2, 2) == pytest.approx((60 + 60 + 200) / 2)
+    # the last cell runs alone: its own pace decides, and the estimate falls as its epochs go by
+    early = parallel_left([100.0], [(0.5, 100.0)], 0, 2)
+    late = parallel_left([100.0], [(29 / 30, 290.0)], 0, 2)
+    assert early == pytest.approx(100.0) and late == pytest.approx(10.0)
+    assert parallel_left([100.0], [(1.0, 500.0)], 0, 2) == 0.0  # never negative

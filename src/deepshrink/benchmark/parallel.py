@@ -20,6 +20,7 @@ from typing import Any
 
 from deepshrink.benchmark.cells import run_cell
 from deepshrink.benchmark.config import BenchmarkConfig, Cell
+from deepshrink.benchmark.eta import fmt_left, fraction, parallel_left
 from deepshrink.engine.config import to_dict
 from deepshrink.engine.runtime import available_cores, configure_threads
 from deepshrink.errors import ConfigError
@@ -87,7 +88,7 @@ def run_parallel(
     cfg_values = to_dict(cfg)
     waiting = list(pending)
     running: dict[Any, tuple[Cell, float]] = {}
-    epochs: dict[str, str] = {}
+    epochs: dict[str, tuple[int, int]] = {}
     done_times: list[float] = []
     total, done, last = len(pending), 0, ""
     say(f"{total} cells on Ray: {cfg.workers} workers, {threads} torch thread(s) each")
@@ -99,7 +100,7 @@ def run_parallel(
         ready, _ = ray.wait(list(running), num_returns=1, timeout=2.0)
         while not queue.empty():
             key, epoch, n = queue.get_nowait()
-            epochs[key] = f"{epoch}/{n}"
+            epochs[key] = (epoch, n)
         for ref in ready:
             cell, t0 = running.pop(ref)
             try:
@@ -111,14 +112,13 @@ def run_parallel(
             done_times.append(time.perf_counter() - t0)
             status = "failed: " + result["error"] if result.get("error") else "done"
             say(f"[{done}/{total}] {cell.key} {status}")
-        per_cell = sum(done_times) / len(done_times) if done_times else None
-        left = (
-            ""
-            if per_cell is None
-            else f", about {per_cell * (total - done) / max(1, cfg.workers) / 60:.1f} min left"
+        live = ", ".join(
+            f"{c.model} epoch {'/'.join(map(str, epochs.get(c.key, (0,))))}" for c, _ in running.values()
         )
-        live = ", ".join(f"{c.model} epoch {epochs.get(c.key, '0')}" for c, _ in running.values())
-        line = f"  epoch | {done} done, {len(running)} running ({live}), {len(waiting)} waiting{left}"
-        if line != last and (running or waiting):  # a log file gets a line per change, not one every poll
-            say(line)
+        line = f"  epoch | {done} done, {len(running)} running ({live}), {len(waiting)} waiting"
+        # a log file gets a line per epoch or cell, not one every poll (the estimate alone moves every poll)
+        if line != last and (running or waiting):
+            now = time.perf_counter()
+            progress = [(fraction(epochs.get(c.key)), now - t0) for c, t0 in running.values()]
+            say(line + fmt_left(parallel_left(done_times, progress, len(waiting), cfg.workers)))
             last = line

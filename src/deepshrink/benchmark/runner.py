@@ -18,6 +18,7 @@ from typing import Any
 from deepshrink.atomic import atomic_write_json, atomic_write_text
 from deepshrink.benchmark.cells import run_cell, shortcut_row, train_and_evaluate
 from deepshrink.benchmark.config import GRID_FIELDS, BenchmarkConfig, Cell, cell_config, cell_key, plan_cells
+from deepshrink.benchmark.eta import Eta, fmt_left
 from deepshrink.benchmark.figures import write_figures
 from deepshrink.benchmark.parallel import run_parallel
 from deepshrink.benchmark.report import render_report
@@ -92,34 +93,6 @@ def check_data(cfg: BenchmarkConfig) -> None:
         build_dataset(cell_config(cfg, Cell(cfg.models[0], cfg.noises[0], None, cfg.seeds[0], fold), None))
 
 
-class Eta:
-    """Time left: the running cell from its own epochs so far (models differ in speed: a DRSN epoch is
-    slower than a ResNet one), the waiting cells from the mean duration of the finished ones. It only uses
-    measured durations, so it settles as cells finish, and it is never negative."""
-
-    def __init__(self, total: int) -> None:
-        self.total, self.done_times = total, []
-
-    def left(self, finished: int, running_fraction: float = 0.0, running_spent: float = 0.0) -> float:
-        running = running_fraction > 0
-        projected = running_spent / running_fraction if running else float("nan")
-        if self.done_times:
-            per_cell = sum(self.done_times) / len(self.done_times)
-        elif running:
-            per_cell = projected
-        else:
-            return float("nan")
-        current = max(0.0, projected - running_spent) if running else 0.0
-        waiting = self.total - finished - (1 if running else 0)
-        return max(0.0, current + max(0, waiting) * per_cell)
-
-
-def _fmt_left(seconds: float) -> str:
-    if seconds != seconds:  # NaN: nothing measured yet
-        return ""
-    return f", about {seconds / 60:.1f} min left"
-
-
 def _describe(cell: Cell) -> str:
     snr = "SNR range" if cell.train_snr is None else f"{cell.train_snr:g} dB"
     fold = "" if cell.fold is None else f" | fold {cell.fold}"
@@ -131,7 +104,7 @@ def _run_sequential(
 ) -> None:
     eta = Eta(len(pending))
     for i, cell in enumerate(pending):
-        say(f"[{i + 1}/{len(pending)}] {_describe(cell)}{_fmt_left(eta.left(i))}")
+        say(f"[{i + 1}/{len(pending)}] {_describe(cell)}{fmt_left(eta.left(i))}")
         t0 = time.perf_counter()
 
         def on_epoch(epoch: int, epochs: int, *, i=i, t0=t0, model=cell.model) -> None:
