@@ -174,10 +174,12 @@ def shortcut_warnings(records: list[dict], normalize: str | None = None) -> list
         above, close = [], []
         for m in nets:
             vals = band_values(records, m, band)
-            net = sum(vals.values()) / len(vals) if vals else None
-            if net is not None and s > net:
+            if not vals:
+                continue
+            net = sum(vals.values()) / len(vals)
+            if s > net:
                 above.append(m)
-            elif net is not None and s >= net - SHORTCUT_MARGIN:
+            elif s >= net - SHORTCUT_MARGIN:
                 close.append(m)
         where = ([f"above {', '.join(above)}"] if above else []) + (
             [f"within {SHORTCUT_MARGIN:g} points of {', '.join(close)}"] if close else []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from deepshrink.cli._common import (
@@ -83,22 +84,22 @@ def _describe(spec: str, recordings: list) -> dict:
 def _preview(cfg: TrainConfig) -> None:
     train, test = load_split_recordings(cfg)
     # cross-dataset: the training and the test data set are described apart, so neither hides the other
-    sources = [("", train)] if test is None else [("train", train), ("test", test)]
-    infos = []
-    for role, recordings in sources:
-        spec = cfg.data if role != "test" else cfg.test_data
-        infos.append(_describe(f"{role} data {spec}" if role else spec, recordings))
-    info = infos[0]
-    per: dict[tuple, int] = {}
-    for role, recordings in sources:
-        for r in recordings:
-            key = (role, r.label, r.condition or "-") if role else (r.label, r.condition or "-")
-            per[key] = per.get(key, 0) + 1
+    sources = {"": train} if test is None else {"train": train, "test": test}
+    info = None
+    for role, recordings in sources.items():
+        spec = cfg.test_data if role == "test" else cfg.data
+        described = _describe(f"{role} data {spec}" if role else spec, recordings)
+        info = info or described  # the window length below is in the training data's rate
+    per = Counter((role, r.label, r.condition or "-") for role, recs in sources.items() for r in recs)
+    order = list(sources)
     print("\nrecordings per class and condition")
     print_table(
         None,
         (["data"] if test is not None else []) + ["class", "condition", "recordings"],
-        [(*key, n) for key, n in sorted(per.items(), key=lambda kv: (kv[0][0] != "train", kv[0]))],
+        [
+            ((role,) if test is not None else ()) + (c, k, n)
+            for (role, c, k), n in sorted(per.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1:]))
+        ],
     )
     folds = [cfg.fold] if cfg.fold is not None or cfg.test_conditions or cfg.test_groups else folds_of(cfg)
     for fold in folds:
