@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -110,3 +111,35 @@ def test_reports_of_schema_1_results_are_still_written():
     text = render_report(old, [])
     assert "## Paired differences" in text and "drsn_cw_paper − resnet_paper" in text
     assert "| drsn_cw_paper |" in summary_table(old["records"])
+
+
+def _compare_runs():
+    # a benchmark script, not a package module: load it from its file
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "compare_runs.py"
+    spec = importlib.util.spec_from_file_location("compare_runs", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_compare_runs_pairs_seeds_across_runs_and_refuses_other_data(tmp_path, capsys):
+    config = {"data": "sim:", "scenario": "within", "normalize": "none"}
+    a = tmp_path / "a.json"
+    b = tmp_path / "b.json"
+    a.write_text(json.dumps({"config": config, "records": _records("m", [80.0, 82.0, 85.0])}))
+    zscore = {**config, "normalize": "zscore"}
+    b.write_text(json.dumps({"config": zscore, "records": _records("m", [78.0, 81.0, 82.0])}))
+    main = _compare_runs().main
+    assert main([str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    assert "normalize (none vs zscore)" in out
+    row = next(line for line in out.splitlines() if line.startswith("| m |"))
+    assert "+2.0 [" in row and row.endswith("| 3 |")  # mean of 2, 1, 3 over three seeds
+
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"config": {**config, "data": "cwru:x"}, "records": []}))
+    assert main([str(a), str(other)]) == 2
+    assert "differ in data" in capsys.readouterr().err
+    assert main([str(a), str(tmp_path / "missing.json")]) == 2
+    err = capsys.readouterr().err
+    assert "missing.json" in err and len(err.strip().splitlines()) == 1

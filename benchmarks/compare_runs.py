@@ -1,0 +1,95 @@
+"""Paired differences of each model between two benchmark runs on the same data, seeds and folds (A − B).
+
+For two runs that differ in one setting (e.g. `--normalize none` against `zscore`): a model trained with the
+same seed (and fold) in both runs saw the same split and the same training-noise stream, so the two runs form
+a pair per seed; per band the report gives the mean of A − B with its 95 % interval
+(`deepshrink.benchmark.stats`).
+
+usage: python benchmarks/compare_runs.py A.json B.json [--models a,b,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from deepshrink.benchmark.stats import BANDS, band_values, paired_difference
+
+# settings that decide which windows a seed's training and test see: when they differ, seeds are not pairs
+SAME_DATA = (
+    "data",
+    "data_kwargs",
+    "test_data",
+    "labels",
+    "classes",
+    "window",
+    "stride",
+    "eval_stride",
+    "split",
+    "scenario",
+    "split_seed",
+)
+
+
+def _load(path: Path) -> dict | None:
+    try:
+        results = json.loads(path.read_text())
+        results["records"] = list(results["records"])
+        return results
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print(
+            f"error: {path}: not a readable benchmark results.json ({e.__class__.__name__}: {e})",
+            file=sys.stderr,
+        )
+        return None
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("a", type=Path, help="results.json of run A")
+    p.add_argument("b", type=Path, help="results.json of run B")
+    p.add_argument("--models", help="comma-separated models (default: those in both runs, in A's order)")
+    args = p.parse_args(argv)
+    ra, rb = _load(args.a), _load(args.b)
+    if ra is None or rb is None:
+        return 2
+    a, b = ra["records"], rb["records"]
+    ca, cb = ra.get("config") or {}, rb.get("config") or {}
+    # a key missing from one config (an older results schema) counts as different: pairing cannot be checked
+    other = [f"{k} ({ca.get(k)!r} vs {cb.get(k)!r})" for k in SAME_DATA if ca.get(k) != cb.get(k)]
+    if other:
+        print(
+            f"error: the runs differ in {'; '.join(other)}: a seed does not see the same windows in both",
+            file=sys.stderr,
+        )
+        return 2
+    varied = [
+        f"{k} ({ca.get(k)} vs {cb.get(k)})"
+        for k in sorted(set(ca) | set(cb))
+        if k != "out" and ca.get(k) != cb.get(k)
+    ]
+    in_b = {r["model"] for r in b}
+    models = (
+        args.models.split(",")
+        if args.models
+        else [m for m in dict.fromkeys(r["model"] for r in a) if m in in_b]
+    )
+    if not models:
+        print(f"error: {args.a} and {args.b} share no model", file=sys.stderr)
+        return 2
+    print(f"A = {args.a}, B = {args.b}; A − B, 95 % interval over the pairs (seed, fold)")
+    print(f"the runs differ in: {'; '.join(varied) or 'nothing recorded'}\n")
+    print("| model | " + " | ".join(name for name, _ in BANDS) + " | pairs |")
+    print("|---|" + "---|" * len(BANDS) + "---:|")
+    for m in models:
+        # None where the runs share no (seed, fold) for this model and band
+        diffs = [paired_difference(band_values(a, m, band), band_values(b, m, band)) for _, band in BANDS]
+        pairs = max((d.pairs for d in diffs if d), default=0)
+        print(f"| {m} | " + " | ".join(d.text() if d else "-" for d in diffs) + f" | {pairs} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
