@@ -15,22 +15,8 @@ import json
 import sys
 from pathlib import Path
 
-from deepshrink.benchmark.stats import BANDS, band_values, paired_difference
-
-# settings that decide which windows a seed's training and test see: when they differ, seeds are not pairs
-SAME_DATA = (
-    "data",
-    "data_kwargs",
-    "test_data",
-    "labels",
-    "classes",
-    "window",
-    "stride",
-    "eval_stride",
-    "split",
-    "scenario",
-    "split_seed",
-)
+from deepshrink.benchmark.stats import paired_row, paired_table_head
+from deepshrink.engine.datasets import DATA_FIELDS
 
 
 def _load(path: Path) -> dict | None:
@@ -58,18 +44,19 @@ def main(argv=None) -> int:
     a, b = ra["records"], rb["records"]
     ca, cb = ra.get("config") or {}, rb.get("config") or {}
     # a key missing from one config (an older results schema) counts as different: pairing cannot be checked
-    other = [f"{k} ({ca.get(k)!r} vs {cb.get(k)!r})" for k in SAME_DATA if ca.get(k) != cb.get(k)]
+    differ = {
+        k: f"{k} ({ca.get(k)} vs {cb.get(k)})"
+        for k in sorted({*ca, *cb, *DATA_FIELDS})
+        if ca.get(k) != cb.get(k)
+    }
+    other = [text for k, text in differ.items() if k in DATA_FIELDS]
     if other:
         print(
             f"error: the runs differ in {'; '.join(other)}: a seed does not see the same windows in both",
             file=sys.stderr,
         )
         return 2
-    varied = [
-        f"{k} ({ca.get(k)} vs {cb.get(k)})"
-        for k in sorted(set(ca) | set(cb))
-        if k != "out" and ca.get(k) != cb.get(k)
-    ]
+    varied = [text for k, text in differ.items() if k != "out"]
     in_b = {r["model"] for r in b}
     models = (
         args.models.split(",")
@@ -81,13 +68,10 @@ def main(argv=None) -> int:
         return 2
     print(f"A = {args.a}, B = {args.b}; A − B, 95 % interval over the pairs (seed, fold)")
     print(f"the runs differ in: {'; '.join(varied) or 'nothing recorded'}\n")
-    print("| model | " + " | ".join(name for name, _ in BANDS) + " | pairs |")
-    print("|---|" + "---|" * len(BANDS) + "---:|")
+    print("\n".join(paired_table_head("model")))
     for m in models:
-        # None where the runs share no (seed, fold) for this model and band
-        diffs = [paired_difference(band_values(a, m, band), band_values(b, m, band)) for _, band in BANDS]
-        pairs = max((d.pairs for d in diffs if d), default=0)
-        print(f"| {m} | " + " | ".join(d.text() if d else "-" for d in diffs) + f" | {pairs} |")
+        cells, pairs, _ = paired_row(a, m, b, m)
+        print(f"| {m} | " + " | ".join(cells) + f" | {pairs} |")
     return 0
 
 

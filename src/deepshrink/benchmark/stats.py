@@ -15,7 +15,15 @@ from dataclasses import dataclass
 
 from scipy import stats as sps
 
-__all__ = ["BANDS", "PairedDifference", "band_values", "paired_difference", "paired_table"]
+__all__ = [
+    "BANDS",
+    "PairedDifference",
+    "band_values",
+    "paired_difference",
+    "paired_row",
+    "paired_table",
+    "paired_table_head",
+]
 
 # disjoint SNR bands (dB, inclusive); None is the clean band. -5..5 is the paper's Table III range.
 BANDS: tuple[tuple[str, tuple[float, float] | None], ...] = (
@@ -78,23 +86,36 @@ def paired_difference(a: dict[tuple, float], b: dict[tuple, float], *, confidenc
     return PairedDifference(mean, mean - half, mean + half, n)
 
 
+def paired_row(records_a: list[dict], a: str, records_b: list[dict], b: str) -> tuple[list[str], int, dict]:
+    """Model `a` of `records_a` minus model `b` of `records_b`, per band: the cells' text ("-" where no unit
+    pairs), the most pairs of any band, and the numbers as results.json keeps them. One run (two models) or
+    two runs (one model, `benchmarks/compare_runs.py`)."""
+    cells, n = [], 0
+    entry: dict = {"a": a, "b": b}
+    for name, band in BANDS:
+        diff = paired_difference(band_values(records_a, a, band), band_values(records_b, b, band))
+        cells.append("-" if diff is None else diff.text())
+        if diff is not None:
+            n = max(n, diff.pairs)
+            entry[name] = {"mean": diff.mean, "low": diff.low, "high": diff.high, "pairs": diff.pairs}
+    return cells, n, entry
+
+
+def paired_table_head(first: str = "difference") -> list[str]:
+    """The two header lines of a paired-difference table whose first column is `first`."""
+    return [
+        f"| {first} | " + " | ".join(name for name, _ in BANDS) + " | pairs |",
+        "|---|" + "---|" * len(BANDS) + "---:|",
+    ]
+
+
 def paired_table(records: list[dict], models: list[str]) -> tuple[str, list[dict]]:
     """A markdown table of every pair of models (later model minus earlier one) per band, and the same as
     data for results.json."""
-    rows, data = [], []
-    head = "| difference | " + " | ".join(name for name, _ in BANDS) + " | pairs |"
-    rows.append(head)
-    rows.append("|---|" + "---|" * len(BANDS) + "---:|")
+    rows, data = paired_table_head(), []
     for i, a in enumerate(models):
         for b in models[:i]:
-            cells, n = [], 0
-            entry: dict = {"a": a, "b": b}
-            for name, band in BANDS:
-                diff = paired_difference(band_values(records, a, band), band_values(records, b, band))
-                cells.append("-" if diff is None else diff.text())
-                if diff is not None:
-                    n = max(n, diff.pairs)
-                    entry[name] = {"mean": diff.mean, "low": diff.low, "high": diff.high, "pairs": diff.pairs}
+            cells, n, entry = paired_row(records, a, records, b)
             rows.append(f"| {a} − {b} | " + " | ".join(cells) + f" | {n} |")
             data.append(entry)
     return "\n".join(rows), data
