@@ -113,6 +113,15 @@ def test_reports_of_schema_1_results_are_still_written():
     assert "| drsn_cw_paper |" in summary_table(old["records"])
 
 
+def test_report_gives_the_throughput_of_the_trainings_it_timed():
+    cells = {f"c{i}": {"train_seconds": 60.0} for i in range(4)}
+    results = {"records": _records("m", [80.0, 82.0]), "cells": cells, "failed": [], "cells_trained": 4}
+    assert "- wall time: 2.0 min (120.0 trainings per hour)" in render_report(results, [], elapsed_s=120.0)
+    resumed = render_report({**results, "cells_trained": 1}, [], elapsed_s=60.0)
+    assert "the 1 training of the last invocation (60.0 trainings per hour)" in resumed
+    assert "the other 3 of 4 were kept" in resumed
+
+
 def _compare_runs():
     # a benchmark script, not a package module: load it from its file
     path = Path(__file__).resolve().parents[1] / "benchmarks" / "compare_runs.py"

@@ -198,13 +198,15 @@ def _wall_time(results: dict, elapsed_s: float | None) -> list[str]:
     if elapsed_s is None:
         return []
     trained = results.get("cells_trained")
+    # the throughput is what compares machines and worker counts (docs/benchmarks.md, the Ray section)
+    rate = f" ({trained / elapsed_s * 3600:.1f} trainings per hour)" if trained and elapsed_s > 0 else ""
     total = len(results.get("cells") or {}) + len(results.get("failed") or [])
     if trained is not None and total and trained < total:
         return [
             f"- wall time: {elapsed_s / 60:.1f} min for the {trained} training{'s' * (trained != 1)} of the "
-            f"last invocation (the other {total - trained} of {total} were kept from an earlier one)"
+            f"last invocation{rate} (the other {total - trained} of {total} were kept from an earlier one)"
         ]
-    return [f"- wall time: {elapsed_s / 60:.1f} min"]
+    return [f"- wall time: {elapsed_s / 60:.1f} min{rate}"]
 
 
 def render_report(results: dict, figures: list[str], elapsed_s: float | None = None) -> str:
