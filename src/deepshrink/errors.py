@@ -24,3 +24,7 @@ class DataError(DeepShrinkError):
 
 class ConfigError(DeepShrinkError):
     """An option or a configuration value is invalid (unknown model, bad SNR range, wrong shape, ...)."""
+
+
+class NonFiniteError(DataError):
+    """The data hold NaN or inf values. A monitor reports such a snapshot as such instead of stopping."""

@@ -198,9 +198,16 @@ def _score(argv: list[str], prog: str) -> int:
     else:
         print_table(
             f"anomaly scores per file (threshold {meta['score_threshold']:.4g})",
-            ["file", "examples", "above threshold", "median score", "max score"],
+            ["file", "examples", "above threshold", "median score", "max score", "level re training"],
             [
-                (s["file"], s["examples"], s["flagged"], f"{s['median_score']:.4g}", f"{s['max_score']:.4g}")
+                (
+                    s["file"],
+                    s["examples"],
+                    s["flagged"],
+                    f"{s['median_score']:.4g}",
+                    f"{s['max_score']:.4g}",
+                    f"{s['level_db']:+.1f} dB" if "level_db" in s else "-",
+                )
                 for s in summary
             ],
         )

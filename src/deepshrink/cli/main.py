@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "benchmark": "compare models across noise kinds, SNRs, seeds and scenario folds (resumable, parallel)",
     "demo": "a few-minute ResNet vs DRSN-CW noise-robustness comparison on the built-in simulator",
     "dae": "denoising autoencoders: train one, denoise files with it, score files for anomalies",
+    "monitor": "condition monitoring: fit on a machine's healthy snapshots, score its life, raise alarms",
 }
 SUBCOMMANDS = tuple(COMMANDS)
 

@@ -42,7 +42,7 @@ from deepshrink.data.matfile import (
     struct_hint,
 )
 from deepshrink.data.wavfile import read_wav
-from deepshrink.errors import DataError
+from deepshrink.errors import DataError, NonFiniteError
 
 __all__ = [
     "SIGNAL_SUFFIXES",
@@ -145,7 +145,7 @@ def check_finite(x: np.ndarray, name: str) -> None:
     bad = np.argwhere(~finite)
     first = tuple(int(i) for i in bad[0])
     where = f"channel {first[0]}, sample {first[1]}" if len(first) == 2 else f"index {first}"
-    raise DataError(f"{name}: {len(bad)} NaN/inf value(s), first at {where}")
+    raise NonFiniteError(f"{name}: {len(bad)} NaN/inf value(s), first at {where}")
 
 
 def _to_channels(arr: np.ndarray, name: str, channel: int | str | None) -> np.ndarray:

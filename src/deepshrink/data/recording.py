@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,3 +73,44 @@ def check_rate(value, name: str = "target_rate", *, key: str | None = None) -> f
     if isinstance(value, bool) or not np.isfinite(rate) or rate <= 0:
         raise ConfigError(f"{name} must be a positive number of Hz, got {value!r}", key=key)
     return rate
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One short recording of a machine taken at a point of its life (FEMTO: 0.1 s every 10 s).
+
+    index: 0-based position in its sequence (time order).
+    number: the snapshot number the source gives (FEMTO's acc_NNNNN, the number in a file name), or None.
+    time_s: seconds since the first snapshot of the sequence, or None when unknown.
+    source: where it comes from (a file path, "simulator:N"): every error about it names this.
+    read: returns the samples as a float32 array (channels, samples); raises `DataError` naming `source`.
+        Snapshots are read when they are scored, so memory is bounded by the reference, not the life.
+    """
+
+    index: int
+    number: int | None
+    time_s: float | None
+    source: str
+    read: Callable[[], np.ndarray] = field(repr=False, compare=False)
+
+
+@dataclass
+class SnapshotSequence:
+    """The snapshots of one machine (one bearing) in time order, as condition monitoring reads them.
+
+    name: the machine ("Bearing1_1", "sim-outer"); sample_rate: Hz (None when the files do not say);
+    condition: the operating condition, or None; channel_names: one name per channel, or None;
+    meta: what else is known. Keys used by the monitor: `interval_s` (seconds between snapshot numbers),
+    `end_of_life` (True when the last snapshot is the end of the machine's life, as in a run-to-failure test),
+    `onset_index` (simulator: the index of the first snapshot with the fault).
+    """
+
+    name: str
+    sample_rate: float | None
+    snapshots: list[Snapshot]
+    condition: str | None = None
+    channel_names: tuple[str, ...] | None = None
+    meta: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.snapshots)

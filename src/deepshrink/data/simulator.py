@@ -212,6 +212,22 @@ def _load_zone(angle: np.ndarray, depth: float) -> np.ndarray:
     return (1.0 - depth) + depth * zone
 
 
+def reference_amplitude(
+    background_snr_db: float,
+    damping_range: tuple[float, float],
+    resonance_band_hz: tuple[float, float],
+    geometry: BearingGeometry,
+) -> float:
+    """The impulse amplitude of the reference fault (outer race, 0.014 in, nominal speed and damping) whose
+    impulse-train power is `background_snr_db` over the unit-power background: from the analytic power of
+    a decaying-sinusoid train, P = A^2 * rate * tau / 4 (first mode)."""
+    nominal_zeta = 0.5 * (damping_range[0] + damping_range[1])
+    nominal_f = 0.5 * (resonance_band_hz[0] + resonance_band_hz[1])
+    tau_ref = 1.0 / (2 * np.pi * nominal_zeta * nominal_f)
+    rate_ref = geometry.bpfo * _NOMINAL_RPM / 60.0
+    return math.sqrt(10.0 ** (background_snr_db / 10.0) * 4.0 / (rate_ref * tau_ref))
+
+
 def _simulate_one(
     rng: np.random.Generator,
     *,
@@ -444,13 +460,7 @@ def make_bearing_signals(
         raise ConfigError(f"gear_teeth={gear_teeth} puts the mesh line above Nyquist ({fs / 2:g} Hz)")
 
     n = round(duration_s * fs)
-    # reference impulse amplitude from the analytic power of a decaying-sinusoid train:
-    # P = A^2 * rate * tau / 4 (first mode) against the unit-power background
-    nominal_zeta = 0.5 * (damp[0] + damp[1])
-    nominal_f = 0.5 * (res[0] + res[1])
-    tau_ref = 1.0 / (2 * np.pi * nominal_zeta * nominal_f)
-    rate_ref = geometry.bpfo * _NOMINAL_RPM / 60.0
-    a_ref = math.sqrt(10.0 ** (background_snr_db / 10.0) * 4.0 / (rate_ref * tau_ref))
+    a_ref = reference_amplitude(background_snr_db, damp, res, geometry)
 
     recordings: list[Recording] = []
     for label, fault, sev_cycle in specs:

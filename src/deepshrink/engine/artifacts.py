@@ -175,10 +175,15 @@ def load_model(path: str | os.PathLike, *, device: str = "cpu") -> tuple[Any, di
     return model.to(device).eval(), meta
 
 
-RUN_KINDS = {"classification": "a classifier run", "autoencoder": "an autoencoder run"}
+RUN_KINDS = {
+    "classification": "a classifier run",
+    "autoencoder": "an autoencoder run",
+    "monitor": "a condition-monitoring run",
+}
 _COMMANDS = {
     "classification": "deepshrink predict / evaluate / export",
     "autoencoder": "deepshrink dae denoise / dae score",
+    "monitor": "deepshrink monitor --run",
 }
 
 

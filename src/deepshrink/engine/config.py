@@ -45,6 +45,7 @@ from deepshrink.tasks.recipes import RecipeName, Schedule
 
 __all__ = [
     "DenoiseConfig",
+    "MonitorConfig",
     "RunOptions",
     "TrainConfig",
     "config_parser",
@@ -204,7 +205,49 @@ class DenoiseConfig(RunOptions):
     """stop training after this many minutes"""
 
 
-C = TypeVar("C", TrainConfig, DenoiseConfig, RunOptions)
+@dataclass
+class MonitorConfig(RunOptions):
+    """Condition monitoring of one machine: health indicators fitted on its healthy reference snapshots."""
+
+    data: str = "simulator"
+    """simulator (a simulated run to failure) | femto[:PATH] | a snapshot folder | manifest.csv (path,time)"""
+    data_kwargs: dict = field(default_factory=dict)
+    """extra arguments of the simulator, e.g. {onset: 120, fault: inner}"""
+    bearing: str | None = None
+    """femto: the bearing to monitor, e.g. Bearing1_1"""
+    channel: str | None = None
+    """keep one channel (an index, or femto's horizontal / vertical); default all"""
+    sample_rate: PositiveFloat | None = None
+    """rate in Hz of snapshot files that carry none (.npy, .csv)"""
+    interval_s: PositiveFloat | None = None
+    """seconds between consecutive snapshot numbers of a folder (gives time_s; femto and simulator know it)"""
+    healthy: PositiveInt | None = None
+    """the first N snapshots are the healthy reference (default 30)"""
+    healthy_s: PositiveFloat | None = None
+    """instead of healthy: the snapshots taken in the first this many seconds"""
+    holdout: float = 1 / 3
+    """fraction of the reference held back (its last snapshots) to set the thresholds, unseen by the fit"""
+    false_alarm_rate: float = 0.01
+    """probability that one healthy snapshot exceeds a threshold"""
+    persistence: PositiveInt = 3
+    """an alarm needs this many consecutive exceedances"""
+    model: str = "dae_shrink1d"
+    """registered signal autoencoder of the dae indicator"""
+    model_kwargs: dict = field(default_factory=dict)
+    """extra model arguments"""
+    window: PositiveInt = 1024
+    """DAE and IsolationForest window length in samples"""
+    level: PositiveFloat = 0.5
+    """DAE training corruption: Gaussian std up to this, in units of the reference RMS (blind)"""
+    epochs: PositiveInt | None = None
+    """DAE epochs (default: about 4,000 windows seen, 10 to 100 epochs)"""
+    batch_size: PositiveInt | None = 64
+    """DAE batch size"""
+    lr: PositiveFloat | None = 2e-3
+    """DAE peak learning rate"""
+
+
+C = TypeVar("C", TrainConfig, DenoiseConfig, MonitorConfig, RunOptions)
 
 
 def config_parser(
@@ -293,6 +336,17 @@ def check(cfg: RunOptions) -> None:
             )
         if cfg.test_data and cfg.scenario != "cross-dataset":
             raise ConfigError("test_data is for scenario cross-dataset", key="test_data")
+    if isinstance(cfg, MonitorConfig):
+        if not 0 < cfg.holdout < 1:
+            raise ConfigError(f"holdout: must be between 0 and 1, got {cfg.holdout}", key="holdout")
+        if not 0 < cfg.false_alarm_rate < 0.5:
+            raise ConfigError(
+                f"false_alarm_rate: must be in (0, 0.5), got {cfg.false_alarm_rate}", key="false_alarm_rate"
+            )
+        if cfg.healthy is not None and cfg.healthy_s is not None:
+            raise ConfigError(
+                "healthy: give healthy (snapshots) or healthy_s (seconds), not both", key="healthy"
+            )
     if isinstance(cfg, DenoiseConfig) and not 0 < cfg.val_fraction < 1:
         raise ConfigError(
             f"val_fraction: must be between 0 and 1, got {cfg.val_fraction}", key="val_fraction"

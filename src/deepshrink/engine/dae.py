@@ -82,12 +82,14 @@ def train_denoiser(
     mode: str = "per_entry",
     schedule: str = "cosine",
     verbose: bool = False,
+    on_epoch=None,
 ) -> tuple[AutoEncoder, list[dict[str, Any]]]:
     """Train `model` (an autoencoder, trained in place) to denoise clean `train_images` in memory.
 
     Images are (N, C, H, W) in [0, 1] ((N, H, W) gets its channel axis), signals (N, C, L). Corruption as in
     `functional.corrupt` (blind by default: per-example level in U(0, level) or in a (low, high) pair).
-    Stops after `epochs` or `max_minutes`, whichever comes first. Returns (model in eval mode, history: one
+    Stops after `epochs` or `max_minutes`, whichever comes first; `on_epoch(epoch, epochs, row)` after each
+    epoch (progress). Returns (model in eval mode, history: one
     dict per epoch with train_loss and, with `val_images`, val_loss and val_psnr for images).
     """
     x = _as_model_input(model, check_examples(train_images, "training data"), "training data")
@@ -118,7 +120,16 @@ def train_denoiser(
     )
     data = ExampleDataModule(x, val, batch_size=batch_size, seed=seed)
     opts = DenoiseConfig(epochs=epochs, deterministic=False, accelerator="auto")
-    result = fit(task, data, None, options=opts, epochs=epochs, max_minutes=max_minutes, verbose=verbose)
+    result = fit(
+        task,
+        data,
+        None,
+        options=opts,
+        epochs=epochs,
+        max_minutes=max_minutes,
+        verbose=verbose,
+        on_epoch=on_epoch,
+    )
     return model.eval(), result.history
 
 

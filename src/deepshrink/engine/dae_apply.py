@@ -22,6 +22,9 @@ from deepshrink.errors import ConfigError, DataError
 
 __all__ = ["denoise_file", "output_path", "score_file", "score_summary"]
 
+LEVEL_WARN_DB = 6.0  # a file more than 2x louder or quieter than the training data gets a warning
+RATE_WARN = 0.01  # so does one recorded at a rate more than 1 % off the training rate
+
 
 def _run_model(model: Any, x: np.ndarray, fn: str, path: Path) -> Tensor:
     try:
@@ -86,7 +89,7 @@ def score_file(
     that a long recording shows where it departs from normal. Rows: file, index, start, score, anomaly.
     """
     p = Path(path).expanduser()
-    x, _ = read_examples(p, meta["data"], sample_rate=sample_rate)
+    x, how = read_examples(p, meta["data"], sample_rate=sample_rate)
     starts: list[int | None] = [None] * len(x)
     if meta["data"]["kind"] == "signal":
         window = int(meta["data"]["shape"][-1])
@@ -100,10 +103,18 @@ def score_file(
     threshold = float(meta["score_threshold"])
     if not bool(torch.isfinite(scores).all()):
         raise DataError(f"{p}: the reconstruction error is not finite (input far outside the training data?)")
-    return [
+    rows = [
         {"file": str(p), "index": i, "start": s, "score": float(v), "anomaly": bool(v > threshold)}
         for i, (s, v) in enumerate(zip(starts, scores.tolist(), strict=True))
     ]
+    if meta["data"]["kind"] == "signal":
+        # the level of each window against the training data (x is in units of the training RMS): a DAE
+        # scores a quieter signal as *more* normal, so the level must be visible beside the score
+        power = np.mean(np.square(x, dtype=np.float64).reshape(len(x), -1), axis=1)
+        for row, pw in zip(rows, power, strict=True):
+            row["level_db"] = float(10 * np.log10(max(pw, 1e-24)))
+            row["rate"] = how.get("rate")
+    return rows
 
 
 def score_summary(rows: list[dict[str, Any]], meta: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -117,18 +128,35 @@ def score_summary(rows: list[dict[str, Any]], meta: dict[str, Any]) -> tuple[lis
     for r in rows:
         by_file.setdefault(r["file"], []).append(r)
     summary, warnings = [], []
+    train_rate = meta["data"].get("sample_rate")
     for f, rs in by_file.items():
         scores = np.array([r["score"] for r in rs])
         median = float(np.median(scores))
-        summary.append(
-            {
-                "file": f,
-                "examples": len(rs),
-                "flagged": int(sum(r["anomaly"] for r in rs)),
-                "median_score": median,
-                "max_score": float(scores.max()),
-            }
-        )
+        item = {
+            "file": f,
+            "examples": len(rs),
+            "flagged": int(sum(r["anomaly"] for r in rs)),
+            "median_score": median,
+            "max_score": float(scores.max()),
+        }
+        if "level_db" in rs[0]:
+            level = float(10 * np.log10(np.mean([10 ** (r["level_db"] / 10) for r in rs])))
+            item["level_db"] = level
+            if abs(level) > LEVEL_WARN_DB:
+                warnings.append(
+                    f"{f}: its level is {10 ** (level / 20):.3g} x the training data's RMS "
+                    f"({level:+.1f} dB); "
+                    "a DAE scores a quieter signal as more normal and a louder one as less, whatever its "
+                    "health: train on this machine's own healthy recordings (deepshrink monitor)"
+                )
+            rate = rs[0].get("rate")
+            if rate and train_rate and abs(rate / train_rate - 1) > RATE_WARN:
+                warnings.append(
+                    f"{f}: recorded at {rate:g} Hz, {rate / train_rate:.3g} x the training rate "
+                    f"({train_rate:g} Hz); resampled, but its machine and sensor differ from the training"
+                    " data"
+                )
+        summary.append(item)
         if median > 10 * top or median < typical / 100:
             warnings.append(
                 f"{f}: median score {median:.4g} is far outside the training range (held-out healthy data: "

@@ -40,6 +40,7 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
     "DRSNClassifier": {},
     "DenoisingAutoencoder": {},
     "DAEOutlierDetector": {},
+    "HealthMonitor": {},
 }
 
 

@@ -1,0 +1,80 @@
+"""The condition-monitoring figure: health indicators over a machine's life on one scale, with alarms."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+# distinct, colour-blind-safe (Okabe-Ito) and fixed per indicator, so every health.png reads the same
+_COLOURS = {
+    "dae": "#D55E00",
+    "rms": "#0072B2",
+    "kurtosis": "#009E73",
+    "crest": "#CC79A7",
+    "iforest": "#E69F00",
+    "level_db": "#56B4E9",
+}
+
+
+def plot_health(
+    rows: Sequence[dict[str, Any]],
+    thresholds: dict[str, float],
+    centres: dict[str, float],
+    *,
+    names: Sequence[str],
+    onset: int | None = None,
+    title: str = "",
+) -> Figure:
+    """Top: every rising indicator divided by its threshold (1 = alarm level, log scale), first alarms marked;
+    bottom: the level against the healthy reference in dB with its two-sided band. Time in hours when the
+    rows have `time_s`, else the snapshot index. The reference is shaded (fit, then held-back calibration);
+    a known fault onset (simulator) is a dashed line."""
+    has_time = all(r["time_s"] is not None for r in rows)
+    x = np.array([r["time_s"] / 3600.0 if has_time else r["index"] for r in rows], dtype=float)
+    fig = Figure(figsize=(10, 6.5), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1.3))
+
+    def span(ax, role: str, colour: str, label: str | None) -> None:
+        xs = [xv for xv, r in zip(x, rows, strict=True) if r["role"] == role]
+        if xs:
+            ax.axvspan(min(xs), max(xs), color=colour, alpha=0.25, lw=0, label=label)
+
+    rising = [n for n in names if n != "level_db"]
+    for name in rising:
+        v = np.array([r[name] for r in rows], dtype=float) / thresholds[name]
+        v = np.where(v > 0, v, np.nan)
+        colour = _COLOURS.get(name, "black")
+        top.plot(x, v, lw=1.0, marker=".", ms=3, color=colour, label=name)
+        first = next((i for i, r in enumerate(rows) if r[f"{name}_alarm"]), None)
+        if first is not None:
+            top.plot(x[first], v[first], marker="v", ms=11, color=colour, mec="black", zorder=5)
+    top.axhline(1.0, color="black", lw=1.2, ls="--", label="threshold")
+    top.set_yscale("log")
+    top.set_ylabel("indicator / its threshold")
+    for ax, labelled in ((top, True), (bottom, False)):
+        span(ax, "fit", "#999999", "reference: fit" if labelled else None)
+        span(ax, "calibration", "#88CCEE", "reference: held back (thresholds)" if labelled else None)
+        if onset is not None and 0 <= onset < len(rows):
+            ax.axvline(
+                x[onset], color="#882255", ls=":", lw=1.5, label="fault onset (known)" if labelled else None
+            )
+    top.legend(loc="upper left", fontsize=8, ncols=3, framealpha=0.9)
+    top.set_title(title + "  (triangles: first alarm)")
+
+    lv = np.array([r["level_db"] for r in rows], dtype=float)
+    c, t = centres["level_db"], thresholds["level_db"]
+    bottom.plot(x, lv, lw=1.0, marker=".", ms=3, color=_COLOURS["level_db"], label="level (dB re reference)")
+    bottom.axhspan(c - t, c + t, color="#DDDDDD", alpha=0.6, lw=0, label="healthy band")
+    first = next((i for i, r in enumerate(rows) if r["level_db_alarm"]), None)
+    if first is not None and math.isfinite(lv[first]):
+        bottom.plot(x[first], lv[first], marker="v", ms=11, color=_COLOURS["level_db"], mec="black", zorder=5)
+    bottom.set_ylabel("level, dB")
+    bottom.set_xlabel("time, hours" if has_time else "snapshot")
+    bottom.legend(loc="upper left", fontsize=8, ncols=2, framealpha=0.9)
+    for ax in (top, bottom):
+        ax.grid(True, alpha=0.3)
+    return fig
