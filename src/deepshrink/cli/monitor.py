@@ -22,11 +22,12 @@ from deepshrink.engine.runtime import configure_threads
 
 HELP = "condition monitoring: fit on a machine's healthy snapshots, score its life, raise alarms"
 DESCRIPTION = """Fit health indicators on the healthy reference of one machine (its first --healthy
-snapshots), set each indicator's threshold on the reference's last --holdout part (which the fit never
-sees) at --false-alarm-rate per snapshot, score every snapshot and raise an alarm after --persistence
-consecutive exceedances. Indicators side by side: the reconstruction error of a denoising autoencoder
-(--model, default the shrinkage DAE), RMS, kurtosis, crest factor, an IsolationForest over per-window statistics, and the level
-against the reference in dB (alarmed either way: a machine that became quieter shows there, not in the DAE).
+snapshots), set each indicator's threshold on the reference's last --holdout part (which the fit never sees)
+at --false-alarm- rate per snapshot, score every snapshot and raise an alarm after --persistence consecutive
+exceedances. Indicators side by side: the reconstruction error of a denoising autoencoder (--model, default
+the shrinkage DAE), RMS, kurtosis, crest factor, an IsolationForest over per-window statistics, and the
+level against the reference in dB (alarmed either way: a machine that became quieter shows there, not in the
+DAE).
 
 Writes --out (default monitor-NAME): scores.csv (a row per snapshot), summary.json (threshold, first alarm,
 false alarms on the held-back snapshots, lead time, monotonicity, trendability per indicator), health.png,
