@@ -243,3 +243,29 @@ def test_auto_epochs_give_enough_steps_on_small_data(tmp_path, monkeypatch):
     assert torch.isfinite(
         torch.tensor(json.loads((tmp_path / "r" / "eval.json").read_text())["score_threshold"])
     )
+
+
+def test_score_reports_the_level_and_warns_on_a_foreign_level_or_rate(signal_run, capsys):
+    # the new user's case: a recording far quieter than the training data scores as *more* normal; the
+    # level is printed per file and a warning names the ratio
+    run = str(signal_run / "run")
+    quiet = _signals(1, 4 * L_SIGNAL, 11)[0] * 0.05
+    np.save(signal_run / "quiet.npy", quiet.astype(np.float32))
+    assert main(["dae", "score", "--run", run, str(signal_run / "quiet.npy")]) == 0
+    out, err = capsys.readouterr()
+    assert "level re training" in out and "dB" in out
+    assert "quiet.npy: its level is" in err and "x the training data's RMS" in err
+    assert main(["dae", "score", "--run", run, str(signal_run / "quiet.npy"), "--format", "json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["files"][0]["level_db"] < -15 and all("level_db" in r for r in res["scores"])
+    # a file recorded at another rate than the training data: resampled, and said
+    from deepshrink.engine.dae_apply import score_summary
+
+    rows = [{"file": "fast.mat", "score": 0.1, "anomaly": False, "level_db": 0.5, "rate": 24000.0}]
+    meta = {"score_threshold": 1.0, "data": {"kind": "signal", "sample_rate": 12000.0}}
+    summary, warnings = score_summary(rows, meta)
+    assert summary[0]["level_db"] == pytest.approx(0.5)
+    assert warnings == [
+        "fast.mat: recorded at 24000 Hz, 2 x the training rate (12000 Hz); resampled, but its machine and "
+        "sensor differ from the training data"
+    ]

@@ -58,3 +58,32 @@ def test_onnx_matches_pytorch(name, tmp_path):
     with torch.no_grad():
         ref = model(x3).numpy()
     assert np.abs(out - ref).max() < 1e-4
+
+
+@pytest.mark.parametrize("mode", ["zscore", "minmax", "none"])
+def test_exported_run_normalises_raw_windows_like_pytorch(mode, tmp_path):
+    """The ONNX file of a run takes RAW windows: its graph holds the run's normalisation, and onnxruntime's
+    probabilities equal the PyTorch pipeline's (normalise, network, softmax) within 1e-5."""
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    from deepshrink.engine.export import export_onnx
+    from deepshrink.functional.normalize import normalize
+
+    torch.manual_seed(0)
+    model = _trained_stats(
+        create_model("drsn_cw_paper", in_channels=1, num_classes=4), torch.randn(8, 1, 256)
+    )
+    meta = {"task": "classification", "model_kwargs": {"in_channels": 1}, "window": 256, "normalize": mode}
+    path = tmp_path / "run.onnx"
+    export_onnx(model, meta, path)
+    raw = 5.0 * torch.randn(6, 1, 256) + 2.0  # a level and an offset far from a normalised window's
+    (probs,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        ["probabilities"], {"x": raw.numpy()}
+    )
+    with torch.no_grad():
+        ref = torch.softmax(model(normalize(raw, mode)), dim=1).numpy()
+    assert np.abs(probs - ref).max() < 1e-5
+    if mode != "none":  # without the normalisation in the graph the answer would differ
+        with torch.no_grad():
+            unnormalised = torch.softmax(model(raw), dim=1).numpy()
+        assert np.abs(unnormalised - ref).max() > 1e-3

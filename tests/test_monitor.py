@@ -210,3 +210,23 @@ def test_stream_refuses_old_snapshots_and_other_runs(sim_run, tmp_path, capsys):
     assert "snap_500.npy: snapshot of shape (1, 1000)" in capsys.readouterr().err
     assert main(["monitor", "--run", str(tmp_path), str(tmp_path / "snap_500.npy")]) == 2
     assert "model.json: missing" in capsys.readouterr().err
+
+
+def test_health_monitor_estimator_follows_pyod_conventions():
+    from sklearn.base import clone
+
+    from deepshrink.sklearn import HealthMonitor
+
+    seq = make_run_to_failure(n_snapshots=60, onset=40, random_state=1)
+    x = np.stack([s.read()[0] for s in seq.snapshots])  # (n, length): one channel
+    mon = HealthMonitor("kurtosis", window=512, max_epochs=1, persistence=2, random_state=0).fit(x[:30])
+    assert mon.threshold_ > 3 and mon.decision_scores_.shape == (30,) and set(mon.labels_) <= {0, 1}
+    assert mon.fit_predict(x[:30]).sum() <= 1
+    alarms = mon.predict(x[30:])
+    assert alarms[:10].sum() == 0 and alarms[-10:].all()  # healthy until the onset, alarmed at the end
+    every = mon.indicators(x[-3:])
+    assert set(every) == {"dae", "rms", "kurtosis", "crest", "iforest", "level_db"}
+    np.testing.assert_allclose(every["kurtosis"], mon.decision_function(x[-3:]))
+    assert clone(mon).get_params()["indicator"] == "kurtosis"
+    with pytest.raises(ValueError, match="indicator"):
+        HealthMonitor("loudness").fit(x[:30])

@@ -22,12 +22,14 @@ from deepshrink.sklearn import (
     DAEOutlierDetector,
     DenoisingAutoencoder,
     DRSNClassifier,
+    HealthMonitor,
 )
 
 SMALL = [
     DRSNClassifier(max_epochs=2, batch_size=16, random_state=0),
     DenoisingAutoencoder(hidden=(8, 4), max_epochs=2, batch_size=16, random_state=0),
     DAEOutlierDetector(DenoisingAutoencoder(hidden=(8, 4), max_epochs=2, batch_size=16), random_state=0),
+    HealthMonitor("iforest", max_epochs=1, batch_size=16, random_state=0),
 ]
 
 

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from jsonargparse.typing import NonNegativeFloat, PositiveInt
 
 from deepshrink.engine.config import Ints, Names, Snr, SnrGrid, TrainConfig, parse_config, replace, to_dict
+from deepshrink.engine.options import NoiseKinds
 from deepshrink.engine.datasets import folds_of
 from deepshrink.errors import ConfigError
 from deepshrink.models import model_info
@@ -60,7 +61,7 @@ class BenchmarkConfig(TrainConfig):
 
     models: Names = PAPER_MODELS
     """registered models to compare (comma-separated)"""
-    noises: Names = ("gaussian", "laplacian", "pink")
+    noises: NoiseKinds = ("gaussian", "laplacian", "pink")
     """noise kinds (comma-separated; clean accuracy is always measured)"""
     snrs: SnrGrid = tuple(float(s) for s in range(-5, 6))
     """SNR grid in dB: LOW:HIGH[:STEP] or A,B,C"""

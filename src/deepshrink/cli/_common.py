@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from deepshrink.engine.config import config_parser, parse_config
-from deepshrink.engine.options import config_error, read_yaml_file
+from deepshrink.engine.options import config_error, load_yaml_text, read_yaml_file
 from deepshrink.errors import ConfigError
 
 __all__ = [
@@ -82,8 +82,8 @@ def key_values(items: Sequence[str] | None, option: str) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"{option} {item!r}: expected KEY=VALUE")
-        try:
-            out[key.strip()] = yaml.safe_load(value)
+        try:  # the config's YAML dialect: "-10:5" stays text (plain YAML 1.1 reads it as base 60: -605)
+            out[key.strip()] = load_yaml_text(value)
         except yaml.YAMLError:
             raise ConfigError(f"{option} {item!r}: cannot read the value") from None
     return out

@@ -84,6 +84,16 @@ def one_line(err: DeepShrinkError) -> str:
     return message
 
 
+def _option_value(args: Sequence[str], flag: str) -> str | None:
+    """The value of `flag` in args (`--out DIR` or `--out=DIR`), for messages; None when absent."""
+    for i, tok in enumerate(args):
+        if tok == flag and i + 1 < len(args):
+            return args[i + 1]
+        if tok.startswith(flag + "="):
+            return tok.split("=", 1)[1]
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; the exit code: 0 success, 1 failed work, 2 bad input, 130 interrupted."""
     args = _join_negative_values(list(sys.argv[1:] if argv is None else argv))
@@ -111,7 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse's --help and usage errors
         return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else 2
     except KeyboardInterrupt:
-        hint = " (continue with: deepshrink train --out RUN_DIR --resume)" if name == "train" else ""
+        hint = ""
+        if name == "train":  # the real directory, so the line can be copied as it is
+            out = _option_value(args[1:], "--out") or "RUN_DIR"
+            hint = f" (continue with: deepshrink train --out {out} --resume)"
         print(f"deepshrink: interrupted{hint}", file=sys.stderr)
         return 130
     except BrokenPipeError:

@@ -32,6 +32,7 @@ from deepshrink.engine.options import (
     Ints,
     Level,
     Names,
+    NoiseKinds,
     Snr,
     SnrGrid,
     config_error,
@@ -152,7 +153,7 @@ class TrainConfig(RunOptions):
     """per-window normalisation after the noise (none: the paper's setting; see docs/evaluation.md)"""
     monitor: Literal["val_loss", "val_acc"] = "val_loss"
     """what the best checkpoint and early stopping follow"""
-    eval_noise: Names | None = None
+    eval_noise: NoiseKinds | None = None
     """noise kinds of the final evaluation (default: the training noise)"""
     eval_snr: SnrGrid | None = None
     """SNRs of the final evaluation (default: the training range in 1 dB steps, or the training SNR)"""
@@ -234,7 +235,7 @@ class MonitorConfig(RunOptions):
     model: str = "dae_shrink1d"
     """registered signal autoencoder of the dae indicator"""
     model_kwargs: dict = field(default_factory=dict)
-    """extra model arguments"""
+    """extra model arguments (the U-Net DAEs default to widths [8, 16, 32] and kernel_size 5 here)"""
     window: PositiveInt = 1024
     """DAE and IsolationForest window length in samples"""
     level: PositiveFloat = 0.5

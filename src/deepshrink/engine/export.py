@@ -14,6 +14,7 @@ import torch
 from deepshrink.atomic import atomic_write
 from deepshrink.engine.artifacts import check_run_kind
 from deepshrink.errors import ConfigError, DataError
+from deepshrink.functional.normalize import normalize
 
 EXPORT_FORMATS = ("onnx",)
 _EXTRA = 'pip install "deepshrink[export]"'
@@ -27,6 +28,19 @@ def _need(module: str) -> Any:
         raise ConfigError(f"ONNX export needs the {module} package: {_EXTRA}") from None
 
 
+class _Pipeline(torch.nn.Module):
+    """What a deployment runs on a raw window: the run's per-window normalisation, the network, and the
+    class probabilities beside the logits. In the graph, so no deployment re-implements the normalisation."""
+
+    def __init__(self, model: torch.nn.Module, mode: str) -> None:
+        super().__init__()
+        self.model, self.mode = model, mode
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        logits = self.model(normalize(x, self.mode))
+        return logits, torch.softmax(logits, dim=1)
+
+
 def export_onnx(
     model: torch.nn.Module,
     meta: dict[str, Any],
@@ -38,11 +52,13 @@ def export_onnx(
     batch: int = 4,
     seed: int = 0,
 ) -> float:
-    """Write `model` as ONNX (input "x" (batch, C, window), output "logits", dynamic batch) atomically.
+    """Write `model` as ONNX atomically: input "x" (batch, C, window) of RAW windows, outputs "logits" and
+    "probabilities", dynamic batch. The run's per-window normalisation (meta["normalize"]: zscore, minmax
+    or none) is part of the graph.
 
-    With `check`, runs the file in onnxruntime on random inputs and returns the max abs difference from
-    PyTorch; above `atol` the file is removed and a `DataError` raised. Returns NaN when not checked.
-    Normalisation is not part of the graph: apply meta["normalize"] to the windows before the model.
+    With `check`, runs the file in onnxruntime on random raw windows (with an offset and a scale, so that the
+    normalisation matters) and returns the max abs difference of the logits from the PyTorch pipeline; above
+    `atol` the file is removed and a `DataError` raised. Returns NaN when not checked.
     """
     check_run_kind(meta, "classification")
     out = Path(out)
@@ -50,10 +66,10 @@ def export_onnx(
         raise ConfigError(f"{out}: an ONNX file name must end in .onnx", key="out")
     for module in ("onnx", "onnxscript") + (("onnxruntime",) if check else ()):
         _need(module)
-    model = model.eval().cpu()
+    model = _Pipeline(model.eval().cpu(), str(meta.get("normalize", "none"))).eval()
     in_ch = int(meta["model_kwargs"].get("in_channels", 1))
     g = torch.Generator().manual_seed(seed)
-    x = torch.randn(batch, in_ch, int(meta["window"]), generator=g)
+    x = 3.0 * torch.randn(batch, in_ch, int(meta["window"]), generator=g) + 0.5
 
     def write(tmp: str) -> None:
         with warnings.catch_warnings():
@@ -63,8 +79,8 @@ def export_onnx(
                 (x,),
                 tmp,
                 input_names=["x"],
-                output_names=["logits"],
-                dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}},
+                output_names=["logits", "probabilities"],
+                dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}, "probabilities": {0: "batch"}},
                 opset_version=opset,
                 dynamo=False,
             )
@@ -74,11 +90,11 @@ def export_onnx(
         return float("nan")
     ort = _need("onnxruntime")
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
-    x2 = torch.randn(batch + 3, in_ch, int(meta["window"]), generator=g)  # another batch size: dynamic axis
+    x2 = 0.2 * torch.randn(batch + 3, in_ch, int(meta["window"]), generator=g)  # another batch size
     diff = 0.0
     with torch.inference_mode():
         for inp in (x, x2):
-            ref = model(inp).numpy()
+            ref = model(inp)[0].numpy()
             got = session.run(["logits"], {"x": inp.numpy()})[0]
             diff = max(diff, float(np.max(np.abs(ref - got))))
     if not np.isfinite(diff) or diff > atol:

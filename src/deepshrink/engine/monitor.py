@@ -47,6 +47,10 @@ __all__ = [
 INDICATORS = ("dae", "rms", "kurtosis", "crest", "iforest")  # alarmed when they rise
 LEVEL = "level_db"  # alarmed when it leaves the healthy band either way
 REFERENCE_FILE = "reference.safetensors"
+# The U-Net DAEs at a monitor's size: narrower and with shorter kernels than `dae train`'s. The reference is
+# some 20 snapshots, and a whole life (3,000 snapshots of 2 x 2,560 samples) must score in seconds on two
+# cores: the full-width DAE scores 3 ms per window there, this one 0.6 ms (docs/benchmarks.md).
+MONITOR_UNET = {"widths": [8, 16, 32], "kernel_size": 5}
 AUTO_WINDOW_PASSES = 4_000  # default DAE training length: about this many windows seen, 10 to 100 epochs
 
 
@@ -88,7 +92,7 @@ class HealthReference:
     def __post_init__(self) -> None:
         if self.forest is None:
             # deterministic given the features and the seed: rebuilt identically after loading
-            self.forest = IsolationForest(n_estimators=200, random_state=self.seed).fit(self.features)
+            self.forest = IsolationForest(random_state=self.seed).fit(self.features)
 
     def check(self, x: np.ndarray, source: str) -> np.ndarray:
         """`x` as float32 (C, L) of the reference's shape; DataError naming `source` otherwise."""
@@ -112,8 +116,12 @@ class HealthReference:
         wins = np.stack([scoring_windows(s, self.window) for s in x])  # (n, w, C, window)
         per = wins.shape[1]
         flat = wins.reshape(n * per, self.channels, self.window)
-        err = self.dae.anomaly_score(torch.from_numpy(flat / np.float32(self.scale)), batch_size=256)
-        out["dae"] = err.double().numpy().reshape(n, per).mean(1)
+        # a fully convolutional DAE (the U-Nets) scores the whole snapshot in one pass: every sample once,
+        # where the covering windows overlap (3 x 1,024 for 2,560 samples)
+        whole = not getattr(self.dae, "input_shape", ())
+        dae_in = x if whole else flat
+        err = self.dae.anomaly_score(torch.from_numpy(dae_in / np.float32(self.scale)), batch_size=64)
+        out["dae"] = err.double().numpy() if whole else err.double().numpy().reshape(n, per).mean(1)
         forest = -self.forest.score_samples(health.window_features(flat))
         out["iforest"] = forest.reshape(n, per).mean(1)
         for i, s in enumerate(x):
@@ -180,7 +188,10 @@ def fit_reference(
     train = np.concatenate([training_windows(s, window) for s in x])
     epochs = epochs or min(100, max(10, math.ceil(AUTO_WINDOW_PASSES / len(train))))
     info = {"kind": "signal", "shape": [channels, window]}
-    net, kwargs = build_autoencoder(model, info, dict(model_kwargs or {}), seed)
+    kwargs = dict(model_kwargs or {})
+    if model in ("dae_shrink1d", "dae_conv1d"):
+        kwargs = {**MONITOR_UNET, **kwargs}
+    net, kwargs = build_autoencoder(model, info, kwargs, seed)
     if getattr(net, "output_range", None) is not None:
         raise ConfigError(
             f"model {model!r} has a [0, 1] output; vibration needs a linear output", key="model"

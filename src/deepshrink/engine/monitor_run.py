@@ -14,6 +14,7 @@ import io
 import json
 import math
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ __all__ = ["SCORES", "SUMMARY", "reference_size", "run_monitor", "stream"]
 SCORES, SUMMARY, FIGURE = "scores.csv", "summary.json", "health.png"
 DEFAULT_HEALTHY = 30
 MIN_FIT, MIN_HOLDOUT = 5, 5
-CHUNK = 64  # snapshots read and scored at a time: memory is bounded by this and the reference
+CHUNK = 256  # snapshots read and scored at a time: memory is bounded by this and the reference
 NAMES = (*INDICATORS, LEVEL)
 COLUMNS = (
     "index",
@@ -109,26 +110,45 @@ def _score_rows(
     ref: HealthReference, snaps: Sequence[Snapshot], roles: Sequence[str], progress: Callable | None
 ) -> list[dict[str, Any]]:
     """Rows of scores.csv for `snaps`, read and scored CHUNK at a time; a NaN snapshot is a row of its own."""
-    rows: list[dict[str, Any]] = []
-    for start in range(0, len(snaps), CHUNK):
-        part, good, xs = snaps[start : start + CHUNK], [], []
+
+    def read(part: Sequence[Snapshot]) -> list[np.ndarray | None]:
+        out = []
         for snap in part:
             try:
-                xs.append(ref.check(snap.read(), snap.source))
-                good.append(True)
+                out.append(ref.check(snap.read(), snap.source))
             except NonFiniteError:
-                good.append(False)
-        scores = ref.score(np.stack(xs)) if xs else {}
-        k = 0
-        for snap, ok, role in zip(part, good, roles[start : start + CHUNK], strict=True):
-            row = {"index": snap.index, "number": snap.number, "time_s": snap.time_s, "file": snap.source}
-            row.update(role=role, status="ok" if ok else "nan")
-            for name in NAMES:
-                row[name] = float(scores[name][k]) if ok else math.nan
-            k += ok
-            rows.append(row)
-        if progress is not None:
-            progress(min(start + CHUNK, len(snaps)), len(snaps))
+                out.append(None)
+        return out
+
+    chunks = [snaps[i : i + CHUNK] for i in range(0, len(snaps), CHUNK)]
+    rows: list[dict[str, Any]] = []
+    # the next chunk's files are read in a second thread while this one is scored (parsing is NumPy work
+    # that releases the GIL): reading and scoring overlap, memory stays two chunks
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(read, chunks[0]) if chunks else None
+        for i, part in enumerate(chunks):
+            arrays = pending.result()
+            pending = pool.submit(read, chunks[i + 1]) if i + 1 < len(chunks) else None
+            rows += _chunk_rows(ref, part, arrays, roles[i * CHUNK : (i + 1) * CHUNK])
+            if progress is not None:
+                progress(len(rows), len(snaps))
+    return rows
+
+
+def _chunk_rows(
+    ref: HealthReference, part: Sequence[Snapshot], arrays: list, roles: Sequence[str]
+) -> list[dict[str, Any]]:
+    xs = [a for a in arrays if a is not None]
+    scores = ref.score(np.stack(xs)) if xs else {}
+    rows, k = [], 0
+    for snap, x, role in zip(part, arrays, roles, strict=True):
+        ok = x is not None
+        row = {"index": snap.index, "number": snap.number, "time_s": snap.time_s, "file": snap.source}
+        row.update(role=role, status="ok" if ok else "nan")
+        for name in NAMES:
+            row[name] = float(scores[name][k]) if ok else math.nan
+        k += ok
+        rows.append(row)
     return rows
 
 

@@ -13,6 +13,7 @@ number -605, which would silently train at the wrong SNR.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from pathlib import Path
@@ -23,6 +24,7 @@ from jsonargparse import set_loader, set_parsing_settings
 from jsonargparse.typing import register_type
 
 from deepshrink.errors import ConfigError, DataError
+from deepshrink.functional.noise import NOISE_KINDS
 
 __all__ = ["PARSER_MODE", "Ints", "Level", "Names", "Snr", "SnrGrid", "config_error", "load_yaml_text"]
 
@@ -176,6 +178,22 @@ class Names(metaclass=_Named):
         return out
 
 
+class NoiseKinds(metaclass=_Named):
+    """Noise kinds: "gaussian,pink" or a list; a name that is not a noise kind is refused when parsed, not
+    after a training."""
+
+    @staticmethod
+    def parse(value: Any) -> list[str]:
+        """The list of kinds (each one of functional.noise.NOISE_KINDS)."""
+        out = Names.parse(value)
+        for name in out:
+            if name not in NOISE_KINDS:
+                close = difflib.get_close_matches(name, NOISE_KINDS, n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise ValueError(f"unknown noise kind {name!r}{hint}; choose from {', '.join(NOISE_KINDS)}")
+        return out
+
+
 class Ints(metaclass=_Named):
     """Integers: "0,1,2" or a list."""
 
@@ -200,6 +218,7 @@ register_type(Snr, _snr_dump, Snr.parse)
 register_type(Level, _snr_dump, Level.parse)
 register_type(SnrGrid, list, SnrGrid.parse)
 register_type(Names, list, Names.parse)
+register_type(NoiseKinds, list, NoiseKinds.parse)
 register_type(Ints, list, Ints.parse)
 
 
@@ -230,7 +249,9 @@ def config_error(err: Exception, source: str) -> ConfigError:
     detail = typed[-1] if typed else (lines[-1] if lines else text)
     for prefix in ("- ", "Not of type "):
         detail = detail.removeprefix(prefix)
-    detail = re.sub(r"^(Snr|SnrGrid|Level|Names|Ints|Positive\w+|NonNegative\w+|int|float): ", "", detail)
+    detail = re.sub(
+        r"^(Snr|SnrGrid|Level|Names|NoiseKinds|Ints|Positive\w+|NonNegative\w+|int|float): ", "", detail
+    )
     given = re.search(r"Given value: (.*)", text)
     got = f", got {given.group(1).strip()}" if given else ""
     detail = re.sub(

@@ -62,8 +62,9 @@ FEATURE_NAMES = ("log_rms", "log_peak", "kurtosis", "crest", "skewness", "log_p2
 
 def window_features(windows: np.ndarray) -> np.ndarray:
     """Per-window statistics for an IsolationForest: (N, C, L) -> (N, C * 6), for each channel log RMS, log
-    peak, kurtosis, crest factor, skewness and log peak-to-peak."""
-    w = np.asarray(windows, dtype=np.float64)
+    peak, kurtosis, crest factor, skewness and log peak-to-peak. Computed in float32: window statistics
+    need no more, and a whole life scores faster."""
+    w = np.asarray(windows, dtype=np.float32)
     c = w - w.mean(axis=-1, keepdims=True)
     m2 = np.maximum(np.mean(c**2, axis=-1), _TINY)
     r = np.sqrt(np.mean(w**2, axis=-1))
@@ -76,7 +77,7 @@ def window_features(windows: np.ndarray) -> np.ndarray:
         np.mean(c**3, axis=-1) / m2**1.5,
         np.log(np.maximum(w.max(axis=-1) - w.min(axis=-1), _TINY)),
     ]
-    return np.stack(feats, axis=-1).reshape(len(w), -1)
+    return np.stack(feats, axis=-1).reshape(len(w), -1).astype(np.float64)
 
 
 def threshold_at_rate(values: np.ndarray, rate: float, *, two_sided: bool = False) -> tuple[float, float]:

@@ -158,8 +158,10 @@ def _draw_white(out: Tensor, kind: str, generator: torch.Generator | None) -> No
         out.uniform_(-0.5, 0.5, generator=generator)
         mag = (-2.0 * out.abs()).clamp_min_(-1.0 + torch.finfo(out.dtype).eps).log1p_().neg_()
         out.copy_(torch.sign(out) * mag)
-    else:
+    elif kind in ("gaussian", "colored") or kind in _BETA:  # coloured kinds shape Gaussian noise
         out.normal_(generator=generator)
+    else:  # never a silent Gaussian for a kind this function does not know
+        raise ConfigError(f"kind: unknown noise kind {kind!r}; choose from {', '.join(NOISE_KINDS)}")
 
 
 def _shape_spectrum(white: Tensor, beta: float) -> Tensor:
