@@ -20,8 +20,8 @@ from typing import Any, Literal
 from jsonargparse.typing import NonNegativeFloat, PositiveInt
 
 from deepshrink.engine.config import Ints, Names, Snr, SnrGrid, TrainConfig, parse_config, replace, to_dict
-from deepshrink.engine.options import NoiseKinds
 from deepshrink.engine.datasets import folds_of
+from deepshrink.engine.options import NoiseKinds
 from deepshrink.errors import ConfigError
 from deepshrink.models import model_info
 
