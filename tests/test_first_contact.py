@@ -316,7 +316,10 @@ def test_help_pages_describe_and_show_defaults(capsys):
         (["dae", "train", "--help"], ["examples:", "--corruption", "salt_pepper or masking"]),
         (["dae", "score", "--help"], ["example:", "machine and sensor"]),
         (["dae", "denoise", "--help"], ["example:"]),
-        (["benchmark", "--help"], ["--noises", "type: Names, default: ('gaussian', 'laplacian', 'pink')"]),
+        (
+            ["benchmark", "--help"],
+            ["--noises", "type: NoiseKinds, default: ('gaussian', 'laplacian', 'pink')"],
+        ),
         (["datasets", "--help"], ["$DEEPSHRINK_DATA/<name>, else the download cache"]),
         (
             ["evaluate", "--help"],

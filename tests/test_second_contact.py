@@ -88,3 +88,68 @@ def test_declared_dependencies_are_the_imported_ones():
     third_party = imported - {"deepshrink", "__future__"} - set(__import__("sys").stdlib_module_names)
     declared = {module_of.get(d, d) for d in core | optional}
     assert third_party <= declared, f"imported but not declared: {sorted(third_party - declared)}"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--test-conditions", "1HP"], "--test-conditions: used only by scenario cross-condition"),
+        (["--train-conditions", "0HP"], "--train-conditions: used only by scenario cross-condition"),
+        (["--test-groups", "a"], "--test-groups: used only by scenario cross-group"),
+        (["--fold", "1"], "--fold: used only by scenario cross-condition or cross-group"),
+        (["--scenario", "cross-condition", "--test-groups", "a"], "--test-groups: used only by scenario"),
+    ],
+)
+def test_scenario_options_the_scenario_does_not_use_are_refused(tmp_path, capsys, args, needle):
+    assert main(["train", "--out", str(tmp_path / "r"), *args]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and not (tmp_path / "r").exists()
+    assert main(["datasets", "simulator", *args]) == 2
+    assert needle in capsys.readouterr().err
+
+
+def test_evaluate_refuses_test_conditions_the_run_scenario_ignores(tmp_path, capsys):
+    from deepshrink.engine.config import TrainConfig, save_config
+
+    run = tmp_path / "run"
+    run.mkdir()
+    save_config(TrainConfig(out=str(run)), run / "config.yaml")
+    from deepshrink.engine.artifacts import save_model
+    from deepshrink.models import create_model
+
+    kwargs = {"in_channels": 1, "num_classes": 10}
+    meta = {
+        "model": "convnet_paper",
+        "model_kwargs": kwargs,
+        "task": "classification",
+        "classes": list("abcdefghij"),
+    }
+    save_model(run, create_model("convnet_paper", **kwargs), meta)
+    assert main(["evaluate", "--run", str(run), "--test-conditions", "1HP"]) == 2
+    assert "--test-conditions: used only by scenario cross-condition" in capsys.readouterr().err
+
+
+def test_dae_resume_checks_the_options_and_continues(tmp_path, capsys):
+    import numpy as np
+
+    t = np.arange(128) / 16.0
+    rng = np.random.default_rng(0)
+    x = np.sin(2 * np.pi * rng.uniform(1, 3, (200, 1)) * t).astype(np.float32)
+    np.save(tmp_path / "s.npy", x)
+    base = [
+        "dae",
+        "train",
+        "--data",
+        str(tmp_path / "s.npy"),
+        "--window",
+        "128",
+        "--out",
+        str(tmp_path / "r"),
+    ]
+    assert main([*base, "--epochs", "2", "--batch-size", "32", "-q"]) == 0
+    capsys.readouterr()
+    assert main([*base, "--epochs", "3", "--batch-size", "32", "--level", "0.9", "--resume", "-q"]) == 2
+    assert "resume: options differ from the saved run (level)" in capsys.readouterr().err
+    assert main([*base, "--epochs", "3", "--batch-size", "32", "--resume", "-q"]) == 0
+    rows = (tmp_path / "r" / "metrics.csv").read_text().strip().splitlines()
+    assert len(rows) == 1 + 3  # the header, two epochs before the resume and one after it

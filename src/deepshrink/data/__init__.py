@@ -5,13 +5,16 @@ The flow is spec -> `load_recordings` -> `Recording` -> `make_windows` (split fi
 """
 
 from deepshrink.data.cwru import cwru_file_info, cwru_tasks, fetch_cwru, load_cwru
+from deepshrink.data.degradation import make_run_to_failure
+from deepshrink.data.femto import femto_bearings, load_femto
 from deepshrink.data.images import fetch_mnist, load_digits_images, load_mnist
 from deepshrink.data.io import md5sum, read_idx, read_signal_file, resample_signal
 from deepshrink.data.locate import dataset_root, default_cache_dir
 from deepshrink.data.manifest import harmonize_rates, load_folder, load_manifest
 from deepshrink.data.mfpt import fetch_mfpt, load_mfpt
 from deepshrink.data.pu import fetch_pu, load_pu
-from deepshrink.data.recording import FAULT_TYPES, Recording
+from deepshrink.data.recording import FAULT_TYPES, Recording, Snapshot, SnapshotSequence
+from deepshrink.data.sequence import load_sequence
 from deepshrink.data.specs import PUBLIC_DATASETS, load_recordings, parse_spec
 from deepshrink.data.uestc import fetch_uestc, load_uestc
 from deepshrink.data.windows import SignalDataset, WindowSet, make_windows
@@ -21,11 +24,14 @@ __all__ = [
     "PUBLIC_DATASETS",
     "Recording",
     "SignalDataset",
+    "Snapshot",
+    "SnapshotSequence",
     "WindowSet",
     "cwru_file_info",
     "cwru_tasks",
     "dataset_root",
     "default_cache_dir",
+    "femto_bearings",
     "fetch_cwru",
     "fetch_mfpt",
     "fetch_mnist",
@@ -34,13 +40,16 @@ __all__ = [
     "harmonize_rates",
     "load_cwru",
     "load_digits_images",
+    "load_femto",
     "load_folder",
     "load_manifest",
     "load_mfpt",
     "load_mnist",
     "load_pu",
     "load_recordings",
+    "load_sequence",
     "load_uestc",
+    "make_run_to_failure",
     "make_windows",
     "md5sum",
     "parse_spec",

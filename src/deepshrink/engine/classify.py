@@ -23,7 +23,7 @@ from deepshrink import __version__
 from deepshrink.atomic import atomic_write_json, atomic_write_text
 from deepshrink.data.windows import SignalDataset
 from deepshrink.engine.artifacts import CONFIG_FILE, METRICS_FILE, prepare_run_dir
-from deepshrink.engine.config import TrainConfig, load_config, save_config, to_dict, validated
+from deepshrink.engine.config import TrainConfig, check_resume, save_config, validated
 from deepshrink.engine.datasets import build_dataset
 from deepshrink.engine.evaluate import (
     EVAL_CSV,
@@ -33,16 +33,12 @@ from deepshrink.engine.evaluate import (
     save_eval_figures,
 )
 from deepshrink.engine.fit import fit
-from deepshrink.errors import ConfigError
 from deepshrink.plots import plot_confusion_matrix, plot_training_curves, save_figure
 from deepshrink.tasks import ClassificationTask, SignalDataModule
 from deepshrink.tasks.classification import check_classifier
 from deepshrink.tasks.recipes import get_recipe
 
 __all__ = ["TrainResult", "train"]
-
-# options that may differ when a run is resumed (they do not change what is trained)
-_RESUMABLE = ("epochs", "out", "threads", "patience")
 
 
 @dataclass
@@ -90,19 +86,6 @@ def build_meta(cfg: TrainConfig, dm: SignalDataModule, ds: Any) -> dict[str, Any
     }
 
 
-def _check_resume(cfg: TrainConfig, run: Path) -> None:
-    saved_path = run / CONFIG_FILE
-    if not saved_path.is_file():
-        return
-    saved, new = to_dict(load_config(saved_path, TrainConfig)), to_dict(cfg)
-    diff = [k for k, v in saved.items() if k not in _RESUMABLE and new.get(k) != v]
-    if diff:
-        raise ConfigError(
-            f"resume: options differ from the saved run ({', '.join(diff)}); resume with the same options",
-            key=diff[0],
-        )
-
-
 def train(
     config: TrainConfig,
     *,
@@ -127,7 +110,7 @@ def train(
     check_classifier(config.model)  # an unknown model or an autoencoder fails before any data is loaded
     run = Path(config.out) if config.out is not None else None
     if run is not None and resume:
-        _check_resume(config, run)
+        check_resume(config, run / CONFIG_FILE)
     ds = dataset if dataset is not None else build_dataset(config)
     batch_size = config.batch_size or get_recipe(config.recipe).batch_size
     dm = SignalDataModule(

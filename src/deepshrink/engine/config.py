@@ -337,6 +337,20 @@ def check(cfg: RunOptions) -> None:
             )
         if cfg.test_data and cfg.scenario != "cross-dataset":
             raise ConfigError("test_data is for scenario cross-dataset", key="test_data")
+        # an option the chosen scenario does not read is an error, never silently ignored
+        uses = {
+            "train_conditions": ("cross-condition",),
+            "test_conditions": ("cross-condition",),
+            "test_groups": ("cross-group",),
+            "fold": ("cross-condition", "cross-group"),
+        }
+        for key, scenarios in uses.items():
+            if getattr(cfg, key) is not None and cfg.scenario not in scenarios:
+                raise ConfigError(
+                    f"{key}: used only by scenario {' or '.join(scenarios)}, but the scenario is "
+                    f"{cfg.scenario}; add --scenario {scenarios[0]} (or leave {key} out)",
+                    key=key,
+                )
     if isinstance(cfg, MonitorConfig):
         if not 0 < cfg.holdout < 1:
             raise ConfigError(f"holdout: must be between 0 and 1, got {cfg.holdout}", key="holdout")
@@ -381,6 +395,24 @@ def save_config(cfg: RunOptions, path: str | os.PathLike) -> None:
     atomic_write_text(path, yaml.safe_dump(to_dict(cfg), sort_keys=False, default_flow_style=None))
 
 
+#: options that may differ when a run is resumed (they do not change what is trained)
+RESUMABLE = ("epochs", "out", "threads", "patience", "max_minutes")
+
+
+def check_resume(cfg: RunOptions, saved_path: str | os.PathLike) -> None:
+    """ConfigError naming the first option that differs from the run's saved config.yaml (any config
+    class: classifier and autoencoder runs resume under the same rule); nothing when there is none."""
+    if not os.path.isfile(saved_path):
+        return
+    saved, new = to_dict(load_config(saved_path, type(cfg))), to_dict(cfg)
+    diff = [k for k, v in saved.items() if k not in RESUMABLE and new.get(k) != v]
+    if diff:
+        raise ConfigError(
+            f"resume: options differ from the saved run ({', '.join(diff)}); resume with the same options",
+            key=diff[0],
+        )
+
+
 def validated(cfg: RunOptions, cls: type[C]) -> C:
     """`cfg` checked as a `cls` (its fields of `cls` only): what the engine's entry points run on configs
     built in Python, which a dataclass alone does not check."""
@@ -392,4 +424,4 @@ def replace(cfg: C, **changes: Any) -> C:
     return parse_config(type(cfg), {**to_dict(cfg), **changes}, source="config")
 
 
-__all__ += ["Ints", "Snr", "SnrGrid", "check", "replace", "to_dict", "validated"]
+__all__ += ["RESUMABLE", "Ints", "Snr", "SnrGrid", "check", "check_resume", "replace", "to_dict", "validated"]

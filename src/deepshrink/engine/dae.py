@@ -22,7 +22,7 @@ from torch import Tensor, nn
 from deepshrink.atomic import atomic_write_json
 from deepshrink.data.inputs import Examples, load_examples
 from deepshrink.engine.artifacts import CONFIG_FILE, MODEL_META, check_run_kind, prepare_run_dir
-from deepshrink.engine.config import DenoiseConfig, save_config, validated
+from deepshrink.engine.config import DenoiseConfig, check_resume, save_config, validated
 from deepshrink.engine.fit import fit
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.functional.corruption import corrupt
@@ -251,7 +251,9 @@ def train_dae_run(
         seed=cfg.seed,
     )
     data = ExampleDataModule(train, val, batch_size=cfg.batch_size or 128, seed=cfg.seed)
-    if not resume:
+    if resume:
+        check_resume(cfg, run / CONFIG_FILE)  # as a classifier run: the same options, or a clear error
+    else:
         prepare_run_dir(run, overwrite=overwrite)
     save_config(cfg, run / CONFIG_FILE)
 

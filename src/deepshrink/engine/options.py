@@ -184,13 +184,14 @@ class NoiseKinds(metaclass=_Named):
 
     @staticmethod
     def parse(value: Any) -> list[str]:
-        """The list of kinds (each one of functional.noise.NOISE_KINDS)."""
+        """The list of kinds (each "none" or one of functional.noise.NOISE_KINDS)."""
         out = Names.parse(value)
+        kinds = ("none", *NOISE_KINDS)  # "none": clean windows
         for name in out:
-            if name not in NOISE_KINDS:
-                close = difflib.get_close_matches(name, NOISE_KINDS, n=1)
+            if name not in kinds:
+                close = difflib.get_close_matches(name, kinds, n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
-                raise ValueError(f"unknown noise kind {name!r}{hint}; choose from {', '.join(NOISE_KINDS)}")
+                raise ValueError(f"unknown noise kind {name!r}{hint}; choose from {', '.join(kinds)}")
         return out
 
 
