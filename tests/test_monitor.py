@@ -230,3 +230,23 @@ def test_health_monitor_estimator_follows_pyod_conventions():
     assert clone(mon).get_params()["indicator"] == "kurtosis"
     with pytest.raises(ValueError, match="indicator"):
         HealthMonitor("loudness").fit(x[:30])
+
+
+def test_files_at_other_rates_or_without_a_number_are_refused(tmp_path, capsys):
+    from scipy.io import savemat
+
+    folder = tmp_path / "mats"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(40):
+        fs = 2000.0 if i == 37 else 1000.0  # one snapshot in the monitored part recorded at another rate
+        savemat(folder / f"snap_{i + 1}.mat", {"x": rng.standard_normal((1024, 1)), "fs": fs})
+    base = ["monitor", "--epochs", "1", "--window", "256", "-q", "--out", str(tmp_path / "run")]
+    assert main([*base, "--data", str(folder)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "snap_38.mat" in err and "2000" in err and "1000" in err and len(err.splitlines()) == 1
+    nameless = _folder(tmp_path, 40)
+    np.save(nameless / "snap_latest.npy", np.zeros((1, 1024), np.float32))
+    assert main([*base, "--data", str(nameless), "--sample-rate", "1000"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "snap_latest.npy: no snapshot number in its name" in err

@@ -303,6 +303,15 @@ def _builtin(v: Any) -> Any:
     return v
 
 
+#: options that only some scenarios read, and which ones
+SCENARIO_OPTIONS: dict[str, tuple[str, ...]] = {
+    "train_conditions": ("cross-condition",),
+    "test_conditions": ("cross-condition",),
+    "test_groups": ("cross-group",),
+    "fold": ("cross-condition", "cross-group"),
+}
+
+
 def check(cfg: RunOptions) -> None:
     """The checks no type can express (the types are checked by jsonargparse)."""
     if cfg.precision in ("16-mixed", "bf16-mixed") and (
@@ -338,13 +347,7 @@ def check(cfg: RunOptions) -> None:
         if cfg.test_data and cfg.scenario != "cross-dataset":
             raise ConfigError("test_data is for scenario cross-dataset", key="test_data")
         # an option the chosen scenario does not read is an error, never silently ignored
-        uses = {
-            "train_conditions": ("cross-condition",),
-            "test_conditions": ("cross-condition",),
-            "test_groups": ("cross-group",),
-            "fold": ("cross-condition", "cross-group"),
-        }
-        for key, scenarios in uses.items():
+        for key, scenarios in SCENARIO_OPTIONS.items():
             if getattr(cfg, key) is not None and cfg.scenario not in scenarios:
                 raise ConfigError(
                     f"{key}: used only by scenario {' or '.join(scenarios)}, but the scenario is "

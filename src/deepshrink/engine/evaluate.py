@@ -21,7 +21,7 @@ from deepshrink.atomic import atomic_write_json, atomic_write_text
 from deepshrink.data.specs import load_recordings
 from deepshrink.data.windows import check_coverage, make_windows, seen_windows
 from deepshrink.engine.artifacts import CONFIG_FILE, check_run_kind, load_model
-from deepshrink.engine.config import TrainConfig, load_config, replace
+from deepshrink.engine.config import SCENARIO_OPTIONS, TrainConfig, load_config, replace
 from deepshrink.engine.datasets import build_dataset
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.functional.classification import score_logits
@@ -182,7 +182,11 @@ def _test_windows(run_dir: Path, meta: dict[str, Any], data: str | None, scenari
                 f"{run_dir}: no {CONFIG_FILE}, so its training windows are unknown", key="scenario"
             )
         trained = load_config(config, TrainConfig)
-        cfg = replace(trained, **scenario)
+        changes = dict(scenario)
+        if changes.get("scenario", trained.scenario) != trained.scenario:
+            # the run's options of its own scenario say what it trained on; the new one does not read them
+            changes.update({k: None for k in SCENARIO_OPTIONS if k not in scenario})
+        cfg = replace(trained, **changes)
         ds = build_dataset(cfg, check=False)
         seen = seen_windows(ds, build_dataset(trained, check=False))
         if seen:
