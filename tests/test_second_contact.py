@@ -153,3 +153,33 @@ def test_dae_resume_checks_the_options_and_continues(tmp_path, capsys):
     assert main([*base, "--epochs", "3", "--batch-size", "32", "--resume", "-q"]) == 0
     rows = (tmp_path / "r" / "metrics.csv").read_text().strip().splitlines()
     assert len(rows) == 1 + 3  # the header, two epochs before the resume and one after it
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "--help"],
+        ["evaluate", "--help"],
+        ["monitor", "--help"],
+        ["dae", "train", "--help"],
+        ["dae", "score", "--help"],
+        ["datasets", "--help"],
+        ["models", "--help"],
+        ["train", "--epochs", "x"],
+        ["monitor", "--false-alarm-rate", "2"],
+    ],
+)
+def test_help_and_usage_errors_answer_without_torch(argv):
+    """`--help` and usage errors answer before torch, Lightning or the data modules load (they cost seconds;
+    benchmarks/cli_startup.py measures the time)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom deepshrink.cli.main import main\n"
+        f"rc = main({argv!r})\n"
+        "heavy = sorted(m for m in ('torch', 'lightning', 'scipy.signal') if m in sys.modules)\n"
+        "print('HEAVY', heavy, rc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
+    assert "HEAVY [] " in out, out[-300:]

@@ -11,10 +11,7 @@ from deepshrink.cli._common import (
     parse_config_argv,
     print_table,
 )
-from deepshrink.data.locate import candidate_roots
-from deepshrink.data.specs import PUBLIC_DATASETS
 from deepshrink.engine.config import TrainConfig, replace
-from deepshrink.engine.datasets import build_dataset, describe_recordings, folds_of, load_split_recordings
 
 HELP = "show the data sets and where they are looked for; preview a data spec and its split"
 DESCRIPTION = """Without DATA: the data sets `--data` can use and where each is looked for (an explicit path,
@@ -36,6 +33,8 @@ _MARKERS = {"cwru": "*.mat", "uestc": "**/*.mat", "mfpt": "**/*.mat", "pu": "**/
 
 
 def _status(name: str) -> tuple[str, str]:
+    from deepshrink.data.locate import candidate_roots
+
     tried = candidate_roots(name)
     for folder in tried:
         n = sum(1 for _ in folder.glob(_MARKERS[name])) if folder.is_dir() else 0
@@ -45,6 +44,8 @@ def _status(name: str) -> tuple[str, str]:
 
 
 def _overview() -> int:
+    from deepshrink.data.specs import PUBLIC_DATASETS
+
     rows = [("simulator", "--data simulator", "built in", "synthetic bearing signals (the default)")]
     for name in (*PUBLIC_DATASETS, "mnist"):
         status, where = _status(name)
@@ -64,6 +65,8 @@ def _overview() -> int:
 
 
 def _describe(spec: str, recordings: list) -> dict:
+    from deepshrink.engine.datasets import describe_recordings
+
     info = describe_recordings(recordings)
     print(f"{spec}: {info['recordings']} recordings, {info['seconds']:g} s in all")
     print(f"  classes: {', '.join(info['classes'])}")
@@ -82,6 +85,9 @@ def _describe(spec: str, recordings: list) -> dict:
 
 
 def _preview(cfg: TrainConfig) -> None:
+    # imported here: `--help` and usage errors answer before the data and engine modules load
+    from deepshrink.engine.datasets import build_dataset, folds_of, load_split_recordings
+
     train, test = load_split_recordings(cfg)
     # cross-dataset: the training and the test data set are described apart, so neither hides the other
     sources = {"": train} if test is None else {"train": train, "test": test}

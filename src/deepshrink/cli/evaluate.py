@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from deepshrink.choices import NOISE_KINDS
 from deepshrink.cli._common import OneLineParser, add_quiet, command_parser, key_values, print_table
-from deepshrink.engine.config import TrainConfig
-from deepshrink.engine.evaluate import TEST_SCENARIO_KEYS, evaluate_run
+from deepshrink.engine.config import TEST_SCENARIO_KEYS, TrainConfig
 from deepshrink.engine.options import Names, SnrGrid
-from deepshrink.engine.runtime import configure_threads
 from deepshrink.errors import ConfigError
-from deepshrink.functional.noise import NOISE_KINDS
 
 HELP = "accuracy of a trained run versus SNR (table + eval.json, eval.csv and figures)"
 DESCRIPTION = """Evaluate a finished run on its test windows (rebuilt from the run's config.yaml, so they are
@@ -73,6 +71,9 @@ def main(argv: list[str], prog: str) -> int:
         )
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be >= 1, got {args.batch_size}")
+    from deepshrink.engine.evaluate import evaluate_run  # here: --help answers without torch
+    from deepshrink.engine.runtime import configure_threads
+
     configure_threads(args.threads)
     records, written = evaluate_run(
         args.run,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from deepshrink.cli._common import OneLineParser, print_table
 from deepshrink.errors import ConfigError
-from deepshrink.models import count_parameters, create_model, list_models, model_info
 
 HELP = "list registered models (name, task, input, parameters, reference)"
 DESCRIPTION = """List the registered models, optionally those matching a shell-style PATTERN.
@@ -20,6 +19,8 @@ def main(argv: list[str], prog: str) -> int:
     p.add_argument("pattern", nargs="?", default="*", help="shell-style name pattern (default *)")
     p.add_argument("--task", choices=("classification", "autoencoder"), help="only this task")
     args = p.parse_args(argv)
+    from deepshrink.models import count_parameters, create_model, list_models, model_info  # after parsing
+
     names = list_models(args.pattern, task=args.task)
     if not names:
         raise ConfigError(f"no model matches {args.pattern!r} (see `deepshrink models`)")

@@ -17,8 +17,6 @@ from deepshrink.cli._common import (
     print_table,
 )
 from deepshrink.engine.config import MonitorConfig
-from deepshrink.engine.monitor_run import run_monitor, stream
-from deepshrink.engine.runtime import configure_threads
 
 HELP = "condition monitoring: fit on a machine's healthy snapshots, score its life, raise alarms"
 DESCRIPTION = """Fit health indicators on the healthy reference of one machine (its first --healthy
@@ -137,6 +135,8 @@ def _stream(argv: list[str], prog: str) -> int:
     p.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER", help="new snapshot files or folders")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     args = p.parse_args(argv)
+    from deepshrink.engine.monitor_run import stream  # here: --help answers without torch
+
     new, summary = stream(args.run, args.paths, progress=_progress(args.quiet))
     for name in summary["indicators"]:
         flagged = [r for r in new if r[f"{name}_alarm"]]
@@ -159,6 +159,9 @@ def main(argv: list[str], prog: str) -> int:
         cfg.model_kwargs = {**cfg.model_kwargs, **key_values(flags.model_arg, "--model-arg")}
     if flags.data_arg:
         cfg.data_kwargs = {**cfg.data_kwargs, **key_values(flags.data_arg, "--data-arg")}
+    from deepshrink.engine.monitor_run import run_monitor  # here: --help answers without torch
+    from deepshrink.engine.runtime import configure_threads
+
     configure_threads(cfg.threads)
     run, summary = run_monitor(
         cfg,

@@ -16,11 +16,8 @@ from deepshrink.cli._common import (
     parse_config_argv,
     print_table,
 )
-from deepshrink.engine.artifacts import CONFIG_FILE
-from deepshrink.engine.classify import train
 from deepshrink.engine.config import TrainConfig
 from deepshrink.engine.options import read_yaml_file
-from deepshrink.engine.runtime import configure_threads
 from deepshrink.errors import ConfigError
 
 HELP = "train a classifier (DRSN, ResNet, ConvNet) on noisy windows, then evaluate it across SNRs"
@@ -49,7 +46,7 @@ def _saved_config(argv: list[str]) -> dict:
         return {}
     out = next((argv[i + 1] for i, t in enumerate(argv[:-1]) if t == "--out"), None)
     out = out or next((t.split("=", 1)[1] for t in argv if t.startswith("--out=")), None)
-    saved = Path(out) / CONFIG_FILE if out else None
+    saved = Path(out) / "config.yaml" if out else None  # engine.artifacts.CONFIG_FILE
     return read_yaml_file(str(saved)) if saved is not None and saved.is_file() else {}
 
 
@@ -73,6 +70,10 @@ def main(argv: list[str], prog: str) -> int:
     cfg, flags = config_from_argv(argv, prog)
     if cfg.out is None:
         raise ConfigError("no output directory: pass --out RUN_DIR (or `out:` in the config)", key="out")
+    # imported here, not at the top: `--help` and usage errors answer without torch and Lightning
+    from deepshrink.engine.classify import train
+    from deepshrink.engine.runtime import configure_threads
+
     configure_threads(cfg.threads)
     progress = None if flags.quiet else EpochLine(cfg.model)
     result = train(

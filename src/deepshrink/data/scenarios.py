@@ -24,10 +24,10 @@ import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, get_args
 
 import numpy as np
 
+from deepshrink.choices import SCENARIOS, Scenario  # declared once, light to import
 from deepshrink.data.recording import Recording
 from deepshrink.errors import ConfigError, DataError
 
@@ -41,8 +41,6 @@ __all__ = [
     "select_classes",
 ]
 
-Scenario = Literal["within", "cross-condition", "cross-group", "cross-dataset"]
-SCENARIOS: tuple[str, ...] = get_args(Scenario)
 SPLITS = ("train", "val", "test")
 
 

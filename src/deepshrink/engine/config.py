@@ -20,13 +20,20 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-import torch
 import yaml
 from jsonargparse import ArgumentParser
 from jsonargparse.typing import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 
 from deepshrink.atomic import atomic_write_text
-from deepshrink.data.scenarios import Scenario
+from deepshrink.choices import (
+    NOISE_KINDS,
+    CorruptionKind,
+    CorruptionMode,
+    Normalize,
+    RecipeName,
+    Scenario,
+    Schedule,
+)
 from deepshrink.engine.options import (
     PARSER_MODE,
     Ints,
@@ -39,10 +46,6 @@ from deepshrink.engine.options import (
     read_yaml_file,
 )
 from deepshrink.errors import ConfigError
-from deepshrink.functional.corruption import CorruptionKind, CorruptionMode
-from deepshrink.functional.noise import NOISE_KINDS
-from deepshrink.functional.normalize import Normalize
-from deepshrink.tasks.recipes import RecipeName, Schedule
 
 __all__ = [
     "DenoiseConfig",
@@ -303,6 +306,9 @@ def _builtin(v: Any) -> Any:
     return v
 
 
+#: the options that choose a run's test windows: `evaluate` may change these (never what it trained on)
+TEST_SCENARIO_KEYS = ("scenario", "fold", "test_conditions", "test_groups", "test_data", "test_data_kwargs")
+
 #: options that only some scenarios read, and which ones
 SCENARIO_OPTIONS: dict[str, tuple[str, ...]] = {
     "train_conditions": ("cross-condition",),
@@ -312,10 +318,16 @@ SCENARIO_OPTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+def _cuda_available() -> bool:
+    import torch  # only here: the config (and every --help) imports without torch
+
+    return torch.cuda.is_available()
+
+
 def check(cfg: RunOptions) -> None:
     """The checks no type can express (the types are checked by jsonargparse)."""
     if cfg.precision in ("16-mixed", "bf16-mixed") and (
-        cfg.accelerator == "cpu" or (cfg.accelerator == "auto" and not torch.cuda.is_available())
+        cfg.accelerator == "cpu" or (cfg.accelerator == "auto" and not _cuda_available())
     ):
         raise ConfigError(
             f"precision {cfg.precision} needs a GPU (CPU autocast is slower than float32 here); use 32",

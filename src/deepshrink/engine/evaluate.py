@@ -21,7 +21,7 @@ from deepshrink.atomic import atomic_write_json, atomic_write_text
 from deepshrink.data.specs import load_recordings
 from deepshrink.data.windows import check_coverage, make_windows, seen_windows
 from deepshrink.engine.artifacts import CONFIG_FILE, check_run_kind, load_model
-from deepshrink.engine.config import SCENARIO_OPTIONS, TrainConfig, load_config, replace
+from deepshrink.engine.config import SCENARIO_OPTIONS, TEST_SCENARIO_KEYS, TrainConfig, load_config, replace
 from deepshrink.engine.datasets import build_dataset
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.functional.classification import score_logits
@@ -161,10 +161,6 @@ def records_to_csv(records: list[dict[str, Any]], *, model: str = "") -> str:
             {**r, "model": r.get("model", model), "snr_db": "" if r["snr_db"] is None else r["snr_db"]}
         )
     return buf.getvalue()
-
-
-#: the options that choose a run's test windows: `evaluate` may change these (never what it trained on)
-TEST_SCENARIO_KEYS = ("scenario", "fold", "test_conditions", "test_groups", "test_data", "test_data_kwargs")
 
 
 def _test_windows(run_dir: Path, meta: dict[str, Any], data: str | None, scenario: dict[str, Any]):

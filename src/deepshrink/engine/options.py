@@ -23,8 +23,8 @@ import yaml
 from jsonargparse import set_loader, set_parsing_settings
 from jsonargparse.typing import register_type
 
+from deepshrink.choices import NOISE_KINDS
 from deepshrink.errors import ConfigError, DataError
-from deepshrink.functional.noise import NOISE_KINDS
 
 __all__ = ["PARSER_MODE", "Ints", "Level", "Names", "Snr", "SnrGrid", "config_error", "load_yaml_text"]
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Literal, get_args
+from typing import get_args
 
 import torch
 from torch import Tensor
 
+from deepshrink.choices import CorruptionKind, CorruptionMode  # declared once, light to import
 from deepshrink.errors import ConfigError
 from deepshrink.functional.noise import _generator_device_matches, add_noise, check_snr_spec
 
@@ -38,9 +39,7 @@ __all__ = [
 ]
 
 #: the corruptions of the DAE task (the config's `corruption` choices come from this one declaration)
-CorruptionKind = Literal["gaussian", "salt_pepper", "masking", "none"]
 CORRUPTIONS: tuple[str, ...] = get_args(CorruptionKind)
-CorruptionMode = Literal["exact", "per_entry"]
 _MODES: tuple[str, ...] = get_args(CorruptionMode)
 
 

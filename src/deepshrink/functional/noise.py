@@ -25,19 +25,17 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from typing import Literal, get_args
 
 import torch
 from torch import Tensor
 
+from deepshrink.choices import NOISE_KINDS, NoiseKind  # declared once, light to import
 from deepshrink.errors import ConfigError
 from deepshrink.functional.seeding import window_seeds
 
 __all__ = ["NOISE_KINDS", "NoiseKind", "add_noise", "add_window_noise", "noise_like"]
 
 #: additive noise kinds (the config's noise choices come from this one declaration; "none" adds nothing)
-NoiseKind = Literal["gaussian", "laplacian", "uniform", "pink", "brown", "blue", "colored"]
-NOISE_KINDS: tuple[str, ...] = get_args(NoiseKind)
 _WHITE = ("gaussian", "laplacian", "uniform")
 _BETA = {"pink": 1.0, "brown": 2.0, "blue": -1.0}
 

@@ -3,18 +3,13 @@ relative to the signal, and a window's scale carries no label information: see d
 
 from __future__ import annotations
 
-from typing import Literal, get_args
-
 import torch
 from torch import Tensor
 
+from deepshrink.choices import NORMALIZE_MODES, Normalize  # declared once, light to import
 from deepshrink.errors import ConfigError
 
 __all__ = ["NORMALIZE_MODES", "Normalize", "normalize"]
-
-#: the per-window normalisations (the config's `normalize` choices come from this one declaration)
-Normalize = Literal["none", "zscore", "minmax"]
-NORMALIZE_MODES: tuple[str, ...] = get_args(Normalize)
 
 
 def normalize(x: Tensor, mode: str = "none", *, eps: float = 1e-8) -> Tensor:

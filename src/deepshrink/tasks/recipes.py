@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any
 
 import torch
 from torch import nn
 
+from deepshrink.choices import SCHEDULES  # declared once, light to import
 from deepshrink.errors import ConfigError
 
 
@@ -30,9 +31,6 @@ class Recipe:
 
 
 #: the recipes and schedules (the config's choices come from these declarations)
-RecipeName = Literal["adamw", "paper"]
-Schedule = Literal["cosine", "onecycle", "constant"]
-SCHEDULES: tuple[str, ...] = get_args(Schedule)
 
 RECIPES: dict[str, Recipe] = {
     "paper": Recipe(
