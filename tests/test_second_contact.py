@@ -165,6 +165,8 @@ def test_dae_resume_checks_the_options_and_continues(tmp_path, capsys):
         ["dae", "score", "--help"],
         ["datasets", "--help"],
         ["models", "--help"],
+        ["predict", "--help"],
+        ["export", "--help"],
         ["train", "--epochs", "x"],
         ["monitor", "--false-alarm-rate", "2"],
     ],

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from deepshrink.cli._common import OneLineParser
-from deepshrink.engine.artifacts import check_run_kind, load_model, read_meta
-from deepshrink.engine.export import export_onnx
 
 HELP = "export a trained run to ONNX and check it against PyTorch with onnxruntime"
 DESCRIPTION = """Export the run's model (input "x" (batch, channels, window), output "logits", dynamic batch).
@@ -29,6 +27,9 @@ def main(argv: list[str], prog: str) -> int:
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     args = p.parse_args(argv)
+    from deepshrink.engine.artifacts import check_run_kind, load_model, read_meta  # after parsing
+    from deepshrink.engine.export import export_onnx
+
     check_run_kind(read_meta(args.run), "classification")
     model, meta = load_model(args.run)
     diff = export_onnx(model, meta, args.out, opset=args.opset, atol=args.atol)

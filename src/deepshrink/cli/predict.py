@@ -8,10 +8,6 @@ import sys
 from pathlib import Path
 
 from deepshrink.cli._common import OneLineParser, add_quiet, print_table
-from deepshrink.data.inputs import list_input_files
-from deepshrink.engine.artifacts import check_run_kind, load_model, read_meta
-from deepshrink.engine.predict import predict_file
-from deepshrink.engine.runtime import configure_threads
 from deepshrink.errors import ConfigError, DataError
 
 HELP = "classify files (.mat/.npy/.csv/.wav) or folders with a trained run: per window and per file"
@@ -30,6 +26,8 @@ def _files(paths: list[str]) -> tuple[list[Path], list[Path], list[Path]]:
     """(files named on the command line, files found in folders, folder files of other types)."""
     explicit, found, skipped = [], [], []
     for p in paths:
+        from deepshrink.data.inputs import list_input_files
+
         files, other = list_input_files(p)
         if Path(p).expanduser().is_dir():
             found += files
@@ -62,6 +60,11 @@ def main(argv: list[str], prog: str) -> int:
         raise ConfigError(f"--batch-size must be >= 1, got {args.batch_size}")
     if args.sample_rate is not None and not args.sample_rate > 0:
         raise ConfigError(f"--sample-rate must be > 0, got {args.sample_rate}")
+    # imported after parsing: --help and usage errors answer without torch
+    from deepshrink.engine.artifacts import check_run_kind, load_model, read_meta
+    from deepshrink.engine.predict import predict_file
+    from deepshrink.engine.runtime import configure_threads
+
     configure_threads(args.threads)
     check_run_kind(read_meta(args.run), "classification")  # before loading any weights
     model, meta = load_model(args.run)
