@@ -213,14 +213,10 @@ def _load_zone(angle: np.ndarray, depth: float) -> np.ndarray:
 
 
 def reference_amplitude(
-    background_snr_db: float,
-    damping_range: tuple[float, float],
-    resonance_band_hz: tuple[float, float],
-    geometry: BearingGeometry,
+    background_snr_db: float, damping_range: tuple, resonance_band_hz: tuple, geometry: BearingGeometry
 ) -> float:
-    """The impulse amplitude of the reference fault (outer race, 0.014 in, nominal speed and damping) whose
-    impulse-train power is `background_snr_db` over the unit-power background: from the analytic power of
-    a decaying-sinusoid train, P = A^2 * rate * tau / 4 (first mode)."""
+    """Impulse amplitude of the reference fault (outer race, 0.014 in) at `background_snr_db` over the unit
+    background, from a decaying-sinusoid train's power P = A^2 * rate * tau / 4 (first mode)."""
     nominal_zeta = 0.5 * (damping_range[0] + damping_range[1])
     nominal_f = 0.5 * (resonance_band_hz[0] + resonance_band_hz[1])
     tau_ref = 1.0 / (2 * np.pi * nominal_zeta * nominal_f)
@@ -314,8 +310,7 @@ def _simulate_one(
             modulation_depth=depth,
             entry_exit_gap_ms=gap_s * 1e3,
         )
-        # so far x holds only the fault impulses: remember their power for impulse_snr_db below
-        impulse_power = float(np.mean(x**2))
+        impulse_power = float(np.mean(x**2))  # x holds only the fault impulses so far (impulse_snr_db)
     else:
         impulse_power = 0.0
         meta.update(
