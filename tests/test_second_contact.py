@@ -185,3 +185,16 @@ def test_help_and_usage_errors_answer_without_torch(argv):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
     assert "HEAVY [] " in out, out[-300:]
+
+
+def test_cross_condition_on_one_condition_says_how_to_load_more(tmp_path, capsys):
+    import numpy as np
+
+    rows = ["path,label,sample_rate,condition"]
+    for label in ("normal", "inner"):
+        np.save(tmp_path / f"{label}.npy", np.random.default_rng(0).standard_normal(20000).astype(np.float32))
+        rows.append(f"{label}.npy,{label},12000,0HP")
+    (tmp_path / "m.csv").write_text("\n".join(rows) + "\n")
+    assert main(["datasets", str(tmp_path / "m.csv"), "--scenario", "cross-condition", "--fold", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "the data hold only 0HP" in err and "--data-arg loads=[0,1,2,3]" in err

@@ -106,6 +106,12 @@ def _cross_condition(recs, fr, fold, train_conditions, test_conditions) -> Assig
             "(public loaders set it; a manifest takes a condition column)"
         )
     conds = conditions_of(recs)
+    if len(conds) < 2:
+        raise ConfigError(
+            f"cross-condition needs recordings of two or more operating conditions; the data hold only "
+            f"{conds[0]}: load the others (CWRU loads 0 HP by default: --data-arg loads=[0,1,2,3])",
+            key="data_kwargs",
+        )
     if test_conditions is None:
         if fold is None:
             raise ConfigError(
