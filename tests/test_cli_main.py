@@ -187,8 +187,8 @@ def test_train_cli_then_evaluate(tmp_path, capsys):
     capsys.readouterr()
     assert main(["evaluate", "--run", str(run), "--noise", "none", "--quiet"]) == 0
     assert "accuracy" in capsys.readouterr().out  # --quiet silences progress, not the result table
-    saved = json.loads((run / "eval.json").read_text())
-    assert saved["records"][0]["noise"] == "none" and (run / "eval.csv").is_file()
+    saved = json.loads((run / "evaluate" / "eval.json").read_text())
+    assert saved["records"][0]["noise"] == "none" and (run / "evaluate" / "eval.csv").is_file()
     assert main(["predict", "--run", str(run), str(root / "outer" / "r0.npy"), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["files"][0]["vote"] == "outer"
 
@@ -213,7 +213,7 @@ def test_evaluate_on_other_test_conditions_refuses_windows_the_run_saw(tmp_path,
     assert main(args) == 0, capsys.readouterr().err
     capsys.readouterr()
     assert main(["evaluate", "--run", str(run), "--noise", "none", "--test-conditions", "c1", "-q"]) == 0
-    saved = json.loads((run / "eval.json").read_text())
+    saved = json.loads((run / "evaluate" / "eval.json").read_text())
     assert saved["scenario"]["test_conditions"] == ["c1"] and saved["records"][0]["n"] == 2 * 24
     refused = {
         "--test-conditions": "overlap; they must be disjoint",  # caught by the scenario itself

@@ -411,3 +411,23 @@ def test_a_cross_dataset_preview_describes_the_training_and_the_test_data_apart(
     assert f"train data {tmp_path / 'train.csv'}: 3 recordings" in out
     assert f"test data {tmp_path / 'test.csv'}: 3 recordings" in out
     assert "│ test  │ normal" in out and "│ train │ normal" in out
+
+
+def test_evaluate_keeps_the_training_evaluation_and_labels_clean_as_train_does(run, capsys, tmp_path):
+    before = (run / "eval.json").read_bytes()
+    assert main(["evaluate", "--run", str(run), "--snr", "0", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert (run / "eval.json").read_bytes() == before  # the training-time evaluation is kept
+    assert (run / "evaluate" / "eval.json").is_file() and (run / "evaluate" / "eval.csv").is_file()
+    assert "clean" in out and "│ none" not in out
+    assert main(["evaluate", "--run", str(run), "--snr", "0", "-q", "--out", str(tmp_path / "e")]) == 0
+    assert (tmp_path / "e" / "eval.json").is_file()
+
+
+def test_each_command_help_line_is_the_one_the_overview_prints():
+    import importlib
+
+    from deepshrink.cli.main import COMMANDS
+
+    for name, text in COMMANDS.items():
+        assert importlib.import_module(f"deepshrink.cli.{name}").HELP == text, name

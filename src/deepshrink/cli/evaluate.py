@@ -42,6 +42,11 @@ def main(argv: list[str], prog: str) -> int:
         "--batch-size", type=int, default=1024, dest="batch_size", help="inference batch (default 1024)"
     )
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: the cores available)")
+    p.add_argument(
+        "--out", default=None, metavar="DIR",
+        help="folder for eval.json, eval.csv and figures (default RUN/evaluate; the run's own eval.json, "
+        "written when it trained, is kept)",
+    )  # fmt: skip
     test_side = p.add_argument_group("other test windows (as in `deepshrink train`; default: the run's own)")
     # the help texts are the config's own declarations, as in `deepshrink train --help`
     declared = {a.dest: a.help for a in command_parser(TrainConfig, prog=prog, description="")._actions}
@@ -83,10 +88,11 @@ def main(argv: list[str], prog: str) -> int:
         seed=args.seed,
         batch_size=args.batch_size,
         scenario=scenario,
+        out=args.out,
     )
     rows = [
         (
-            r["noise"],
+            "clean" if r["snr_db"] is None else r["noise"],  # the label `train` prints
             "-" if r["snr_db"] is None else f"{r['snr_db']:g}",
             f"{r['accuracy']:.2f}",
             f"{r['macro_f1']:.3f}",

@@ -44,6 +44,7 @@ __all__ = [
 
 EVAL_JSON = "eval.json"
 EVAL_CSV = "eval.csv"
+EVALUATE_DIR = "evaluate"  # where `deepshrink evaluate` writes, beside the training-time evaluation
 
 
 @torch.inference_mode()
@@ -222,12 +223,14 @@ def evaluate_run(
     batch_size: int = 1024,
     save: bool = True,
     scenario: dict[str, Any] | None = None,
+    out: str | Path | None = None,
 ) -> tuple[list[dict[str, Any]], list[Path]]:
     """Evaluate a finished run on its test windows (or the test split of `data`); returns (records, the
     files written: eval.json, eval.csv and the figures). The test windows are rebuilt from the run's saved
     config, so they are the windows the run never trained on. `scenario`: other test-side options
     (TEST_SCENARIO_KEYS, e.g. {"test_conditions": ["3HP"]}); test windows that share a sample with the
-    run's training or validation windows are refused."""
+    run's training or validation windows are refused. The files go to `out` (default RUN/evaluate/), so
+    the evaluation written when the run trained (RUN/eval.json) is kept."""
     model, meta = load_model(run)
     check_run_kind(meta, "classification")
     run_dir = Path(meta["_path"]).parent
@@ -252,12 +255,19 @@ def evaluate_run(
         r["model"] = meta["model"]
     written: list[Path] = []
     if save:
+        dest = Path(out) if out is not None else run_dir / EVALUATE_DIR
+        try:
+            dest.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise DataError(
+                f"{dest}: cannot write the evaluation ({err.strerror or err})", key="out"
+            ) from None
         payload = {"run": str(run_dir), "seed": seed, "classes": meta["classes"], "records": records}
         if scenario:
             payload["scenario"] = ds.split_info  # the split it was tested on
-        written.append(atomic_write_json(run_dir / EVAL_JSON, payload))
-        written.append(atomic_write_text(run_dir / EVAL_CSV, records_to_csv(records, model=meta["model"])))
-        written += save_eval_figures(run_dir, records, title=meta["model"])
+        written.append(atomic_write_json(dest / EVAL_JSON, payload))
+        written.append(atomic_write_text(dest / EVAL_CSV, records_to_csv(records, model=meta["model"])))
+        written += save_eval_figures(dest, records, title=meta["model"])
     return records, written
 
 
