@@ -1,16 +1,29 @@
 """The noise-robustness benchmark: models x noise kinds x SNRs x seeds x scenario folds, one `train` per
-cell, resumable, sequential or on Ray, with a report of paired differences and the amplitude shortcut."""
+cell, resumable, sequential or on Ray, with a report of paired differences and the amplitude shortcut.
 
-from deepshrink.benchmark.config import PAPER_MODELS, PROTOCOLS, BenchmarkConfig, Cell, plan_cells
-from deepshrink.benchmark.runner import collect_results, run_benchmark, write_report
+Names are imported lazily (as in `deepshrink.engine`): `deepshrink benchmark --help` reads the config without
+the runner, the models or the data modules.
+"""
 
-__all__ = [
-    "PAPER_MODELS",
-    "PROTOCOLS",
-    "BenchmarkConfig",
-    "Cell",
-    "collect_results",
-    "plan_cells",
-    "run_benchmark",
-    "write_report",
-]
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "PAPER_MODELS": "config",
+    "PROTOCOLS": "config",
+    "BenchmarkConfig": "config",
+    "Cell": "config",
+    "plan_cells": "config",
+    "collect_results": "runner",
+    "run_benchmark": "runner",
+    "write_report": "runner",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"deepshrink.benchmark.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'deepshrink.benchmark' has no attribute {name!r}")

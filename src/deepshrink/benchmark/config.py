@@ -20,10 +20,8 @@ from typing import Any, Literal
 from jsonargparse.typing import NonNegativeFloat, PositiveInt
 
 from deepshrink.engine.config import Ints, Names, Snr, SnrGrid, TrainConfig, parse_config, replace, to_dict
-from deepshrink.engine.datasets import folds_of
 from deepshrink.engine.options import NoiseKinds
 from deepshrink.errors import ConfigError
-from deepshrink.models import model_info
 
 __all__ = [
     "GRID_FIELDS",
@@ -113,6 +111,8 @@ class BenchmarkConfig(TrainConfig):
                     key="train_snr",
                 )
             self.train_snr = tuple(self.train_snr)
+        from deepshrink.models import model_info  # here: the config (and --help) imports without torch
+
         for name in self.models:
             model_info(name)  # unknown names fail before any training
         return self
@@ -127,6 +127,10 @@ class BenchmarkConfig(TrainConfig):
         if self.folds is not None:
             return [int(f) for f in self.folds]
         if self.scenario in ("cross-condition", "cross-group"):
+            from deepshrink.engine.datasets import (
+                folds_of,  # loads the data: only when the folds are asked for
+            )
+
             return folds_of(self.base())
         return [None]
 

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from deepshrink.benchmark import run_benchmark
 from deepshrink.benchmark.config import CELL_FIELDS, BenchmarkConfig
-from deepshrink.benchmark.report import shortcut_warnings, summary_table
-from deepshrink.benchmark.runner import StderrProgress
 from deepshrink.cli._common import (
     DATA_ARG,
     QUIET,
     key_values,
     parse_config_argv,
 )
-from deepshrink.engine.runtime import configure_threads
 
 HELP = "compare models across noise kinds, SNRs, seeds and scenario folds (resumable, parallel)"
 DESCRIPTION = """Train every model of --models under one protocol and measure test accuracy against input SNR.
@@ -61,6 +57,11 @@ def config_from_argv(argv: list[str], prog: str = "deepshrink benchmark") -> tup
 def main(argv: list[str], prog: str) -> int:
     """Run or resume the benchmark and print the summary; exit 1 when cells failed (listed)."""
     cfg, flags = config_from_argv(argv, prog)
+    # imported after parsing: --help and usage errors answer without torch
+    from deepshrink.benchmark.report import shortcut_warnings, summary_table
+    from deepshrink.benchmark.runner import StderrProgress, run_benchmark
+    from deepshrink.engine.runtime import configure_threads
+
     configure_threads(cfg.threads_per_worker or cfg.threads)
     say = (lambda _msg: None) if flags.quiet else StderrProgress()
     results = run_benchmark(cfg, progress=say, command="deepshrink benchmark " + " ".join(sys.argv[2:]))

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import time
 
-from deepshrink.benchmark import BenchmarkConfig, run_benchmark
-from deepshrink.benchmark.report import accuracy_tables
-from deepshrink.benchmark.runner import StderrProgress
+from deepshrink.benchmark.config import BenchmarkConfig
 from deepshrink.cli._common import OneLineParser, add_quiet
-from deepshrink.engine.runtime import configure_threads
 
 HELP = "a few-minute ResNet vs DRSN-CW noise-robustness comparison on the built-in simulator"
 DESCRIPTION = """A small benchmark on the built-in bearing-fault simulator: ResNet vs DRSN-CW (paper presets),
@@ -32,6 +29,10 @@ def main(argv: list[str], prog: str) -> int:
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: the cores available)")
     add_quiet(p)
     args = p.parse_args(argv)
+    from deepshrink.benchmark.report import accuracy_tables  # after parsing: --help answers without torch
+    from deepshrink.benchmark.runner import StderrProgress, run_benchmark
+    from deepshrink.engine.runtime import configure_threads
+
     configure_threads(args.threads)
     cfg = BenchmarkConfig(
         models=("resnet_paper", "drsn_cw_paper"),
