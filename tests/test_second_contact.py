@@ -201,3 +201,11 @@ def test_cross_condition_on_one_condition_says_how_to_load_more(tmp_path, capsys
     assert main(["datasets", str(tmp_path / "m.csv"), "--scenario", "cross-condition", "--fold", "0"]) == 2
     err = capsys.readouterr().err
     assert "the data hold only 0HP" in err and "--data-arg loads=[0,1,2,3]" in err
+
+
+def test_models_table_fits_the_columns_it_is_given(monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["models", "drsn_cw*"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines and max(len(line) for line in lines) <= 80
+    assert any("drsn_cw_paper" in line for line in lines)

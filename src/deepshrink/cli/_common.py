@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -103,7 +104,16 @@ def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequen
         table.add_column(str(col), overflow="fold")
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
-    Console(width=200 if not sys.stdout.isatty() else None).print(table)
+    Console(width=_width()).print(table)
+
+
+def _width() -> int | None:
+    """The table width: $COLUMNS when set (a terminal, or a user piping to a narrow viewer), else the
+    terminal's, else 200 (a file or a pipe)."""
+    cols = os.environ.get("COLUMNS", "")
+    if cols.isdigit() and int(cols) >= 40:
+        return int(cols)
+    return None if sys.stdout.isatty() else 200
 
 
 def _undash(argv: list[str], parser: argparse.ArgumentParser, aliases: dict[str, str]) -> list[str]:
