@@ -12,6 +12,7 @@ LAYERS = {
     "errors": 0,
     "atomic": 0,
     "choices": 0,
+    "lazy": 0,
     "paper": 0,
     "functional": 1,
     "losses": 1,

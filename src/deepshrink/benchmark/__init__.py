@@ -7,7 +7,7 @@ the runner, the models or the data modules.
 
 from __future__ import annotations
 
-import importlib
+from deepshrink.lazy import lazy_exports
 
 _EXPORTS = {
     "PAPER_MODELS": "config",
@@ -23,7 +23,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"deepshrink.benchmark.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module 'deepshrink.benchmark' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)

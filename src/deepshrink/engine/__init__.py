@@ -9,7 +9,7 @@ with torch, `import lightning` 7.9 s), so using a trained model stays quick.
 
 from __future__ import annotations
 
-import importlib
+from deepshrink.lazy import lazy_exports
 
 _EXPORTS = {
     "TrainConfig": "config",
@@ -42,7 +42,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"deepshrink.engine.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module 'deepshrink.engine' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)
