@@ -458,3 +458,16 @@ def test_a_bad_target_rate_is_one_config_error(name, bad, tmp_path):
             pytest.skip(f"real {name} data not found at {root}")
     with pytest.raises(ConfigError, match="target_rate must be a positive number of Hz"):
         load(root, target_rate=bad)
+
+
+def test_mfpt_numbers_stored_as_text_are_read(tmp_path):
+    """The MathWorks repackaging of MFPT stores `load` (and sometimes `sr`, `rate`) as text."""
+    path = tmp_path / "1 - Three Baseline Conditions" / "baseline_1.mat"
+    path.parent.mkdir(parents=True)
+    gs = RNG.standard_normal((97656, 1))
+    sio.savemat(path, {"bearing": {"gs": gs, "sr": "97656", "load": "270", "rate": np.array([[25]])}})
+    recs = load_mfpt(tmp_path)
+    assert len(recs) == 1 and recs[0].meta["load_lbs"] == 270.0
+    sio.savemat(path, {"bearing": {"gs": gs, "sr": np.array([[97656]]), "load": "heavy", "rate": 25}})
+    with pytest.raises(DataError, match="bearing.load is text that is not a number"):
+        load_mfpt(tmp_path)

@@ -121,6 +121,12 @@ def _find_files(root: Path) -> dict[str, tuple[Path, str, str, int]]:
 
 def _scalar(value, path: Path, field: str, *, allow_zero: bool = False) -> float:
     arr = np.asarray(value) if isinstance(value, np.ndarray) else None
+    if isinstance(value, str) or (arr is not None and arr.dtype.kind == "U" and arr.size == 1):
+        # the MathWorks repackaging of MFPT stores some numbers as text ('25', '270')
+        try:
+            arr = np.asarray(float(str(value if isinstance(value, str) else arr.reshape(())).strip()))
+        except ValueError:
+            raise DataError(f"{path}: bearing.{field} is text that is not a number ({value!r})") from None
     if arr is None or arr.dtype.kind not in "biuf" or arr.size != 1:
         shape = "" if arr is None else f" {arr.dtype} {arr.shape}"
         raise DataError(f"{path}: bearing.{field} is not a number{shape}")
