@@ -469,5 +469,5 @@ def test_mfpt_numbers_stored_as_text_are_read(tmp_path):
     recs = load_mfpt(tmp_path)
     assert len(recs) == 1 and recs[0].meta["load_lbs"] == 270.0
     sio.savemat(path, {"bearing": {"gs": gs, "sr": np.array([[97656]]), "load": "heavy", "rate": 25}})
-    with pytest.raises(DataError, match="bearing.load is text that is not a number"):
+    with pytest.raises(DataError, match=r"bearing\.load is text that is not a number"):
         load_mfpt(tmp_path)
