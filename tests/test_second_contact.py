@@ -209,3 +209,20 @@ def test_models_table_fits_the_columns_it_is_given(monkeypatch, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines and max(len(line) for line in lines) <= 80
     assert any("drsn_cw_paper" in line for line in lines)
+
+
+def test_epoch_time_after_resume_counts_the_epochs_run_here(monkeypatch):
+    """After --resume at epoch 5, one epoch of 2 s must read 2.0 s/epoch, not 2/5 = 0.4."""
+    import io
+
+    from deepshrink.cli import _common
+
+    clock = iter([100.0, 102.0, 104.0])
+    monkeypatch.setattr(_common.time, "perf_counter", lambda: next(clock))
+    out = io.StringIO()
+    line = _common.EpochLine("m", out)  # t0 = 100
+    line(5, 7, {})  # epoch 5 (the first after the resume) ends at 102
+    line(6, 7, {})  # epoch 6 ends at 104
+    first, second = out.getvalue().splitlines()
+    assert "2.0 s/epoch" in first and "about 0.1 min left" in first
+    assert "2.0 s/epoch" in second

@@ -239,10 +239,14 @@ class EpochLine:
         self.label, self.stream = label, stream if stream is not None else sys.stderr
         self.t0 = time.perf_counter()
         self.inline = False
+        self.first: int | None = None  # the first epoch this process ran (a resumed run starts later)
 
     def __call__(self, epoch: int, epochs: int, row: dict[str, Any]) -> None:
         spent = time.perf_counter() - self.t0
-        per_epoch = spent / max(epoch, 1)
+        if self.first is None:
+            self.first = epoch
+        # the epochs run here, not the epoch number: after --resume the earlier epochs took no time here
+        per_epoch = spent / max(epoch - self.first + 1, 1)
         left = max(0.0, per_epoch * (epochs - epoch))
         parts = [f"{self.label} epoch {epoch}/{epochs}"]
         for key, unit in (("train_loss", ""), ("val_loss", ""), ("val_acc", "%"), ("val_psnr", " dB")):
