@@ -40,6 +40,7 @@ def test_simulator_run_writes_every_file_and_finds_the_onset(sim_run):
     ):
         assert (sim_run / name).is_file(), name
     assert not list(sim_run.glob("*.pkl")) and not list(sim_run.glob("*.pickle"))
+    assert not (sim_run / "checkpoints").exists()  # nothing to resume: no empty folder
     rows = _rows(sim_run)
     assert len(rows) == 90 and tuple(rows[0]) == COLUMNS
     assert [r["role"] for r in rows[:30]] == ["fit"] * 20 + ["calibration"] * 10

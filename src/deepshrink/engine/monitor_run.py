@@ -9,6 +9,7 @@ the alarm state is recomputed from scores.csv, so streamed rows get exactly the 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -313,6 +314,8 @@ def run_monitor(
     n_ref, n_fit = reference_size(seq, cfg)
     run = Path(cfg.out) if cfg.out is not None else Path(f"monitor-{seq.name}")
     prepare_run_dir(run, overwrite=overwrite)  # refuse an existing run before the work, not after
+    with contextlib.suppress(OSError):  # a monitor keeps no checkpoints: no empty folder left behind
+        (run / "checkpoints").rmdir()
     reference = _read_reference(seq, n_ref)
     ref, _ = fit_reference(
         reference[:n_fit],
