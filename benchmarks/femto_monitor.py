@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import shutil
 import sys
 import time
@@ -48,11 +49,9 @@ def _rows(run: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def _one(run: Path, summary: dict) -> dict:
+def _one(run: Path) -> dict:
     """Per indicator: AUC, first alarm (fraction of life, hours), lead, held-back exceedances, metrics, and
     the indicator over the life divided by its threshold (for the across-bearing metrics)."""
-    import json
-
     rows = _rows(run)
     summ = json.loads((run / "summary.json").read_text())
     t = np.array([float(r["time_s"]) for r in rows])
@@ -62,12 +61,13 @@ def _one(run: Path, summary: dict) -> dict:
     early_end = max(start + 0.1 * (life - start), t[mon][min(4, mon.sum() - 1)])
     early = mon & (t <= early_end)
     late = t >= 0.9 * life
+    centres = json.loads((run / "model.json").read_text())["centres"]  # read once, not per indicator
     out = {"life_h": life / 3600, "early_snapshots": int(early.sum()), "late_snapshots": int(late.sum())}
     for name in NAMES:
         item = summ["indicators"][name]
         v = np.array([float(r[name]) for r in rows])
         if name == LEVEL:
-            v = np.abs(v - json.loads((run / "model.json").read_text())["centres"][LEVEL])
+            v = np.abs(v - centres[LEVEL])
         y = np.r_[np.zeros(early.sum()), np.ones(late.sum())]
         first = item["first_alarm_time_s"]
         out[name] = {
@@ -116,7 +116,7 @@ def main(argv=None) -> int:
                 run_monitor(cfg, overwrite=True)
                 trained += 1
                 print(f"{b} seed {seed}: {time.perf_counter() - t1:.1f} s", file=sys.stderr)
-            per.setdefault(b, []).append(_one(run, {}))
+            per.setdefault(b, []).append(_one(run))
         if args.gallery:
             Path(args.gallery).mkdir(parents=True, exist_ok=True)
             shutil.copyfile(runs / f"{b}_s0" / "health.png", Path(args.gallery) / f"{b}.png")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from deepshrink.choices import NOISE_KINDS
 from deepshrink.cli._common import OneLineParser, add_quiet, command_parser, key_values, print_table
 from deepshrink.engine.config import TEST_SCENARIO_KEYS, TrainConfig
-from deepshrink.engine.options import Names, SnrGrid
+from deepshrink.engine.options import NoiseKinds, SnrGrid
 from deepshrink.errors import ConfigError
 
 HELP = "accuracy of a trained run versus SNR (table + eval.json, eval.csv and figures)"
@@ -65,15 +64,13 @@ def main(argv: list[str], prog: str) -> int:
     if args.test_data_arg:
         scenario["test_data_kwargs"] = key_values(args.test_data_arg, "--test-data-arg")
     try:
-        kinds = Names.parse(args.noise)
+        kinds = NoiseKinds.parse(args.noise)  # the config's own type: the same choices and message
+    except ValueError as err:
+        raise ConfigError(f"--noise: {err}") from None
+    try:
         snrs = SnrGrid.parse(args.snr)
     except ValueError as err:
-        raise ConfigError(f"--snr/--noise: {err}") from None
-    bad = [k for k in kinds if k not in (*NOISE_KINDS, "none")]
-    if bad:
-        raise ConfigError(
-            f"--noise: unknown noise kind {bad[0]!r}; choose from none, {', '.join(NOISE_KINDS)}"
-        )
+        raise ConfigError(f"--snr: {err}") from None
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be >= 1, got {args.batch_size}")
     from deepshrink.engine.evaluate import evaluate_run  # here: --help answers without torch

@@ -20,7 +20,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from deepshrink.data.io import check_finite
 from deepshrink.data.locate import dataset_root
-from deepshrink.data.recording import Snapshot, SnapshotSequence
+from deepshrink.data.recording import SnapshotSequence, file_snapshots, natural_key
 from deepshrink.errors import ConfigError, DataError
 
 __all__ = [
@@ -197,10 +197,6 @@ def _is_acc_name(name: str) -> bool:
     return name.lower().startswith("acc_") and name.lower().endswith(".csv")
 
 
-def _natural(name: str) -> tuple:
-    return tuple(int(t) if t.isdigit() else t.lower() for t in re.split(r"([0-9]+)", name))
-
-
 def _bearing_dirs(root: str | os.PathLike | None) -> tuple[Path, dict[str, Path]]:
     """(the folder searched, {bearing name: folder}) in natural order."""
     base = dataset_root(
@@ -213,7 +209,7 @@ def _bearing_dirs(root: str | os.PathLike | None) -> tuple[Path, dict[str, Path]
     dirs = [c for c in base.iterdir() if c.is_dir() and c.name.lower().startswith("bearing")]
     if not dirs:
         raise DataError(f"{base}: no FEMTO bearing folders (BearingX_Y/ holding acc_NNNNN.csv) found")
-    return base, {d.name: d for d in sorted(dirs, key=lambda d: _natural(d.name))}
+    return base, {d.name: d for d in sorted(dirs, key=lambda d: natural_key(d.name))}
 
 
 def femto_bearings(root: str | os.PathLike | None = None) -> list[str]:
@@ -224,7 +220,7 @@ def femto_bearings(root: str | os.PathLike | None = None) -> list[str]:
 def _snapshot_files(folder: Path) -> list[tuple[int, Path]]:
     """(number, path) of every acc_NNNNN.csv, by number; temp_*.csv and other files are not snapshots."""
     found: dict[int, Path] = {}
-    for f in sorted(folder.iterdir(), key=lambda f: (_natural(f.name), f.name)):  # ties: a fixed order
+    for f in sorted(folder.iterdir(), key=lambda f: (natural_key(f.name), f.name)):  # ties: a fixed order
         if not (f.is_file() and _is_acc_name(f.name)):
             continue
         match = _ACC_FILE.fullmatch(f.name)
@@ -262,16 +258,8 @@ def load_femto(
     bearing = str(bearing)
     files = _snapshot_files(dirs[bearing])
     one = cols[0] if len(cols) == 1 else None
-    snapshots = [
-        Snapshot(
-            index=i,
-            number=n,
-            time_s=(n - 1) * FEMTO_INTERVAL_S,
-            source=str(f),
-            read=partial(read_femto_snapshot, f, one),  # a partial, unlike a lambda, pickles for workers
-        )
-        for i, (n, f) in enumerate(files)
-    ]
+    rows = [(n, (n - 1) * FEMTO_INTERVAL_S, f) for n, f in files]
+    snapshots = file_snapshots(rows, lambda f: partial(read_femto_snapshot, f, one))
     match = _BEARING.fullmatch(bearing)
     rpm, load_n = FEMTO_CONDITIONS.get(int(match.group(1)), (None, None)) if match else (None, None)
     return SnapshotSequence(

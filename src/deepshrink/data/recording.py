@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -114,3 +116,24 @@ class SnapshotSequence:
 
     def __len__(self) -> int:
         return len(self.snapshots)
+
+
+def natural_key(name: str) -> tuple:
+    """Sort key that reads digit runs as numbers, so snap_2 sorts before snap_10."""
+    # re.split with a group alternates text and digits, so equal positions always compare like with like
+    return tuple(int(t) if t.isdigit() else t.lower() for t in re.split(r"([0-9]+)", name))
+
+
+def file_snapshots(
+    rows: Sequence[tuple[int | None, float | None, Path]],
+    reader: Callable[[Path], Callable[[], np.ndarray]],
+    *,
+    start: int = 0,
+) -> list[Snapshot]:
+    """Snapshots of files in time order from (number, time_s, path) rows; `reader(path)` gives each one's
+    `read` (a `functools.partial`, which, unlike a lambda, pickles for worker processes); indices count
+    from `start` (snapshots appended to a sequence)."""
+    return [
+        Snapshot(index=i, number=n, time_s=t, source=str(f), read=reader(f))
+        for i, (n, t, f) in enumerate(rows, start=start)
+    ]

@@ -8,7 +8,6 @@ they are scored, so a life of thousands of snapshots never sits in memory at onc
 from __future__ import annotations
 
 import csv
-import inspect
 import itertools
 import math
 import os
@@ -21,7 +20,8 @@ import numpy as np
 from deepshrink.data.degradation import make_run_to_failure
 from deepshrink.data.femto import FEMTO_INTERVAL_S, FEMTO_RATE, is_femto_folder, load_femto
 from deepshrink.data.io import SIGNAL_SUFFIXES, read_signal_file
-from deepshrink.data.recording import Snapshot, SnapshotSequence, check_rate
+from deepshrink.data.recording import SnapshotSequence, check_rate, file_snapshots, natural_key
+from deepshrink.data.specs import call_loader
 from deepshrink.errors import ConfigError, DataError
 
 __all__ = [
@@ -29,16 +29,11 @@ __all__ = [
     "load_snapshot_folder",
     "load_snapshot_manifest",
     "natural_key",
+    "read_snapshot_file",
     "snapshot_number",
 ]
 
 _SPECS = "'simulator', 'femto' or 'femto:PATH', a folder of numbered snapshot files, or a .csv manifest"
-
-
-def natural_key(name: str) -> tuple:
-    """Sort key that reads digit runs as numbers, so snap_2 sorts before snap_10."""
-    # re.split with a group alternates text and digits, so equal positions always compare like with like
-    return tuple(int(t) if t.isdigit() else t.lower() for t in re.split(r"([0-9]+)", name))
 
 
 def snapshot_number(path: str | os.PathLike) -> int | None:
@@ -64,7 +59,7 @@ def _positive(value, name: str) -> float | None:
     return x
 
 
-def _read_checked(path: Path, variable: str | None, channel, rate: float | None) -> np.ndarray:
+def read_snapshot_file(path: Path, variable: str | None, channel, rate: float | None) -> np.ndarray:
     """One snapshot file; a file whose own rate disagrees with the sequence's would be scored wrongly."""
     x, own = read_signal_file(path, variable=variable, channel=channel)
     if own is not None and (rate is None or not math.isclose(own, rate, rel_tol=1e-9)):
@@ -79,10 +74,23 @@ def _sequence_rate(first: Path, sample_rate, variable: str | None, channel) -> f
     return rate if rate is not None else read_signal_file(first, variable=variable, channel=channel)[1]
 
 
-def _femto_fixed(name: str, value, fixed: float) -> None:
-    """FEMTO's rate and interval are facts of the data: a different value is a mistake, not an override."""
-    if value is not None and _number(value) != fixed:
-        raise ConfigError(f"{name}={value!r} does not apply: FEMTO data has {name}={fixed:g}", key=name)
+def _femto(root, *, bearing, channel, variable, sample_rate, interval_s) -> SnapshotSequence:
+    """FEMTO data, refusing the options that do not apply to it (its rate and interval are facts of the
+    data: a different value is a mistake, not an override)."""
+    _reject("FEMTO data", {"variable": variable})
+    for name, value, fixed in (
+        ("sample_rate", sample_rate, FEMTO_RATE),
+        ("interval_s", interval_s, FEMTO_INTERVAL_S),
+    ):
+        if value is not None and _number(value) != fixed:
+            raise ConfigError(f"{name}={value!r} does not apply: FEMTO data has {name}={fixed:g}", key=name)
+    return load_femto(root, bearing=bearing, channel=channel)
+
+
+def _files_sequence(name: str, rows, *, rate, variable, channel, meta: dict) -> SnapshotSequence:
+    """A sequence of (number, time_s, path) rows read by `read_snapshot_file`."""
+    snapshots = file_snapshots(rows, lambda f: partial(read_snapshot_file, f, variable, channel, rate))
+    return SnapshotSequence(name=name, sample_rate=rate, snapshots=snapshots, meta=meta)
 
 
 def load_snapshot_folder(
@@ -107,10 +115,14 @@ def load_snapshot_folder(
         if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in SIGNAL_SUFFIXES
     ]
     if any(f.name.lower().startswith("acc_") and f.suffix.lower() == ".csv" for f in files):
-        _reject("FEMTO acc files", {"variable": variable})
-        _femto_fixed("sample_rate", sample_rate, FEMTO_RATE)
-        _femto_fixed("interval_s", interval, FEMTO_INTERVAL_S)
-        return load_femto(folder, channel=channel)
+        return _femto(
+            folder,
+            bearing=None,
+            channel=channel,
+            variable=variable,
+            sample_rate=sample_rate,
+            interval_s=interval,
+        )
     if not files:
         raise DataError(f"{folder}: no snapshot files ({', '.join(SIGNAL_SUFFIXES)}) in the folder")
     numbered: dict[int, Path] = {}
@@ -127,20 +139,13 @@ def load_snapshot_folder(
     ordered = sorted(numbered.items())
     rate = _sequence_rate(ordered[0][1], sample_rate, variable, channel)
     n0 = ordered[0][0]
-    snapshots = [
-        Snapshot(
-            index=i,
-            number=n,
-            time_s=(n - n0) * interval if interval is not None else None,
-            source=str(f),
-            read=partial(_read_checked, f, variable, channel, rate),  # a partial pickles for workers
-        )
-        for i, (n, f) in enumerate(ordered)
-    ]
-    return SnapshotSequence(
-        name=folder.name,
-        sample_rate=rate,
-        snapshots=snapshots,
+    rows = [(n, (n - n0) * interval if interval is not None else None, f) for n, f in ordered]
+    return _files_sequence(
+        folder.name,
+        rows,
+        rate=rate,
+        variable=variable,
+        channel=channel,
         meta={
             "interval_s": interval,
             "end_of_life": False,  # unknown for a plain folder
@@ -215,20 +220,12 @@ def load_snapshot_manifest(
             raise DataError(f"{manifest}: lines {a[3]} and {b[3]} have the same time {a[0]:g} s")
     rate = _sequence_rate(rows[0][2], sample_rate, variable, channel)
     t0 = rows[0][0]
-    snapshots = [
-        Snapshot(
-            index=i,
-            number=number,
-            time_s=t - t0,
-            source=str(f),
-            read=partial(_read_checked, f, variable, channel, rate),
-        )
-        for i, (t, number, f, _) in enumerate(rows)
-    ]
-    return SnapshotSequence(
-        name=manifest.stem,
-        sample_rate=rate,
-        snapshots=snapshots,
+    return _files_sequence(
+        manifest.stem,
+        [(number, t - t0, f) for t, number, f, _ in rows],
+        rate=rate,
+        variable=variable,
+        channel=channel,
         meta={"interval_s": None, "end_of_life": False, "dataset": "manifest", "path": str(manifest)},
     )
 
@@ -238,19 +235,6 @@ def _reject(source: str, options: dict) -> None:
     for name, value in options.items():
         if value is not None:
             raise ConfigError(f"option {name}={value!r} does not apply to {source}", key=name)
-
-
-def _simulate(options: dict) -> SnapshotSequence:
-    """The simulator with every given option, each checked against its signature first."""
-    params = inspect.signature(make_run_to_failure).parameters
-    open_ended = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    for name in options:
-        if not open_ended and name not in params:
-            known = ", ".join(n for n in params if not n.startswith("_")) or "none"
-            raise ConfigError(
-                f"option {name!r} does not apply to the simulator (its options: {known})", key=name
-            )
-    return make_run_to_failure(**options)
 
 
 def load_sequence(
@@ -270,17 +254,18 @@ def load_sequence(
     if text.strip() == "simulator":
         named = {"bearing": bearing, "channel": channel, "variable": variable}
         named |= {"sample_rate": sample_rate, "interval_s": interval_s}
-        seq = _simulate({k: v for k, v in named.items() if v is not None} | simulator_options)
+        options = {k: v for k, v in named.items() if v is not None} | simulator_options
+        seq = call_loader(make_run_to_failure, "simulator", (), options, key=None)
     else:
         _reject(f"{text!r} (simulator options only apply to 'simulator')", simulator_options)
         path = Path(text).expanduser()
         femto = text == "femto" or text.startswith("femto:")
         if femto or (path.is_dir() and is_femto_folder(path)):
-            _reject("FEMTO data", {"variable": variable})
-            _femto_fixed("sample_rate", sample_rate, FEMTO_RATE)
-            _femto_fixed("interval_s", interval_s, FEMTO_INTERVAL_S)
             root = (text[len("femto:") :] or None) if femto else path  # "femto" alone: the usual places
-            seq = load_femto(root, bearing=bearing, channel=channel)
+            seq = _femto(
+                root, bearing=bearing, channel=channel, variable=variable, sample_rate=sample_rate,
+                interval_s=interval_s,
+            )  # fmt: skip
         elif path.is_dir():
             _reject("a snapshot folder", {"bearing": bearing})
             seq = load_snapshot_folder(

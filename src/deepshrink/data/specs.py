@@ -21,7 +21,7 @@ from deepshrink.data.simulator import make_bearing_signals
 from deepshrink.data.uestc import load_uestc
 from deepshrink.errors import ConfigError, DataError
 
-__all__ = ["PUBLIC_DATASETS", "load_recordings", "parse_spec"]
+__all__ = ["PUBLIC_DATASETS", "call_loader", "load_recordings", "parse_spec"]
 
 # name -> loader(root, **kwargs); each finds its own folder by the locate rule when root is None
 PUBLIC_DATASETS: dict[str, Callable[..., list[Recording]]] = {
@@ -59,14 +59,19 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
     )
 
 
-def _call(fn: Callable, spec: str, args: tuple, kwargs: dict) -> list[Recording]:
+def call_loader(fn: Callable, spec: str, args: tuple, kwargs: dict, *, key: str | None = "data_kwargs"):
+    """`fn(*args, **kwargs)` after checking that it takes those options: else one ConfigError naming them,
+    carrying `key` (None: the first option it does not take, for callers whose options are flags)."""
     try:
         inspect.signature(fn).bind(*args, **kwargs)
     except TypeError as err:
+        params = inspect.signature(fn).parameters
+        unknown = [k for k in kwargs if k not in params]
         raise ConfigError(
-            f"data {spec!r}: bad option(s) {sorted(kwargs)} ({err})", key="data_kwargs"
+            f"data {spec!r}: bad option(s) {sorted(kwargs)} ({err})",
+            key=key or (unknown or ["data_kwargs"])[0],
         ) from None
-    return list(fn(*args, **kwargs))
+    return fn(*args, **kwargs)
 
 
 def load_recordings(spec: str, **kwargs) -> list[Recording]:
@@ -74,13 +79,14 @@ def load_recordings(spec: str, **kwargs) -> list[Recording]:
     kind, path = parse_spec(spec)
     target = kwargs.pop("target_rate", None) if kind in ("simulator", "manifest", "folder") else None
     if kind == "simulator":
-        recs = _call(make_bearing_signals, spec, (), kwargs)
+        recs = call_loader(make_bearing_signals, spec, (), kwargs)
     elif kind == "manifest":
-        recs = _call(load_manifest, spec, (path,), kwargs)
+        recs = call_loader(load_manifest, spec, (path,), kwargs)
     elif kind == "folder":
-        recs = _call(load_folder, spec, (path,), kwargs)
+        recs = call_loader(load_folder, spec, (path,), kwargs)
     else:
-        recs = _call(PUBLIC_DATASETS[kind], spec, (path,), kwargs)
+        recs = call_loader(PUBLIC_DATASETS[kind], spec, (path,), kwargs)
+    recs = list(recs)
     if not recs:
         raise DataError(f"data {spec!r}: no recordings loaded")
     return harmonize_rates(recs, target_rate=target)

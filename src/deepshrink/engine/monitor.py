@@ -55,11 +55,12 @@ AUTO_WINDOW_PASSES = 4_000  # default DAE training length: about this many windo
 
 
 def scoring_windows(x: np.ndarray, window: int) -> np.ndarray:
-    """(C, L) -> (n, C, window): the fewest evenly spaced windows that cover every sample of the snapshot."""
+    """(C, L) -> (w, C, window), or a batch (n, C, L) -> (n, w, C, window): the fewest evenly spaced windows
+    that cover every sample of a snapshot."""
     length = x.shape[-1]
     n = math.ceil(length / window)
     starts = np.linspace(0, length - window, n).round().astype(int) if n > 1 else np.array([0])
-    return np.stack([x[:, s : s + window] for s in starts])
+    return np.stack([x[..., s : s + window] for s in starts], axis=-3)
 
 
 def training_windows(x: np.ndarray, window: int) -> np.ndarray:
@@ -113,7 +114,7 @@ class HealthReference:
         out = {name: np.empty(n) for name in (*INDICATORS, LEVEL)}
         if n == 0:
             return out
-        wins = np.stack([scoring_windows(s, self.window) for s in x])  # (n, w, C, window)
+        wins = scoring_windows(x, self.window)  # (n, w, C, window)
         per = wins.shape[1]
         flat = wins.reshape(n * per, self.channels, self.window)
         # a fully convolutional DAE (the U-Nets) scores the whole snapshot in one pass: every sample once,
@@ -124,11 +125,10 @@ class HealthReference:
         out["dae"] = err.double().numpy() if whole else err.double().numpy().reshape(n, per).mean(1)
         forest = -self.forest.score_samples(health.window_features(flat))
         out["iforest"] = forest.reshape(n, per).mean(1)
-        for i, s in enumerate(x):
-            out["rms"][i] = health.rms(s)
-            out["kurtosis"][i] = health.kurtosis(s)
-            out["crest"][i] = health.crest_factor(s)
-            out[LEVEL][i] = health.level_db(s, self.scale)
+        out["rms"] = health.rms(x)  # the classical indicators: one vectorised pass over the batch
+        out["kurtosis"] = health.kurtosis(x)
+        out["crest"] = health.crest_factor(x)
+        out[LEVEL] = health.level_db(x, self.scale)
         return out
 
     def calibrate(self, snapshots: np.ndarray) -> dict[str, np.ndarray]:
@@ -182,7 +182,7 @@ def fit_reference(
         raise ConfigError(f"window {window} is longer than a snapshot ({length} samples)", key="window")
     if not 0.0 < false_alarm_rate < 0.5:
         raise ConfigError(f"must be in (0, 0.5), got {false_alarm_rate}", key="false_alarm_rate")
-    scale = health.rms(x)
+    scale = float(np.sqrt(np.mean(health.rms(x) ** 2)))  # of the whole reference (equal-length snapshots)
     if not scale > 0:
         raise DataError("the healthy reference is all zeros (no vibration): nothing to monitor against")
     train = np.concatenate([training_windows(s, window) for s in x])

@@ -16,6 +16,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,8 @@ import numpy as np
 
 from deepshrink.atomic import atomic_write_json, atomic_write_text
 from deepshrink.data.femto import read_femto_snapshot
-from deepshrink.data.io import read_signal_file
-from deepshrink.data.recording import Snapshot, SnapshotSequence
-from deepshrink.data.sequence import load_sequence, natural_key, snapshot_number
+from deepshrink.data.recording import Snapshot, SnapshotSequence, file_snapshots, natural_key
+from deepshrink.data.sequence import load_sequence, read_snapshot_file, snapshot_number
 from deepshrink.engine.artifacts import CONFIG_FILE, prepare_run_dir
 from deepshrink.engine.config import MonitorConfig, save_config, validated
 from deepshrink.engine.monitor import (
@@ -206,12 +206,12 @@ def summarize(rows: list[dict[str, Any]], ref: HealthReference, seq_meta: dict[s
     end_of_life = bool(seq_meta.get("end_of_life"))
     last_time = rows[-1]["time_s"]
     onset = seq_meta.get("onset_index")
+    times = np.array([r["time_s"] if r["time_s"] is not None else r["index"] for r in rows], dtype=float)
     out: dict[str, Any] = {}
     for name in NAMES:
         first = next((r for r in rows if r[f"{name}_alarm"]), None)
         exceed = ref.exceeds(name, np.array([r[name] for r in cal], dtype=np.float64))
         values = np.array([r[name] for r in rows], dtype=np.float64)
-        times = np.array([r["time_s"] if r["time_s"] is not None else r["index"] for r in rows], dtype=float)
         if name == LEVEL:  # the distance from the healthy level, whichever way
             values = np.abs(values - ref.centres[name])
         item = {
@@ -353,14 +353,13 @@ def _reader_of(seq: SnapshotSequence, cfg: MonitorConfig) -> dict[str, Any]:
     }
 
 
-def _read_streamed(path: Path, reader: dict[str, Any]) -> np.ndarray:
+def _streamed_reader(reader: dict[str, Any]) -> Callable[[Path], Callable[[], np.ndarray]]:
+    """How a streamed file is read: with the reader the run's own files had (FEMTO's, or a snapshot file
+    whose rate must be the run's)."""
+    channel = reader.get("channel")
     if reader.get("kind") == "femto":
-        return read_femto_snapshot(path, reader.get("channel"))
-    x, rate = read_signal_file(path, channel=reader.get("channel"))
-    want = reader.get("sample_rate")
-    if rate is not None and want is not None and abs(rate - want) > 1e-6 * want:
-        raise DataError(f"{path}: sampled at {rate:g} Hz, but the monitor's reference at {want:g} Hz")
-    return x
+        return lambda f: partial(read_femto_snapshot, f, channel)
+    return lambda f: partial(read_snapshot_file, f, None, channel, reader.get("sample_rate"))
 
 
 def stream(
@@ -391,8 +390,8 @@ def stream(
     files.sort(key=lambda f: (snapshot_number(f) is None, snapshot_number(f) or 0, natural_key(f.name)))
     last = rows[-1] if rows else None
     interval, first_number = seq_meta.get("interval_s"), seq_meta.get("first_number")
-    snaps, seen = [], {r["number"] for r in rows if r["number"] is not None}
-    for k, f in enumerate(files):
+    new_rows, seen = [], {r["number"] for r in rows if r["number"] is not None}
+    for f in files:
         number = snapshot_number(f)
         if number is not None and (number in seen or (last and last["number"] and number <= last["number"])):
             raise DataError(
@@ -402,16 +401,8 @@ def stream(
         time_s = None
         if number is not None and interval and first_number is not None:
             time_s = (number - first_number) * float(interval)
-        reader = dict(meta.get("reader") or {})
-        snaps.append(
-            Snapshot(
-                index=len(rows) + k,
-                number=number,
-                time_s=time_s,
-                source=str(f),
-                read=lambda f=f, reader=reader: _read_streamed(f, reader),
-            )
-        )
+        new_rows.append((number, time_s, f))
+    snaps = file_snapshots(new_rows, _streamed_reader(dict(meta.get("reader") or {})), start=len(rows))
     new = _score_rows(ref, snaps, ["monitored"] * len(snaps), progress)
     seq_meta["snapshots"] = len(rows) + len(new)
     seq_meta["streamed"] = int(seq_meta.get("streamed", 0)) + len(new)

@@ -30,31 +30,44 @@ __all__ = [
 _TINY = 1e-12
 
 
-def rms(x: np.ndarray) -> float:
-    """Root mean square over all channels and samples of one snapshot (channels, samples)."""
-    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
+def _batch(x: np.ndarray) -> tuple[np.ndarray, bool]:
+    """(n, C, L) float64 from one snapshot (L,) / (C, L) or a batch (n, C, L); and whether it was one."""
+    x = np.asarray(x, dtype=np.float64)
+    one = x.ndim <= 2
+    return x.reshape(1, -1, x.shape[-1]) if one else x, one
 
 
-def kurtosis(x: np.ndarray) -> float:
+def _out(values: np.ndarray, one: bool) -> float | np.ndarray:
+    return float(values[0]) if one else values
+
+
+def rms(x: np.ndarray) -> float | np.ndarray:
+    """Root mean square over all channels and samples of a snapshot (channels, samples); of each snapshot
+    of a batch (n, channels, samples) as an (n,) array (the classical indicators all take either)."""
+    b, one = _batch(x)
+    return _out(np.sqrt(np.mean(b**2, axis=(1, 2))), one)
+
+
+def kurtosis(x: np.ndarray) -> float | np.ndarray:
     """Kurtosis (Pearson's: 3 for Gaussian noise) of the most impulsive channel: a local defect shows on
     the channel nearest to it first."""
-    x = np.asarray(x, dtype=np.float64).reshape(-1, np.shape(x)[-1])
-    c = x - x.mean(axis=1, keepdims=True)
-    m2 = np.mean(c**2, axis=1)
-    m4 = np.mean(c**4, axis=1)
-    return float(np.max(m4 / np.maximum(m2, _TINY) ** 2))
+    b, one = _batch(x)
+    c = b - b.mean(axis=2, keepdims=True)
+    m2 = np.mean(c**2, axis=2)
+    m4 = np.mean(c**4, axis=2)
+    return _out(np.max(m4 / np.maximum(m2, _TINY) ** 2, axis=1), one)
 
 
-def crest_factor(x: np.ndarray) -> float:
+def crest_factor(x: np.ndarray) -> float | np.ndarray:
     """Peak over RMS of the channel where it is largest."""
-    x = np.asarray(x, dtype=np.float64).reshape(-1, np.shape(x)[-1])
-    r = np.sqrt(np.mean(x**2, axis=1))
-    return float(np.max(np.abs(x).max(axis=1) / np.maximum(r, _TINY)))
+    b, one = _batch(x)
+    r = np.sqrt(np.mean(b**2, axis=2))
+    return _out(np.max(np.abs(b).max(axis=2) / np.maximum(r, _TINY), axis=1), one)
 
 
-def level_db(x: np.ndarray, reference_rms: float) -> float:
+def level_db(x: np.ndarray, reference_rms: float) -> float | np.ndarray:
     """The snapshot's RMS against the reference RMS, in dB: negative = quieter than the healthy machine."""
-    return 20.0 * math.log10(max(rms(x), _TINY) / max(float(reference_rms), _TINY))
+    return 20.0 * np.log10(np.maximum(rms(x), _TINY) / max(float(reference_rms), _TINY))
 
 
 FEATURE_NAMES = ("log_rms", "log_peak", "kurtosis", "crest", "skewness", "log_p2p")
