@@ -12,12 +12,11 @@ run-to-failure rigs.
 
 from __future__ import annotations
 
-import math
 import zlib
 
 import numpy as np
 
-from deepshrink.data.recording import Snapshot, SnapshotSequence
+from deepshrink.data.recording import Snapshot, SnapshotSequence, check_positive
 from deepshrink.data.simulator import (
     BEARING_6205,
     _check_range,
@@ -38,17 +37,6 @@ def _positive_int(name: str, value, low: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
         raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}", key=name)
     return int(value)
-
-
-def _positive(name: str, value) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ConfigError(f"{name} must be a positive number, got {value!r}", key=name)
-    return float(value)
 
 
 def severity_at(index: int, *, onset: int, n_snapshots: int, start: float, end: float) -> float:
@@ -103,9 +91,9 @@ def make_run_to_failure(
         raise ConfigError(f"onset must be below n_snapshots={n}, got {onset}", key="onset")
     if fault not in _FAULTS:
         raise ConfigError(f"fault must be one of {', '.join(_FAULTS)}, got {fault!r}", key="fault")
-    fs = _positive("sample_rate", sample_rate)
-    length = round(_positive("snapshot_s", snapshot_s) * fs)
-    interval = _positive("interval_s", interval_s)
+    fs = check_positive(sample_rate, "sample_rate", key="sample_rate", required=True)
+    length = round(check_positive(snapshot_s, "snapshot_s", key="snapshot_s", required=True) * fs)
+    interval = check_positive(interval_s, "interval_s", key="interval_s", required=True)
     start, end = _check_severities((start_severity, end_severity))
     if end < start:
         raise ConfigError(f"end_severity {end} is below start_severity {start}", key="end_severity")

@@ -63,18 +63,25 @@ class Recording:
         return self.n_samples / float(self.sample_rate)
 
 
-def check_rate(value, name: str = "target_rate", *, key: str | None = None) -> float | None:
-    """`value` as a positive finite number of Hz (None stays None); a ConfigError naming `name` otherwise,
-    also for text and NaN, which `float()` would raise on or let through."""
-    if value is None:
+def check_positive(
+    value, name: str, unit: str = "", *, key: str | None = None, required: bool = False
+) -> float | None:
+    """`value` as a positive finite number (None stays None unless `required`); a ConfigError naming `name`
+    (and the unit) otherwise, also for text, booleans and NaN, which `float()` raises on or lets through."""
+    if value is None and not required:
         return None
     try:
-        rate = float(value)
+        number = float(value)
     except (TypeError, ValueError):
-        rate = float("nan")
-    if isinstance(value, bool) or not np.isfinite(rate) or rate <= 0:
-        raise ConfigError(f"{name} must be a positive number of Hz, got {value!r}", key=key)
-    return rate
+        number = float("nan")
+    if isinstance(value, bool) or not np.isfinite(number) or number <= 0:
+        raise ConfigError(f"{name} must be a positive number{unit and ' of ' + unit}, got {value!r}", key=key)
+    return number
+
+
+def check_rate(value, name: str = "target_rate", *, key: str | None = None) -> float | None:
+    """A sample rate: a positive finite number of Hz (None stays None); a ConfigError naming `name`."""
+    return check_positive(value, name, "Hz", key=key)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,13 @@ import numpy as np
 from deepshrink.data.degradation import make_run_to_failure
 from deepshrink.data.femto import FEMTO_INTERVAL_S, FEMTO_RATE, is_femto_folder, load_femto
 from deepshrink.data.io import SIGNAL_SUFFIXES, read_signal_file
-from deepshrink.data.recording import SnapshotSequence, check_rate, file_snapshots, natural_key
+from deepshrink.data.recording import (
+    SnapshotSequence,
+    check_positive,
+    check_rate,
+    file_snapshots,
+    natural_key,
+)
 from deepshrink.data.specs import call_loader
 from deepshrink.errors import ConfigError, DataError
 
@@ -47,16 +53,6 @@ def _number(value) -> float:
         return float(value)
     except (TypeError, ValueError):
         return math.nan
-
-
-def _positive(value, name: str) -> float | None:
-    """A positive finite number of seconds (None stays None); a ConfigError naming `name` otherwise."""
-    if value is None:
-        return None
-    x = _number(value)
-    if isinstance(value, bool) or not math.isfinite(x) or x <= 0:
-        raise ConfigError(f"{name} must be a positive number of seconds, got {value!r}", key=name)
-    return x
 
 
 def read_snapshot_file(path: Path, variable: str | None, channel, rate: float | None) -> np.ndarray:
@@ -108,7 +104,7 @@ def load_snapshot_folder(
     folder = Path(path).expanduser()
     if not folder.is_dir():
         raise DataError(f"{folder}: " + ("not a folder" if folder.exists() else "folder not found"))
-    interval = _positive(interval_s, "interval_s")
+    interval = check_positive(interval_s, "interval_s", "seconds", key="interval_s")
     files = [
         f
         for f in folder.iterdir()
