@@ -13,6 +13,7 @@ LAYERS = {
     "atomic": 0,
     "choices": 0,
     "lazy": 0,
+    "formatting": 0,
     "paper": 0,
     "functional": 1,
     "losses": 1,

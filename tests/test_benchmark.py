@@ -200,6 +200,8 @@ def test_real_training_cell_reports_every_epoch(tmp_path):
     results = run_benchmark(cfg, progress=messages.append)
     assert messages[0].startswith("[1/1] drsn_cw_paper | gaussian | SNR range | seed 0")
     assert [m.split("|")[0] for m in messages[1:]] == ["  epoch 1/2 ", "  epoch 2/2 "]
+    # the loss and accuracy of each epoch, as `deepshrink train` shows them (26)
+    assert all("| train_loss " in m and "| val_acc " in m and " % |" in m for m in messages[1:])
     assert not results["failed"]
     accs = {r["snr_db"]: r["accuracy"] for r in results["records"]}
     assert set(accs) == {0.0, 5.0, None} and all(0.0 <= a <= 100.0 for a in accs.values())
@@ -277,3 +279,14 @@ def test_parallel_eta_follows_the_running_cells():
     late = parallel_left([100.0], [(29 / 30, 290.0)], 0, 2)
     assert early == pytest.approx(100.0) and late == pytest.approx(10.0)
     assert parallel_left([100.0], [(1.0, 500.0)], 0, 2) == 0.0  # never negative
+
+
+def test_parallel_progress_names_a_cell_before_its_first_epoch_without_epoch_0():
+    # the Ray progress line (26): "starting" until the cell's first epoch ends, then its epoch and metrics
+    from deepshrink.benchmark.config import Cell
+    from deepshrink.benchmark.parallel import _live
+
+    cell = Cell("resnet_paper", "gaussian", None, 0)
+    assert _live(cell, None, None) == "resnet_paper starting"
+    shown = ["train_loss 0.412", "val_acc 83.1 %"]
+    assert _live(cell, (3, 15), shown) == "resnet_paper epoch 3/15 (train_loss 0.412, val_acc 83.1 %)"

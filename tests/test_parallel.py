@@ -61,8 +61,13 @@ def test_parallel_records_equal_sequential_ones(tmp_path):
         sequential = run_benchmark(_cfg(tmp_path / "seq", workers=1), progress=lambda m: None)
     finally:
         torch.set_num_threads(before)
-    parallel = run_benchmark(_cfg(tmp_path / "par", workers=2), progress=lambda m: None)
+    messages = []
+    parallel = run_benchmark(_cfg(tmp_path / "par", workers=2), progress=messages.append)
     assert not sequential["failed"] and not parallel["failed"]
+    # a cell without a finished epoch is "starting", never "epoch 0"; an epoch shown carries its loss (26)
+    live = [m for m in messages if m.startswith("  epoch |")]
+    assert live and not any("epoch 0" in m for m in messages)
+    assert all("(train_loss " in part for m in live for part in m.split(", ") if "epoch 1/1" in part)
     assert len(parallel["records"]) == len(sequential["records"]) > 0
     assert _records(parallel) == _records(sequential)
 

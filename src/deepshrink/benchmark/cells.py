@@ -32,11 +32,12 @@ def record_fields(cfg: BenchmarkConfig, cell: Cell, split_info: dict[str, Any]) 
 
 
 def train_and_evaluate(
-    cfg: BenchmarkConfig, cell: Cell, on_epoch: Callable[[int, int], None] | None = None
+    cfg: BenchmarkConfig, cell: Cell, on_epoch: Callable[[int, int, dict], None] | None = None
 ) -> dict[str, Any]:
     """Train `cell.model` under the cell's noise and evaluate it; the content of one cell file.
 
-    on_epoch(epoch, epochs) is called after every training epoch (progress display).
+    on_epoch(epoch, epochs, row) is called after every training epoch with that epoch's metrics row
+    (train_loss, val_loss, val_acc, ...: the progress display).
     """
     tc = cell_config(cfg, cell, str(Path(cfg.out) / "runs" / cell.key))
     dataset = build_dataset(tc)
@@ -47,7 +48,7 @@ def train_and_evaluate(
         dataset=dataset,
         overwrite=True,
         figures=False,
-        on_epoch=(lambda e, n, _row: on_epoch(e, n)) if on_epoch is not None else None,
+        on_epoch=on_epoch,
     )
     seconds = time.perf_counter() - t0
     epochs = int(result.metrics.get("epochs_trained", cfg.epochs))
@@ -108,9 +109,7 @@ def shortcut_row(
     return {"records": records, "classes": list(dataset.classes)}
 
 
-def run_cell(
-    trainer: Callable, cfg: BenchmarkConfig, cell: Cell, on_epoch: Callable[[int, int], None]
-) -> dict:
+def run_cell(trainer: Callable, cfg: BenchmarkConfig, cell: Cell, on_epoch: Callable[..., None]) -> dict:
     """`trainer(cfg, cell, on_epoch)` with its failure recorded instead of raised (the grid goes on); the
     result names its cell."""
     try:

@@ -38,7 +38,8 @@ PROTOCOLS = ("robust", "paper")
 PAPER_MODELS = ("convnet_paper", "resnet_paper", "drsn_cs_paper", "drsn_cw_paper")
 # per-cell options the grid sets (hidden from the benchmark command line)
 CELL_FIELDS = ("model", "noise", "snr", "noise_mode", "seed", "fold", "eval_noise", "eval_snr")
-# options that may change between a run and its resumption: they add cells or only place/parallelise output
+# options that may change between a run and its resumption: they add cells or only place, parallelise or draw
+# the output
 GRID_FIELDS = (
     "models",
     "noises",
@@ -50,6 +51,7 @@ GRID_FIELDS = (
     "threads_per_worker",
     "gpus_per_cell",
     "threads",
+    "paper_curves",
 )
 
 
@@ -75,6 +77,8 @@ class BenchmarkConfig(TrainConfig):
     """record the learned thresholds of DRSN models"""
     shortcut: bool = True
     """the amplitude-shortcut baseline beside the networks (docs/evaluation.md)"""
+    paper_curves: bool | None = None
+    """overlay the paper's accuracy curves (its own data) on the figure (default: on the simulator only)"""
     workers: PositiveInt = 1
     """cells in parallel (more than 1 needs Ray: pip install "deepshrink[ray]")"""
     address: str | None = None

@@ -24,6 +24,7 @@ from deepshrink.benchmark.eta import fmt_left, fraction, parallel_left
 from deepshrink.engine.config import to_dict
 from deepshrink.engine.runtime import available_cores, configure_threads
 from deepshrink.errors import ConfigError
+from deepshrink.formatting import epoch_metrics
 
 __all__ = ["run_parallel"]
 
@@ -46,13 +47,21 @@ def _cell_task(cfg_values: dict, cell_values: dict, trainer: Callable, threads: 
     cfg = BenchmarkConfig(**cfg_values)
     cell = Cell(**cell_values)
 
-    def on_epoch(epoch: int, epochs: int) -> None:
+    def on_epoch(epoch: int, epochs: int, row: dict | None = None) -> None:
         try:
-            queue.put_nowait((cell.key, epoch, epochs))
+            queue.put_nowait((cell.key, epoch, epochs, epoch_metrics(row)))
         except Exception:  # progress is best effort: a full or closed queue must not fail the cell
             pass
 
     return run_cell(trainer, cfg, cell, on_epoch)
+
+
+def _live(cell: Cell, epoch: tuple[int, int] | None, shown: list[str] | None) -> str:
+    """One running cell in the progress line: "resnet_paper starting" before its first epoch ends, then
+    "resnet_paper epoch 3/15 (train_loss 0.41, val_acc 83.1 %)"."""
+    if epoch is None:
+        return f"{cell.model} starting"
+    return f"{cell.model} epoch {epoch[0]}/{epoch[1]}" + (f" ({', '.join(shown)})" if shown else "")
 
 
 def _init(ray: Any, cfg: BenchmarkConfig) -> None:
@@ -89,6 +98,7 @@ def run_parallel(
     waiting = list(pending)
     running: dict[Any, tuple[Cell, float]] = {}
     epochs: dict[str, tuple[int, int]] = {}
+    metrics: dict[str, list[str]] = {}
     done_times: list[float] = []
     total, done, last = len(pending), 0, ""
     say(f"{total} cells on Ray: {cfg.workers} workers, {threads} torch thread(s) each")
@@ -99,8 +109,8 @@ def run_parallel(
             running[ref] = (cell, time.perf_counter())
         ready, _ = ray.wait(list(running), num_returns=1, timeout=2.0)
         while not queue.empty():
-            key, epoch, n = queue.get_nowait()
-            epochs[key] = (epoch, n)
+            key, epoch, n, shown = queue.get_nowait()
+            epochs[key], metrics[key] = (epoch, n), shown
         for ref in ready:
             cell, t0 = running.pop(ref)
             try:
@@ -112,9 +122,7 @@ def run_parallel(
             done_times.append(time.perf_counter() - t0)
             status = "failed: " + result["error"] if result.get("error") else "done"
             say(f"[{done}/{total}] {cell.key} {status}")
-        live = ", ".join(
-            f"{c.model} epoch {'/'.join(map(str, epochs.get(c.key, (0,))))}" for c, _ in running.values()
-        )
+        live = ", ".join(_live(c, epochs.get(c.key), metrics.get(c.key)) for c, _ in running.values())
         line = f"  epoch | {done} done, {len(running)} running ({live}), {len(waiting)} waiting"
         # a log file gets a line per epoch or cell, not one every poll (the estimate alone moves every poll)
         if line != last and (running or waiting):

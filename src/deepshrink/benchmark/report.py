@@ -7,12 +7,11 @@ unit only the mean is shown. Claims about models are stated as paired difference
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from collections.abc import Iterable
 
 from deepshrink.benchmark.shortcut import FEATURES, SHORTCUT_MODEL
 from deepshrink.benchmark.stats import BANDS, band_values, paired_table
+from deepshrink.formatting import markdown_table, mean_std, mean_std_text, snr_text
 from deepshrink.paper import PAPER_ACCURACY, PAPER_SNRS, PAPER_TABLE3, PAPER_TABLE4
 
 __all__ = [
@@ -22,6 +21,7 @@ __all__ = [
     "mean_std",
     "paper_key",
     "render_report",
+    "row_label",
     "shortcut_warnings",
     "summary_table",
 ]
@@ -43,16 +43,6 @@ def paper_reference(noise: str) -> dict[str, dict[float, float]]:
     return {m: dict(zip(map(float, PAPER_SNRS), accs, strict=True)) for m, accs in table.items()}
 
 
-def mean_std(values: Iterable[float]) -> tuple[float, float]:
-    """(mean, sample standard deviation; 0 for one value; NaN for none)."""
-    vals = [float(v) for v in values]
-    if not vals:
-        return math.nan, math.nan
-    mean = sum(vals) / len(vals)
-    var = sum((v - mean) ** 2 for v in vals) / (len(vals) - 1) if len(vals) > 1 else 0.0
-    return mean, math.sqrt(var)
-
-
 def group_accuracy(records: list[dict]) -> dict[tuple[str, str, float | None], list[float]]:
     """{(model, noise, snr_db or None for clean): [accuracy per seed and fold]} from successful records;
     clean records of one unit (one per noise kind the model was trained on) are averaged first."""
@@ -69,18 +59,25 @@ def group_accuracy(records: list[dict]) -> dict[tuple[str, str, float | None], l
     return out
 
 
-def _fmt(mean: float, std: float, n: int) -> str:
-    if math.isnan(mean):
-        return "-"
-    return f"{mean:.1f}" if n < 2 else f"{mean:.1f} ± {std:.1f}"
-
-
 def _models_in(records: list[dict]) -> list[str]:
     seen: list[str] = []
     for r in records:
         if r["model"] not in seen:
             seen.append(r["model"])
     return seen
+
+
+def row_label(model: str, records: list[dict]) -> str:
+    """A table row's name: the model, and for the amplitude shortcut what it was trained on. It is trained
+    like the networks, on noisy windows of the whole SNR range, so its clean accuracy is far below what a
+    window's level gives when trained and tested on clean windows (`benchmarks/level_cues.py`)."""
+    if model != SHORTCUT_MODEL:
+        return model
+    ranges = sorted({str(r.get("train_snr_db")) for r in records if r["model"] == model})
+    if len(ranges) == 1 and ":" in ranges[0]:
+        lo, hi = ranges[0].split(":")
+        return f"{model} (trained on noisy windows, {lo}..{hi} dB)"
+    return f"{model} (trained at each SNR)"
 
 
 def accuracy_tables(records: list[dict], *, paper: bool = True) -> str:
@@ -92,21 +89,19 @@ def accuracy_tables(records: list[dict], *, paper: bool = True) -> str:
     parts = []
     for noise in noises:
         snrs = sorted({k[2] for k in grouped if k[1] == noise and k[2] is not None})
-        rows = ["| model | " + " | ".join(f"{s:g} dB" for s in snrs) + " |", "|---|" + "---:|" * len(snrs)]
+        rows = []
         for m in models:
-            cells = [
-                _fmt(*mean_std(grouped.get((m, noise, s), [])), len(grouped.get((m, noise, s), [])))
-                for s in snrs
-            ]
-            rows.append(f"| {m} | " + " | ".join(cells) + " |")
+            values = [grouped.get((m, noise, s), []) for s in snrs]
+            rows.append([row_label(m, records), *(mean_std_text(*mean_std(v), len(v)) for v in values)])
         reference = paper_reference(noise) if paper else {}
         for m in models:
             key = paper_key(m)
             if key in reference:
                 cells = [f"{reference[key][s]:.1f}" if s in reference[key] else "" for s in snrs]
-                rows.append(f"| *paper: {key}* | " + " | ".join(cells) + " |")
+                rows.append([f"*paper: {key}*", *cells])
                 reference.pop(key)
-        parts.append(f"### {noise} noise: test accuracy (%)\n\n" + "\n".join(rows))
+        table = markdown_table(["model", *map(snr_text, snrs)], rows)
+        parts.append(f"### {noise} noise: test accuracy (%)\n\n" + table)
     return "\n\n".join(parts)
 
 
@@ -120,26 +115,20 @@ def band_mean(records: list[dict], model: str, lo: float, hi: float) -> tuple[tu
 def summary_table(records: list[dict], *, paper: bool = True) -> str:
     """Band averages (every noise kind) and clean accuracy per model, mean ± std over seeds and folds;
     `paper=True` adds the paper's Table III/IV (its own data: for orientation only)."""
-    models = _models_in(records)
-    head = (
-        "| model | " + " | ".join(f"mean {name}" if band else name for name, band in _ordered_bands()) + " |"
-    )
-    sep = "|---|" + "---:|" * len(BANDS)
+    head = ["model", *(f"mean {name}" if band else name for name, band in _ordered_bands())]
     if paper:
-        head += " paper Table III | paper Table IV (clean) |"
-        sep += "---:|---:|"
-    rows = [head, sep]
-    for m in models:
-        cells = []
+        head += ["paper Table III", "paper Table IV (clean)"]
+    rows = []
+    for m in _models_in(records):
+        cells = [row_label(m, records)]
         for _name, band in _ordered_bands():
             values = band_values(records, m, band)
-            cells.append(_fmt(*mean_std(values.values()), len(values)))
-        line = f"| {m} | " + " | ".join(cells) + " |"
+            cells.append(mean_std_text(*mean_std(values.values()), len(values)))
         if paper:
             key = paper_key(m)
-            line += f" {PAPER_TABLE3.get(key, '-')} | {PAPER_TABLE4.get(key, '-')} |"
-        rows.append(line)
-    return "\n".join(rows)
+            cells += [PAPER_TABLE3.get(key, "-"), PAPER_TABLE4.get(key, "-")]
+        rows.append(cells)
+    return markdown_table(head, rows)
 
 
 def _ordered_bands():

@@ -27,12 +27,14 @@ from deepshrink.benchmark.stats import paired_table
 from deepshrink.engine.config import to_dict
 from deepshrink.engine.datasets import build_dataset
 from deepshrink.errors import ConfigError, DeepShrinkError
+from deepshrink.formatting import epoch_metrics, snr_text
 
 __all__ = ["EPOCH_PREFIX", "StderrProgress", "Trainer", "collect_results", "run_benchmark", "write_report"]
 
 # A trainer runs one cell: (cfg, cell, on_epoch) -> {"records": [...], "train_seconds": float, "epochs": int,
-# ...}; it calls on_epoch(epoch, epochs) after every training epoch (epoch counts from 1).
-Trainer = Callable[[BenchmarkConfig, Cell, Callable[[int, int], None]], dict]
+# ...}; it calls on_epoch(epoch, epochs[, row]) after every training epoch (epoch counts from 1; row: the
+# epoch's metrics, shown in the progress line as `deepshrink train` shows them).
+Trainer = Callable[[BenchmarkConfig, Cell, Callable[..., None]], dict]
 
 EPOCH_PREFIX = "  epoch "
 RESULTS_FILE = "results.json"
@@ -94,7 +96,7 @@ def check_data(cfg: BenchmarkConfig) -> None:
 
 
 def _describe(cell: Cell) -> str:
-    snr = "SNR range" if cell.train_snr is None else f"{cell.train_snr:g} dB"
+    snr = "SNR range" if cell.train_snr is None else snr_text(cell.train_snr)
     fold = "" if cell.fold is None else f" | fold {cell.fold}"
     return f"{cell.model} | {cell.noise} | {snr} | seed {cell.seed}{fold}"
 
@@ -107,12 +109,13 @@ def _run_sequential(
         say(f"[{i + 1}/{len(pending)}] {_describe(cell)}{fmt_left(eta.left(i))}")
         t0 = time.perf_counter()
 
-        def on_epoch(epoch: int, epochs: int, *, i=i, t0=t0, model=cell.model) -> None:
+        def on_epoch(epoch: int, epochs: int, row: dict | None = None, *, i=i, t0=t0, model=cell.model):
             spent = time.perf_counter() - t0
             left = eta.left(i, epoch / max(epochs, 1), spent)
             if left != left:
                 left = spent / max(epoch, 1) * max(epochs - epoch, 0)
-            say(f"{EPOCH_PREFIX}{epoch}/{epochs} | {model} | about {max(0.0, left) / 60:.1f} min left")
+            parts = [f"{EPOCH_PREFIX}{epoch}/{epochs}", model, *epoch_metrics(row)]
+            say(" | ".join(parts) + f" | about {max(0.0, left) / 60:.1f} min left")
 
         result = run_cell(trainer, cfg, cell, on_epoch)
         if result["error"]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import math
 import os
 import sys
 import time
@@ -24,6 +23,7 @@ from rich.table import Table
 from deepshrink.engine.config import config_parser, parse_config
 from deepshrink.engine.options import config_error, load_yaml_text, read_yaml_file
 from deepshrink.errors import ConfigError
+from deepshrink.formatting import epoch_metrics
 
 __all__ = [
     "DATA_ARG",
@@ -248,12 +248,7 @@ class EpochLine:
         # the epochs run here, not the epoch number: after --resume the earlier epochs took no time here
         per_epoch = spent / max(epoch - self.first + 1, 1)
         left = max(0.0, per_epoch * (epochs - epoch))
-        parts = [f"{self.label} epoch {epoch}/{epochs}"]
-        for key, unit in (("train_loss", ""), ("val_loss", ""), ("val_acc", "%"), ("val_psnr", " dB")):
-            value = row.get(key)
-            if value not in (None, "") and math.isfinite(float(value)):
-                v = float(value) * (100 if unit == "%" else 1)
-                parts.append(f"{key} {v:.3g}{unit}" if unit != "%" else f"{key} {v:.1f} %")
+        parts = [f"{self.label} epoch {epoch}/{epochs}", *epoch_metrics(row)]
         parts.append(f"{per_epoch:.1f} s/epoch")
         if epoch < epochs:
             parts.append(f"about {left / 60:.1f} min left")

@@ -29,7 +29,7 @@ def main(argv: list[str], prog: str) -> int:
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: the cores available)")
     add_quiet(p)
     args = p.parse_args(argv)
-    from deepshrink.benchmark.report import accuracy_tables  # after parsing: --help answers without torch
+    from deepshrink.benchmark.report import accuracy_tables, row_label  # after parsing: --help without torch
     from deepshrink.benchmark.runner import StderrProgress, run_benchmark
     from deepshrink.engine.runtime import configure_threads
 
@@ -49,7 +49,8 @@ def main(argv: list[str], prog: str) -> int:
     say = (lambda _msg: None) if args.quiet else StderrProgress()
     results = run_benchmark(cfg, progress=say, command=f"deepshrink demo --out {args.out}")
     print(accuracy_tables(results["records"]))
-    clean = {r["model"]: r["accuracy"] for r in results["records"] if r["snr_db"] is None}
+    records = results["records"]
+    clean = {row_label(r["model"], records): r["accuracy"] for r in records if r["snr_db"] is None}
     if clean:
         print("\nclean test accuracy: " + ", ".join(f"{m} {a:.1f} %" for m, a in clean.items()))
     print(f"\n{time.perf_counter() - start:.0f} s; report: {args.out}/report.md (figures beside it)")

@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from matplotlib import colormaps
 
 from deepshrink.errors import ConfigError, DataError
 
@@ -178,7 +177,7 @@ def _draw_snr_panel(axis: Any, recs: list[dict[str, Any]], reference: dict[str, 
             ls="--",
             lw=1.2,
             alpha=0.85,
-            label=f"{model} (paper)",
+            label=f"{model} (paper, its own data)",
         )
     axis.set_xlabel("Input SNR (dB)")
     axis.set_ylabel("Test accuracy (%)")
@@ -226,7 +225,8 @@ def plot_accuracy_vs_snr(
         handles, labels = _union_legend(axes)
         fig.legend(handles, labels, fontsize="small", loc="outside lower center", ncols=min(len(labels), 4))
     else:
-        axes[0].legend(fontsize="small", loc="lower right")
+        # beside the axes, never on a curve (a shortcut or a paper curve runs through every corner)
+        axes[0].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     return fig
 
 
@@ -236,6 +236,9 @@ def _union_legend(axes: list[Any]) -> tuple[list[Any], list[str]]:
         for handle, label in zip(*axis.get_legend_handles_labels(), strict=True):
             seen.setdefault(label, handle)
     return list(seen.values()), list(seen.keys())
+
+
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*", "h", "p")
 
 
 def plot_thresholds_vs_snr(
@@ -293,11 +296,13 @@ def plot_thresholds_vs_snr(
     if points is None:
         points = len(taus) <= 6
     band_alpha = 0.2 if len(taus) <= 6 else 0.1
-    if len(taus) <= 6:
-        colors = [f"C{i}" for i in range(len(taus))]
-    else:  # many blocks (12 in the paper's network): a sequential map shows depth at a glance
-        colors = [colormaps["viridis"](0.9 * i / (len(taus) - 1)) for i in range(len(taus))]
-    for color, (name, tau) in zip(colors, taus.items(), strict=True):
+    # every unit its own colour, marker and line style: neighbouring shades of one colour map (12 units in the
+    # paper's network) cannot be told apart; ten qualitative colours, then dashed lines, and distinct markers
+    styles = [
+        (f"C{i % 10}", _MARKERS[i % len(_MARKERS)], "-" if (i // 10) % 2 == 0 else "--")
+        for i in range(len(taus))
+    ]
+    for (color, marker, line), (name, tau) in zip(styles, taus.items(), strict=True):
         jitter = rng.uniform(-jitter_width, jitter_width, size=snr.shape) if len(distinct) <= 25 else 0.0
         if points:
             axis.scatter(snr + jitter, tau, s=5, color=color, alpha=0.15, lw=0, rasterized=True)
@@ -311,7 +316,7 @@ def plot_thresholds_vs_snr(
             ]
         )
         x = centers[used]
-        axis.plot(x, mean, color=color, marker="o", ms=4, lw=1.8, label=name)
+        axis.plot(x, mean, color=color, marker=marker, ls=line, ms=5, lw=1.8, label=name)
         if np.any(counts > 1):
             axis.fill_between(x, mean - std, mean + std, color=color, alpha=band_alpha, lw=0)
     axis.set_xlabel("Input SNR (dB)")
