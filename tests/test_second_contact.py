@@ -226,3 +226,21 @@ def test_epoch_time_after_resume_counts_the_epochs_run_here(monkeypatch):
     first, second = out.getvalue().splitlines()
     assert "2.0 s/epoch" in first and "about 0.1 min left" in first
     assert "2.0 s/epoch" in second
+
+
+def test_declared_minimum_versions_are_the_ones_ci_tests():
+    # pyproject's lower bounds = what .ci/min-versions installs (26: test the minimum versions you declare)
+    from packaging.version import Version
+
+    meta = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    declared = {}
+    for dep in meta["dependencies"]:
+        name, _, low = re.match(r"([A-Za-z0-9_-]+)(\[[^\]]*\])?>=([0-9.]+)", dep).groups()
+        declared[name.lower()] = Version(low)
+    pinned = {}
+    for line in (REPO / ".ci" / "min-versions.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==")
+            pinned[name.strip().lower()] = Version(version.strip())
+    assert set(pinned) == set(declared) - {"torch"}  # torch: the project never pins it
+    assert {k: v for k, v in declared.items() if k != "torch"} == pinned

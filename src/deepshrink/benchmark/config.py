@@ -19,11 +19,26 @@ from typing import Any, Literal
 
 from jsonargparse.typing import NonNegativeFloat, PositiveInt
 
-from deepshrink.engine.config import Ints, Names, Snr, SnrGrid, TrainConfig, parse_config, replace, to_dict
+from deepshrink.engine.config import (
+    AXIS,
+    CELL,
+    PLACE,
+    Ints,
+    Names,
+    Snr,
+    SnrGrid,
+    TrainConfig,
+    fields_with,
+    option,
+    parse_config,
+    replace,
+    to_dict,
+)
 from deepshrink.engine.options import NoiseKinds
 from deepshrink.errors import ConfigError
 
 __all__ = [
+    "CELL_FIELDS",
     "GRID_FIELDS",
     "PAPER_MODELS",
     "PROTOCOLS",
@@ -36,58 +51,41 @@ __all__ = [
 
 PROTOCOLS = ("robust", "paper")
 PAPER_MODELS = ("convnet_paper", "resnet_paper", "drsn_cs_paper", "drsn_cw_paper")
-# per-cell options the grid sets (hidden from the benchmark command line)
-CELL_FIELDS = ("model", "noise", "snr", "noise_mode", "seed", "fold", "eval_noise", "eval_snr")
-# options that may change between a run and its resumption: they add cells or only place, parallelise or draw
-# the output
-GRID_FIELDS = (
-    "models",
-    "noises",
-    "seeds",
-    "folds",
-    "out",
-    "workers",
-    "address",
-    "threads_per_worker",
-    "gpus_per_cell",
-    "threads",
-    "paper_curves",
-)
 
 
 @dataclass
 class BenchmarkConfig(TrainConfig):
     """What to compare, on what, and how: a `TrainConfig` plus the axes of the grid."""
 
-    models: Names = PAPER_MODELS
+    models: Names = option(PAPER_MODELS, AXIS)
     """registered models to compare (comma-separated)"""
-    noises: NoiseKinds = ("gaussian", "laplacian", "pink")
+    noises: NoiseKinds = option(("gaussian", "laplacian", "pink"), AXIS)
     """noise kinds (comma-separated; clean accuracy is always measured)"""
     snrs: SnrGrid = tuple(float(s) for s in range(-5, 6))
     """SNR grid in dB: LOW:HIGH[:STEP] or A,B,C"""
-    seeds: Ints = (0, 1, 2, 3, 4)
+    seeds: Ints = option((0, 1, 2, 3, 4), AXIS)
     """seeds (comma-separated); claims need several: see docs/evaluation.md"""
     protocol: Literal["robust", "paper"] = "robust"
     """robust: one training per row on the SNR range; paper: one training per SNR"""
     train_snr: Snr | None = None
     """robust protocol: training SNR range in dB (default: the range of the grid)"""
-    folds: Ints | None = None
+    folds: Ints | None = option(None, AXIS)
     """folds of the scenario to run (default: all; cross-condition: one per condition)"""
     thresholds: bool = True
     """record the learned thresholds of DRSN models"""
     shortcut: bool = True
     """the amplitude-shortcut baseline beside the networks (docs/evaluation.md)"""
-    paper_curves: bool | None = None
+    paper_curves: bool | None = option(None, PLACE)
     """overlay the paper's accuracy curves (its own data) on the figure (default: on the simulator only)"""
-    workers: PositiveInt = 1
+    workers: PositiveInt = option(1, PLACE)
     """cells in parallel (more than 1 needs Ray: pip install "deepshrink[ray]")"""
-    address: str | None = None
+    address: str | None = option(None, PLACE)
     """Ray cluster address (default: $RAY_ADDRESS, else a local Ray)"""
-    threads_per_worker: PositiveInt | None = None
+    threads_per_worker: PositiveInt | None = option(None, PLACE)
     """torch threads per cell (default: the cores divided by the workers)"""
-    gpus_per_cell: NonNegativeFloat = 0.0
+    gpus_per_cell: NonNegativeFloat = option(0.0, PLACE)
     """GPU share of one cell (0.25 packs four cells on a GPU)"""
-    out: str = "benchmark"
+    out: str = option("benchmark", PLACE)
     """output folder"""
 
     def validate(self) -> BenchmarkConfig:
@@ -145,6 +143,13 @@ def cell_key(model: str, noise: str, snr: float | None, seed: int, fold: int | N
     snr_part = "range" if snr is None else f"{snr:+g}dB"
     fold_part = "" if fold is None else f"__fold{fold}"
     return f"{model}__{noise}__{snr_part}__seed{seed}{fold_part}"
+
+
+# per-cell options the grid sets (hidden from the benchmark command line)
+CELL_FIELDS = fields_with(BenchmarkConfig, CELL)
+# options that may change between a run and its resumption: they add cells (grid axes) or only place,
+# parallelise or draw the output
+GRID_FIELDS = fields_with(BenchmarkConfig, AXIS, PLACE)
 
 
 @dataclass

@@ -48,15 +48,54 @@ from deepshrink.engine.options import (
 from deepshrink.errors import ConfigError
 
 __all__ = [
+    "AXIS",
+    "CELL",
+    "DATA",
+    "LENGTH",
+    "PLACE",
+    "ROLES",
+    "TEST",
     "DenoiseConfig",
     "MonitorConfig",
     "RunOptions",
     "TrainConfig",
     "config_parser",
+    "fields_with",
     "load_config",
+    "option",
     "parse_config",
     "save_config",
 ]
+
+# Each option's roles, declared with the option (dataclass field metadata); every list of options with a
+# role is derived from these (`fields_with`), so a new option is one declaration:
+DATA = "data"  # decides which windows a run sees (the window cache's key; compare_runs' "same windows")
+TEST = "test"  # chooses a run's test windows: `evaluate` may change it (never what the run trained on)
+CELL = "cell"  # set per cell by the benchmark grid (hidden from `deepshrink benchmark`)
+LENGTH = "length"  # how long a run trains: may change when it is resumed
+PLACE = "place"  # where or how fast the output is made or drawn, never what: may change on any resume
+AXIS = "axis"  # a benchmark grid axis: new values add cells, so a benchmark resumes with more of them
+ROLES = (DATA, TEST, CELL, LENGTH, PLACE, AXIS)
+
+
+def option(
+    default: Any = dataclasses.MISSING, *roles: str, factory: Any = None, scenarios: tuple = ()
+) -> Any:
+    """A config field with its roles (and, for options only some scenarios read, those scenarios).
+    `factory` (a mutable default: dict) replaces `default`."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown option role(s) {sorted(unknown)}; roles: {', '.join(ROLES)}")
+    metadata = {"roles": frozenset(roles), **({"scenarios": tuple(scenarios)} if scenarios else {})}
+    if factory is not None:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def fields_with(cls: type, *roles: str) -> tuple[str, ...]:
+    """The options of `cls` having any of `roles`, in declaration order."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("roles", frozenset()) & set(roles))
+
 
 NoiseChoice = Literal.__getitem__(("none", *NOISE_KINDS))  # "none" or an additive noise kind
 Precision = Literal["32", "32-true", "64", "64-true", "16-mixed", "bf16-mixed"]
@@ -66,11 +105,11 @@ Precision = Literal["32", "32-true", "64", "64-true", "16-mixed", "bf16-mixed"]
 class RunOptions:
     """Options of every training run (both tasks)."""
 
-    out: str | None = None
+    out: str | None = option(None, PLACE)
     """run directory to create (or resume)"""
-    seed: int = 0
+    seed: int = option(0, CELL)
     """seed of everything random in the training (initialisation, batch order, training noise)"""
-    epochs: PositiveInt = 30
+    epochs: PositiveInt = option(30, LENGTH)
     """training epochs"""
     batch_size: PositiveInt | None = None
     """batch per process (default: the recipe's, 128)"""
@@ -84,7 +123,7 @@ class RunOptions:
     """adamw learning-rate schedule"""
     warmup_epochs: NonNegativeFloat | None = None
     """adamw warmup (default: 5 percent of the epochs)"""
-    patience: PositiveInt | None = None
+    patience: PositiveInt | None = option(None, LENGTH)
     """early stopping after this many epochs without improvement (default off)"""
     gradient_clip: PositiveFloat | None = None
     """clip the gradient norm"""
@@ -100,7 +139,7 @@ class RunOptions:
     """auto, ddp, ddp_spawn, ..."""
     deterministic: bool = True
     """deterministic kernels (bit-identical CPU runs; slower on some GPUs)"""
-    threads: PositiveInt | None = None
+    threads: PositiveInt | None = option(None, PLACE)
     """torch intra-op threads (default: the cores this process may use)"""
 
 
@@ -108,57 +147,57 @@ class RunOptions:
 class TrainConfig(RunOptions):
     """A classifier (DRSN, ResNet, ConvNet) trained on noisy windows, then evaluated across SNRs."""
 
-    model: str = "drsn_cw_paper"
+    model: str = option("drsn_cw_paper", CELL)
     """registered model name (see `deepshrink models`)"""
     model_kwargs: dict = field(default_factory=dict)
     """extra model arguments, e.g. {threshold: firm}"""
-    data: str = "simulator"
+    data: str = option("simulator", DATA)
     """simulator | cwru[:PATH] | uestc[:PATH] | mfpt[:PATH] | pu[:PATH] | manifest.csv | label folder"""
-    data_kwargs: dict = field(default_factory=dict)
+    data_kwargs: dict = option(None, DATA, factory=dict)
     """extra arguments of the data loader, e.g. {loads: [0, 1, 2, 3]}"""
-    test_data: str | None = None
+    test_data: str | None = option(None, DATA, TEST)
     """cross-dataset: the data set to test on (trained on `data`)"""
-    test_data_kwargs: dict = field(default_factory=dict)
+    test_data_kwargs: dict = option(None, DATA, TEST, factory=dict)
     """extra arguments of the test data's loader"""
-    labels: Literal["default", "fault"] = "default"
+    labels: Literal["default", "fault"] = option("default", DATA)
     """default: the data set's labels; fault: normal/inner/outer/ball, shared across data sets"""
-    classes: Names | None = None
+    classes: Names | None = option(None, DATA)
     """keep only these classes (comma-separated), in this label order"""
-    target_rate: PositiveFloat | None = None
+    target_rate: PositiveFloat | None = option(None, DATA)
     """resample every recording to this rate in Hz (cross-dataset default: the training data's rate)"""
-    window: PositiveInt = 2048
+    window: PositiveInt = option(2048, DATA)
     """window length in samples"""
-    stride: PositiveInt | None = 256
+    stride: PositiveInt | None = option(256, DATA)
     """training window stride (windows overlap inside the training part only)"""
-    eval_stride: PositiveInt | None = 256
+    eval_stride: PositiveInt | None = option(256, DATA)
     """validation and test window stride"""
-    split: tuple[NonNegativeFloat, NonNegativeFloat, NonNegativeFloat] = (0.7, 0.15, 0.15)
+    split: tuple[NonNegativeFloat, NonNegativeFloat, NonNegativeFloat] = option((0.7, 0.15, 0.15), DATA)
     """train, val, test fractions (within: of every recording in time; others: see docs/evaluation.md)"""
-    scenario: Scenario = "within"
+    scenario: Scenario = option("within", DATA, TEST)
     """within | cross-condition | cross-group | cross-dataset (docs/evaluation.md)"""
-    fold: NonNegativeInt | None = None
+    fold: NonNegativeInt | None = option(None, DATA, TEST, CELL, scenarios=("cross-condition", "cross-group"))
     """cross-condition / cross-group fold: tests the fold-th condition / group of every class"""
-    train_conditions: Names | None = None
+    train_conditions: Names | None = option(None, DATA, scenarios=("cross-condition",))
     """cross-condition: conditions to train on (default: all but the test ones)"""
-    test_conditions: Names | None = None
+    test_conditions: Names | None = option(None, DATA, TEST, scenarios=("cross-condition",))
     """cross-condition: conditions to test on"""
-    test_groups: Names | None = None
+    test_groups: Names | None = option(None, DATA, TEST, scenarios=("cross-group",))
     """cross-group: groups (physical units) to test on"""
-    split_seed: int = 0
+    split_seed: int = option(0, DATA)
     """seed of random group allocation (the split does not vary with `seed`)"""
-    noise: NoiseChoice = "gaussian"
+    noise: NoiseChoice = option("gaussian", CELL)
     """training noise kind"""
-    snr: Snr = (-5.0, 5.0)
+    snr: Snr = option((-5.0, 5.0), CELL)
     """training SNR in dB, or LOW:HIGH drawn per window"""
-    noise_mode: Literal["online", "fixed"] = "online"
+    noise_mode: Literal["online", "fixed"] = option("online", CELL)
     """online: fresh noise every batch; fixed: drawn once per window and kept (the paper's protocol)"""
     normalize: Normalize = "zscore"
     """per-window normalisation after the noise (none: the paper's setting; see docs/evaluation.md)"""
     monitor: Literal["val_loss", "val_acc"] = "val_loss"
     """what the best checkpoint and early stopping follow"""
-    eval_noise: NoiseKinds | None = None
+    eval_noise: NoiseKinds | None = option(None, CELL)
     """noise kinds of the final evaluation (default: the training noise)"""
-    eval_snr: SnrGrid | None = None
+    eval_snr: SnrGrid | None = option(None, CELL)
     """SNRs of the final evaluation (default: the training range in 1 dB steps, or the training SNR)"""
     eval_seed: int = 1234
     """seed of the evaluation noise (the same windows for every model)"""
@@ -199,13 +238,13 @@ class DenoiseConfig(RunOptions):
     """each example draws its level from 0..level (blind denoiser) instead of exactly level"""
     corruption_mode: CorruptionMode = "per_entry"
     """per_entry: each entry hit with probability level; exact: exactly level * n entries"""
-    epochs: PositiveInt | None = None
+    epochs: PositiveInt | None = option(None, LENGTH)
     """default: about 100,000 examples seen (5 to 100 epochs)"""
     lr: PositiveFloat | None = 2e-3
     """peak learning rate"""
     weight_decay: NonNegativeFloat | None = 0.0
     """weight decay"""
-    max_minutes: PositiveFloat | None = None
+    max_minutes: PositiveFloat | None = option(None, LENGTH)
     """stop training after this many minutes"""
 
 
@@ -243,7 +282,7 @@ class MonitorConfig(RunOptions):
     """DAE and IsolationForest window length in samples"""
     level: PositiveFloat = 0.5
     """DAE training corruption: Gaussian std up to this, in units of the reference RMS (blind)"""
-    epochs: PositiveInt | None = None
+    epochs: PositiveInt | None = option(None, LENGTH)
     """DAE epochs (default: about 4,000 windows seen, 10 to 100 epochs)"""
     batch_size: PositiveInt | None = 64
     """DAE batch size"""
@@ -307,14 +346,11 @@ def _builtin(v: Any) -> Any:
 
 
 #: the options that choose a run's test windows: `evaluate` may change these (never what it trained on)
-TEST_SCENARIO_KEYS = ("scenario", "fold", "test_conditions", "test_groups", "test_data", "test_data_kwargs")
+TEST_SCENARIO_KEYS = fields_with(TrainConfig, TEST)
 
 #: options that only some scenarios read, and which ones
 SCENARIO_OPTIONS: dict[str, tuple[str, ...]] = {
-    "train_conditions": ("cross-condition",),
-    "test_conditions": ("cross-condition",),
-    "test_groups": ("cross-group",),
-    "fold": ("cross-condition", "cross-group"),
+    f.name: f.metadata["scenarios"] for f in dataclasses.fields(TrainConfig) if "scenarios" in f.metadata
 }
 
 
@@ -410,8 +446,8 @@ def save_config(cfg: RunOptions, path: str | os.PathLike) -> None:
     atomic_write_text(path, yaml.safe_dump(to_dict(cfg), sort_keys=False, default_flow_style=None))
 
 
-#: options that may differ when a run is resumed (they do not change what is trained)
-RESUMABLE = ("epochs", "out", "threads", "patience", "max_minutes")
+#: options that may differ when a run is resumed (they do not change what is trained, only how long or where)
+RESUMABLE = tuple(sorted({*fields_with(RunOptions, PLACE, LENGTH), *fields_with(DenoiseConfig, LENGTH)}))
 
 
 def check_resume(cfg: RunOptions, saved_path: str | os.PathLike) -> None:
@@ -420,7 +456,8 @@ def check_resume(cfg: RunOptions, saved_path: str | os.PathLike) -> None:
     if not os.path.isfile(saved_path):
         return
     saved, new = to_dict(load_config(saved_path, type(cfg))), to_dict(cfg)
-    diff = [k for k, v in saved.items() if k not in RESUMABLE and new.get(k) != v]
+    resumable = fields_with(type(cfg), PLACE, LENGTH)
+    diff = [k for k, v in saved.items() if k not in resumable and new.get(k) != v]
     if diff:
         raise ConfigError(
             f"resume: options differ from the saved run ({', '.join(diff)}); resume with the same options",

@@ -15,34 +15,20 @@ from deepshrink.data.recording import Recording
 from deepshrink.data.scenarios import conditions_of, relabel, scenario_folds, select_classes
 from deepshrink.data.specs import load_recordings
 from deepshrink.data.windows import SignalDataset, check_coverage, make_windows
-from deepshrink.engine.config import TrainConfig
+from deepshrink.engine.config import DATA, TrainConfig, fields_with
 
 __all__ = ["DATA_FIELDS", "build_dataset", "describe_recordings", "folds_of", "load_split_recordings"]
 
-# The options that decide which windows a run sees (everything else varies the training, not the data).
-DATA_FIELDS = (
-    "data",
-    "data_kwargs",
-    "test_data",
-    "test_data_kwargs",
-    "labels",
-    "classes",
-    "target_rate",
-    "window",
-    "stride",
-    "eval_stride",
-    "split",
-    "scenario",
-    "fold",
-    "train_conditions",
-    "test_conditions",
-    "test_groups",
-    "split_seed",
-)
+# The options that decide which windows a run sees (declared with role DATA in the config; everything else
+# varies the training, not the data).
+DATA_FIELDS = fields_with(TrainConfig, DATA)
 
 
-def _key(cfg: TrainConfig, fields: tuple[str, ...] = DATA_FIELDS) -> str:
-    return json.dumps({f: getattr(cfg, f) for f in fields}, sort_keys=True, default=list)
+def _key(cfg: TrainConfig) -> str:
+    """The window cache's key: every DATA option of the config's own class (a subclass's too)."""
+    return json.dumps(
+        {f: getattr(cfg, f) for f in fields_with(type(cfg), DATA)}, sort_keys=True, default=list
+    )
 
 
 @functools.lru_cache(maxsize=8)

@@ -214,7 +214,8 @@ def plot_accuracy_vs_snr(
             "pass noise=... to draw one of them on the given ax"
         )
     ncols = len(kinds)
-    fig, axes = new_axes(ax, ncols=ncols, figsize=(5.0 * ncols + 0.6, 4.2), sharey=True)
+    beside = ax is None and ncols == 1  # one panel of our own: its legend goes to the right, widen for it
+    fig, axes = new_axes(ax, ncols=ncols, figsize=(5.0 * ncols + 0.6 + 2.8 * beside, 4.2), sharey=True)
     for axis, kind in zip(axes, kinds, strict=True):
         _draw_snr_panel(axis, [r for r in recs if r["noise"] == kind], _reference_for(reference, kind))
         axis.set_title("Accuracy vs SNR" + (f": {kind} noise" if kind is not None else ""))
@@ -224,9 +225,11 @@ def plot_accuracy_vs_snr(
         # One legend for the whole figure: the models are the same in every panel.
         handles, labels = _union_legend(axes)
         fig.legend(handles, labels, fontsize="small", loc="outside lower center", ncols=min(len(labels), 4))
-    else:
+    elif beside:
         # beside the axes, never on a curve (a shortcut or a paper curve runs through every corner)
         axes[0].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    else:  # the caller's axes: where the fewest points are
+        axes[0].legend(fontsize="small", loc="best")
     return fig
 
 

@@ -1,0 +1,77 @@
+"""Option roles (issue 24): each option's role is declared once, with the option; the window-cache key, the
+test-scenario options, the resumable options and the benchmark's cell and grid options are derived."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pytest
+
+from deepshrink.benchmark.config import CELL_FIELDS, GRID_FIELDS, BenchmarkConfig
+from deepshrink.engine.config import (
+    DATA,
+    RESUMABLE,
+    SCENARIO_OPTIONS,
+    TEST_SCENARIO_KEYS,
+    DenoiseConfig,
+    TrainConfig,
+    fields_with,
+    option,
+)
+from deepshrink.engine.datasets import DATA_FIELDS, _key
+
+
+def test_the_derived_lists_are_the_ones_the_code_relied_on():
+    # the hand lists these replace (same members, so behaviour is unchanged)
+    assert set(DATA_FIELDS) == {
+        "data", "data_kwargs", "test_data", "test_data_kwargs", "labels", "classes", "target_rate", "window",
+        "stride", "eval_stride", "split", "scenario", "fold", "train_conditions", "test_conditions",
+        "test_groups", "split_seed",
+    }  # fmt: skip
+    assert set(TEST_SCENARIO_KEYS) == {
+        "scenario", "fold", "test_conditions", "test_groups", "test_data", "test_data_kwargs"
+    }  # fmt: skip
+    assert set(RESUMABLE) == {"epochs", "out", "threads", "patience", "max_minutes"}
+    assert set(CELL_FIELDS) == {
+        "model",
+        "noise",
+        "snr",
+        "noise_mode",
+        "seed",
+        "fold",
+        "eval_noise",
+        "eval_snr",
+    }
+    assert set(GRID_FIELDS) == {
+        "models", "noises", "seeds", "folds", "out", "workers", "address", "threads_per_worker",
+        "gpus_per_cell", "threads", "paper_curves",
+    }  # fmt: skip
+    assert SCENARIO_OPTIONS == {
+        "train_conditions": ("cross-condition",),
+        "test_conditions": ("cross-condition",),
+        "test_groups": ("cross-group",),
+        "fold": ("cross-condition", "cross-group"),
+    }
+
+
+def test_a_new_data_option_changes_the_window_cache_key():
+    # one declaration makes an option part of the key: no hand list to forget, no stale windows reused
+    @dataclass
+    class WithBandpass(TrainConfig):
+        bandpass_hz: float | None = option(None, DATA)
+        """a hypothetical data option"""
+
+    assert "bandpass_hz" in fields_with(WithBandpass, DATA)
+    assert _key(WithBandpass(bandpass_hz=None)) != _key(WithBandpass(bandpass_hz=500.0))
+    assert _key(WithBandpass(epochs=3)) == _key(WithBandpass(epochs=7))  # training options are not data
+
+
+def test_every_denoise_length_option_is_resumable_and_roles_are_checked():
+    assert set(fields_with(DenoiseConfig, "length")) == {"epochs", "max_minutes", "patience"}
+    with pytest.raises(ValueError, match="unknown option role"):
+        option(None, "dta")
+    # every benchmark option is either a training option or has a benchmark role: none is forgotten
+    train = {f.name for f in dataclasses.fields(TrainConfig)}
+    bench_only = {f.name for f in dataclasses.fields(BenchmarkConfig)} - train
+    assert bench_only - set(GRID_FIELDS) == {"snrs", "protocol", "train_snr", "thresholds", "shortcut"}
