@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "deepshrink"
@@ -142,3 +143,18 @@ def test_function_local_imports_are_optional_dependencies_or_noted():
                 elif isinstance(node, ast.ImportFrom) and node.module not in allowed:
                     found.append((path.name, node.module))
     assert not found, found
+
+
+def test_one_inference_path():
+    # normalise -> network is written once (engine/inference.py: evaluate, predict, the estimator and the
+    # ONNX export run it), and "is this a DRSN" is one function, not a class-name string (24)
+    offenders = []
+    for path in SRC.rglob("*.py"):
+        text = path.read_text()
+        # the training task's forward normalises its (noisy) batches too: training, one layer below
+        if path.name not in ("inference.py", "classification.py") and re.search(r"\(\s*normalize\(", text):
+            offenders += [f"{path.name}:{i}" for i, line in enumerate(text.splitlines(), 1)
+                          if re.search(r"model_?\(\s*normalize\(", line)]  # fmt: skip
+        if '__name__ == "Shrinkage"' in text:
+            offenders.append(f"{path.name}: class-name test for Shrinkage")
+    assert not offenders, offenders

@@ -33,6 +33,7 @@ from deepshrink.engine.evaluate import (
     save_eval_figures,
 )
 from deepshrink.engine.fit import fit
+from deepshrink.layers import has_shrinkage
 from deepshrink.plots import plot_confusion_matrix, plot_training_curves, save_figure
 from deepshrink.tasks import ClassificationTask, SignalDataModule
 from deepshrink.tasks.classification import check_classifier
@@ -167,7 +168,7 @@ def train(
             seed=config.eval_seed,
             normalize=config.normalize,
             num_classes=len(dm.classes),
-            thresholds=any(type(m).__name__ == "Shrinkage" for m in result.model.modules()),
+            thresholds=has_shrinkage(result.model),
         )
         for r in records:
             r["model"] = config.model

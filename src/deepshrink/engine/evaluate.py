@@ -23,12 +23,12 @@ from deepshrink.data.windows import check_coverage, make_windows, seen_windows
 from deepshrink.engine.artifacts import CONFIG_FILE, check_run_kind, load_model
 from deepshrink.engine.config import SCENARIO_OPTIONS, TEST_SCENARIO_KEYS, TrainConfig, load_config, replace
 from deepshrink.engine.datasets import build_dataset
+from deepshrink.engine.inference import infer
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.functional.classification import score_logits
 from deepshrink.functional.noise import add_window_noise
-from deepshrink.functional.normalize import normalize
 from deepshrink.functional.seeding import mix_seed
-from deepshrink.layers import collect_thresholds
+from deepshrink.layers import has_shrinkage
 from deepshrink.plots import plot_accuracy_vs_snr, plot_thresholds_vs_snr, save_figure
 
 __all__ = [
@@ -47,19 +47,6 @@ EVAL_CSV = "eval.csv"
 EVALUATE_DIR = "evaluate"  # where `deepshrink evaluate` writes, beside the training-time evaluation
 
 
-@torch.inference_mode()
-def _logits(model: nn.Module, x: Tensor, *, normalize_mode: str, batch_size: int, thresholds: bool):
-    device = next(model.parameters()).device
-    outs, sums = [], {}
-    for i in range(0, len(x), batch_size):
-        outs.append(model(normalize(x[i : i + batch_size].to(device), normalize_mode)).float().cpu())
-        if thresholds:  # each Shrinkage module keeps the thresholds of the last batch
-            for name, t in collect_thresholds(model).items():
-                sums[name] = sums.get(name, 0.0) + float(t.sum())
-    logits = torch.cat(outs) if outs else torch.empty(0, 0)
-    return logits, {k: v / len(x) for k, v in sums.items()}
-
-
 def evaluate_windows(
     model: nn.Module,
     x: Tensor,
@@ -73,11 +60,10 @@ def evaluate_windows(
     """Accuracy (percent), macro F1, mean cross-entropy, confusion matrix (rows = true) and n of `model` on
     x, y (used as given: add noise before). `thresholds=True` adds the mean learned threshold per shrinkage
     module. The model is put in eval mode."""
-    model.eval()
-    logits, taus = _logits(model, x, normalize_mode=normalize, batch_size=batch_size, thresholds=thresholds)
-    out = score_logits(logits, y, num_classes)
+    result = infer(model, x, normalize=normalize, batch_size=batch_size, thresholds=thresholds)
+    out = score_logits(result.logits, y, num_classes)
     if thresholds:
-        out["thresholds"] = taus
+        out["thresholds"] = {k: float(v.sum()) / len(x) for k, v in result.thresholds.items()}
     return out
 
 
@@ -239,7 +225,6 @@ def evaluate_run(
         raise DataError(
             f"{spec_of(meta, data)}: classes {ds.classes} differ from the run's {meta['classes']}"
         )
-    has_shrinkage = any(type(m).__name__ == "Shrinkage" for m in model.modules())
     records = evaluate_snr_grid(
         model,
         ds,
@@ -249,7 +234,7 @@ def evaluate_run(
         batch_size=batch_size,
         normalize=meta.get("normalize", "none"),
         num_classes=len(meta["classes"]),
-        thresholds=has_shrinkage,
+        thresholds=has_shrinkage(model),
     )
     for r in records:
         r["model"] = meta["model"]

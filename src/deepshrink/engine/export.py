@@ -13,8 +13,8 @@ import torch
 
 from deepshrink.atomic import atomic_write
 from deepshrink.engine.artifacts import check_run_kind
+from deepshrink.engine.inference import Pipeline
 from deepshrink.errors import ConfigError, DataError
-from deepshrink.functional.normalize import normalize
 
 EXPORT_FORMATS = ("onnx",)
 _EXTRA = 'pip install "deepshrink[export]"'
@@ -28,16 +28,13 @@ def _need(module: str) -> Any:
         raise ConfigError(f"ONNX export needs the {module} package: {_EXTRA}") from None
 
 
-class _Pipeline(torch.nn.Module):
-    """What a deployment runs on a raw window: the run's per-window normalisation, the network, and the
-    class probabilities beside the logits. In the graph, so no deployment re-implements the normalisation."""
-
-    def __init__(self, model: torch.nn.Module, mode: str) -> None:
-        super().__init__()
-        self.model, self.mode = model, mode
+class _Pipeline(Pipeline):
+    """What a deployment runs on a raw window: the inference pipeline (the run's per-window normalisation
+    and the network) and the class probabilities beside the logits. In the graph, so no deployment
+    re-implements the normalisation."""
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        logits = self.model(normalize(x, self.mode))
+        logits = super().forward(x)
         return logits, torch.softmax(logits, dim=1)
 
 

@@ -10,13 +10,12 @@ import torch
 
 from deepshrink.data.inputs import read_signal_input, windows_of
 from deepshrink.engine.artifacts import check_run_kind
+from deepshrink.engine.inference import infer
 from deepshrink.errors import DataError
-from deepshrink.functional.normalize import normalize
 
 __all__ = ["predict_file", "predict_files"]
 
 
-@torch.inference_mode()
 def predict_file(
     model: torch.nn.Module,
     meta: dict[str, Any],
@@ -44,14 +43,8 @@ def predict_file(
         x = torch.from_numpy(windows_of(inp.signal, window, stride))
     except DataError as err:
         raise DataError(f"{path}: {err}") from None
-    model.eval()
-    mode = meta.get("normalize", "none")
-    probs = torch.cat(
-        [
-            torch.softmax(model(normalize(x[i : i + batch_size], mode)), 1)
-            for i in range(0, len(x), batch_size)
-        ]
-    )
+    logits = infer(model, x, normalize=meta.get("normalize", "none"), batch_size=batch_size).logits
+    probs = torch.softmax(logits, 1)
     if not bool(torch.isfinite(probs).all()):
         raise DataError(f"{path}: the model produced NaN outputs (extreme values in the file?)")
     conf, pred = probs.max(1)

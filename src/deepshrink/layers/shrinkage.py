@@ -184,3 +184,8 @@ def collect_thresholds(model: nn.Module) -> dict[str, Tensor]:
         if isinstance(module, Shrinkage) and module.last_threshold is not None:
             out[name] = module.last_threshold.mean(1)
     return out
+
+
+def has_shrinkage(model: nn.Module) -> bool:
+    """Whether `model` holds a `Shrinkage` module (a DRSN: it has thresholds to report)."""
+    return any(isinstance(m, Shrinkage) for m in model.modules())

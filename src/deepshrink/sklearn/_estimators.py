@@ -26,10 +26,9 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 
 from deepshrink.engine.config import RunOptions
 from deepshrink.engine.fit import fit
+from deepshrink.engine.inference import Inference, infer
 from deepshrink.engine.options import Snr
 from deepshrink.errors import ConfigError
-from deepshrink.functional.normalize import normalize
-from deepshrink.layers import collect_thresholds
 from deepshrink.models import create_model
 from deepshrink.tasks import ClassificationTask, DenoisingTask, ExampleDataModule, SignalDataModule
 
@@ -175,8 +174,7 @@ class DRSNClassifier(_TorchState, ClassifierMixin, BaseEstimator):
         self.history_ = result.history
         return self
 
-    @torch.inference_mode()
-    def _logits(self, X: Any, batch_size: int = 1024) -> torch.Tensor:
+    def _infer(self, X: Any, *, thresholds: bool = False) -> Inference:
         check_is_fitted(self)
         x = torch.from_numpy(self._validate(X, reset=False))
         if x.shape[1] != self.model_kwargs_["in_channels"]:
@@ -184,11 +182,11 @@ class DRSNClassifier(_TorchState, ClassifierMixin, BaseEstimator):
                 f"X has {x.shape[1]} channels, but the classifier was fitted on "
                 f"{self.model_kwargs_['in_channels']}"
             )
-        outs = [
-            self.model_(normalize(x[i : i + batch_size], self.normalize))
-            for i in range(0, len(x), batch_size)
-        ]
-        return torch.cat(outs) if outs else torch.empty(0, len(self.classes_))
+        return infer(self.model_, x, normalize=self.normalize, thresholds=thresholds)  # as `evaluate` does
+
+    def _logits(self, X: Any) -> torch.Tensor:
+        logits = self._infer(X).logits
+        return logits if len(logits) else torch.empty(0, len(self.classes_))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities (n, classes) in the order of `classes_`."""
@@ -199,17 +197,10 @@ class DRSNClassifier(_TorchState, ClassifierMixin, BaseEstimator):
         winners = self._logits(X).argmax(1).numpy()  # checks first that the classifier is fitted
         return self.classes_[winners]
 
-    @torch.inference_mode()
     def thresholds(self, X: Any) -> dict[str, np.ndarray]:
-        """The learned thresholds of every shrinkage unit for each window: {unit: (n,) or (n, channels)}."""
-        check_is_fitted(self)
-        x = torch.from_numpy(self._validate(X, reset=False))
-        parts: dict[str, list[np.ndarray]] = {}
-        for i in range(0, len(x), 1024):
-            self.model_(normalize(x[i : i + 1024], self.normalize))
-            for name, t in collect_thresholds(self.model_).items():
-                parts.setdefault(name, []).append(t.detach().cpu().numpy())
-        return {k: np.concatenate(v) for k, v in parts.items()}
+        """The mean learned threshold of every shrinkage unit for each window: {unit: (n,)} (empty for a
+        model without shrinkage)."""
+        return {k: v.numpy() for k, v in self._infer(X, thresholds=True).thresholds.items()}
 
 
 class DenoisingAutoencoder(_TorchState, TransformerMixin, BaseEstimator):
