@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import command_line, finish, machine_description
+from deepshrink.formatting import markdown_table
 
 COMMANDS = [
     ["train", "--help"],
@@ -51,17 +52,17 @@ def main(argv=None) -> int:
     exe = [str(Path(sys.executable).with_name("deepshrink"))]
     torch_s = _median_s([sys.executable, "-c", "import torch"], args.runs)
     rows = [(" ".join(c), _median_s([*exe, *c], args.runs)) for c in COMMANDS]
+    cells = []
+    for name, s in rows:
+        target = f"<= 1.5 x import torch ({1.5 * torch_s:.2f} s)" if name == "models" else "< 1 s"
+        cells.append([f"deepshrink {name}", f"{s:.2f}", target])
     lines = [
         "### Command-line start-up (median of 3 fresh processes)",
         "",
         f"`python -c 'import torch'`: {torch_s:.2f} s",
         "",
-        "| command | seconds | target |",
-        "|---|---:|---|",
+        markdown_table(["command", "seconds", "target"], cells, align="lrl"),
     ]
-    for name, s in rows:
-        target = f"<= 1.5 x import torch ({1.5 * torch_s:.2f} s)" if name == "models" else "< 1 s"
-        lines.append(f"| deepshrink {name} | {s:.2f} | {target} |")
     result = {
         "command": command_line("cli_startup.py", argv),
         "machine": machine_description(1),

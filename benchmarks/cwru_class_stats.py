@@ -23,6 +23,7 @@ from _common import command_line, finish
 from deepshrink.data.cwru import load_cwru
 from deepshrink.data.windows import make_windows
 from deepshrink.errors import DeepShrinkError
+from deepshrink.formatting import markdown_table, mean_std_text
 
 STATS = ("rms", "mean_abs", "kurtosis", "crest")
 
@@ -76,14 +77,20 @@ def main(argv=None) -> int:
         "rows": rows,
         "command": command_line("cwru_class_stats.py", argv),
     }
-    lines = [
-        "| split | class | windows | RMS | mean abs | kurtosis | crest factor |",
-        "|---|---|---:|---:|---:|---:|---:|",
-    ]
-    for r in rows:
-        cells = " | ".join(f"{r[s]:.3f} ± {r[s + '_std']:.3f}" for s in STATS)
-        lines.append(f"| {r['split']} | {r['class']} | {r['windows']} | {cells} |")
-    finish(args.out, report, "\n".join(lines))
+    table = markdown_table(
+        ["split", "class", "windows", "RMS", "mean abs", "kurtosis", "crest factor"],
+        [
+            [
+                r["split"],
+                r["class"],
+                r["windows"],
+                *(mean_std_text(r[s], r[s + "_std"], r["windows"], digits=3) for s in STATS),
+            ]
+            for r in rows
+        ],
+        align="llrrrrr",
+    )
+    finish(args.out, report, table)
     return 0
 
 

@@ -28,6 +28,7 @@ from deepshrink.benchmark import BenchmarkConfig
 from deepshrink.engine.artifacts import load_model
 from deepshrink.engine.datasets import build_dataset
 from deepshrink.errors import DeepShrinkError
+from deepshrink.formatting import markdown_table
 
 
 def _fmt(value: float | None, spec: str = ".2f") -> str:
@@ -115,18 +116,28 @@ def main(argv=None) -> int:
         "rows": rows,
         "command": command_line("cwru_confusions.py", argv),
     }
-    lines = [
-        f"| model | trainings | {args.true} windows | called {args.pred} per training | ever called "
-        "| kurtosis: called / correct | RMS: called / correct |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+    header = [
+        "model",
+        "trainings",
+        f"{args.true} windows",
+        f"called {args.pred} per training",
+        "ever called",
+        "kurtosis: called / correct",
+        "RMS: called / correct",
     ]
-    for r in rows:
-        lines.append(
-            f"| {r['model']} | {r['trainings']} | {r['windows']} | {r['mean_called_per_training']:.1f} "
-            f"| {r['windows_ever_called']} | {_fmt(r['kurtosis_called'])} / {_fmt(r['kurtosis_correct'])} "
-            f"| {_fmt(r['rms_called'], '.3f')} / {_fmt(r['rms_correct'], '.3f')} |"
-        )
-    finish(args.out, report, "\n".join(lines))
+    cells = [
+        [
+            r["model"],
+            r["trainings"],
+            r["windows"],
+            f"{r['mean_called_per_training']:.1f}",
+            r["windows_ever_called"],
+            f"{_fmt(r['kurtosis_called'])} / {_fmt(r['kurtosis_correct'])}",
+            f"{_fmt(r['rms_called'], '.3f')} / {_fmt(r['rms_correct'], '.3f')}",
+        ]
+        for r in rows
+    ]
+    finish(args.out, report, markdown_table(header, cells))
     return 0
 
 

@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from deepshrink.atomic import atomic_write_json, atomic_write_text
 from deepshrink.data import load_recordings
 from deepshrink.data.inputs import windows_of
+from deepshrink.formatting import markdown_table
 from deepshrink.functional import add_noise
 from deepshrink.functional.metrics import snr_improvement_db
 from deepshrink.models import create_model
@@ -184,10 +185,12 @@ def main() -> None:
     lines = [
         f"SNR improvement (dB) on {len(test)} CWRU test windows ({report['date']}, {report['machine']}).",
         "",
-        "| method | " + " | ".join(f"{s:+g} dB input" for s in TEST_SNRS) + " |",
-        "|---|" + "---|" * len(TEST_SNRS),
+        markdown_table(
+            ["method", *(f"{s:+g} dB input" for s in TEST_SNRS)],
+            [[m, *(f"{cell[m, s]:+.2f}" for s in TEST_SNRS)] for m in methods],
+            align="l" * (1 + len(TEST_SNRS)),
+        ),
     ]
-    lines += [f"| {m} | " + " | ".join(f"{cell[m, s]:+.2f}" for s in TEST_SNRS) + " |" for m in methods]
     atomic_write_text(args.out.with_suffix(".md"), "\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -26,6 +26,7 @@ from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import command_line, finish, machine_description
+from deepshrink.formatting import markdown_table, mean_std_text
 from deepshrink.functional import masking_noise
 from deepshrink.sklearn import DenoisingAutoencoder
 
@@ -82,17 +83,18 @@ def main(argv=None) -> int:
     diff = np.array(dae_acc) - np.array(raw_acc)
 
     def pct(values) -> str:
-        return f"{100 * np.mean(values):.1f} ± {100 * np.std(values, ddof=1):.1f}"
+        return mean_std_text(100 * np.mean(values), 100 * np.std(values, ddof=1), len(values))
 
-    markdown = "\n".join(
+    markdown = markdown_table(
+        ["features", "test accuracy, 25 % masking (mean ± std over seeds)"],
         [
-            "| features | test accuracy, 25 % masking (mean ± std over seeds) |",
-            "|---|---:|",
-            f"| raw pixels -> LogisticRegression | {pct(raw_acc)} |",
-            f"| DenoisingAutoencoder -> LogisticRegression | {pct(dae_acc)} |",
-            f"| difference (paired by seed) | {100 * diff.mean():+.1f} "
-            f"(min {100 * diff.min():+.1f}, max {100 * diff.max():+.1f}) |",
-        ]
+            ["raw pixels -> LogisticRegression", pct(raw_acc)],
+            ["DenoisingAutoencoder -> LogisticRegression", pct(dae_acc)],
+            [
+                "difference (paired by seed)",
+                f"{100 * diff.mean():+.1f} (min {100 * diff.min():+.1f}, max {100 * diff.max():+.1f})",
+            ],
+        ],
     )
     finish(
         args.out,

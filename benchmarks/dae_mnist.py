@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from deepshrink.atomic import atomic_write_json, atomic_write_text
 from deepshrink.data.images import load_mnist
 from deepshrink.engine.dae import train_denoiser
+from deepshrink.formatting import markdown_table
 from deepshrink.functional import corrupt, psnr, ssim
 from deepshrink.functional.seeding import mix_seed
 from deepshrink.models import create_model
@@ -292,13 +293,8 @@ def markdown(report: dict) -> str:
     methods = [m for m in ORDER if any(r["method"] == m for r in recs)]
     methods += sorted({r["method"] for r in recs} - set(ORDER))
     cell = {(r["method"], r["corruption"], r["level"]): r for r in recs}
-    head = "| method | " + " | ".join(f"{c} {lv:g}" for c, lv in conds) + " | images/s |"
-    lines = [
-        f"PSNR dB / SSIM on the first {N_TEST} MNIST test images ({report['date']}, {report['machine']}).",
-        "",
-        head,
-        "|" + "---|" * (len(conds) + 2),
-    ]
+    head = ["method", *(f"{c} {lv:g}" for c, lv in conds), "images/s"]
+    rows = []
     for m in methods:
         row = [
             f"{cell[m, c, lv]['psnr_db']:.2f} / {cell[m, c, lv]['ssim']:.3f}" if (m, c, lv) in cell else ""
@@ -306,7 +302,12 @@ def markdown(report: dict) -> str:
         ]
         rates = [cell[m, c, lv]["images_per_second"] for c, lv in conds if (m, c, lv) in cell]
         speed = f"{min(r for r in rates if r):,.0f}" if any(rates) else ""
-        lines.append(f"| {m} | " + " | ".join(row) + f" | {speed} |")
+        rows.append([m, *row, speed])
+    lines = [
+        f"PSNR dB / SSIM on the first {N_TEST} MNIST test images ({report['date']}, {report['machine']}).",
+        "",
+        markdown_table(head, rows, align="l" * len(head)),
+    ]
     return "\n".join(lines) + "\n"
 
 

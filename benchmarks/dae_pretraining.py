@@ -24,6 +24,7 @@ import torch
 from deepshrink.atomic import atomic_write_json, atomic_write_text
 from deepshrink.data.images import load_mnist
 from deepshrink.engine.pretraining import pretraining_experiment
+from deepshrink.formatting import markdown_table, mean_std_text
 
 
 def main() -> None:
@@ -74,24 +75,27 @@ def main() -> None:
         "finetune_epochs": args.finetune_epochs,
     }
     atomic_write_json(args.out, report)
-    lines = [
-        f"MNIST test accuracy (%), mean ± std over seeds {args.seeds} "
-        f"({report['date']}, {report['machine']}).",
-        "",
-        "| labels | pre-trained stacked DAE | from scratch | gain |",
-        "|---|---:|---:|---:|",
-    ]
+    cells = []
     for f in fractions:
         rows = [r for r in records if r["fraction"] == f]
         pre = [100 * r["acc_pretrained"] for r in rows]
         scr = [100 * r["acc_scratch"] for r in rows]
         sd = lambda v: statistics.stdev(v) if len(v) > 1 else 0.0  # noqa: E731
         gain = [a - b for a, b in zip(pre, scr, strict=True)]
-        lines.append(
-            f"| {f:.0%} ({rows[0]['n_labels']}) | {statistics.mean(pre):.1f} ± {sd(pre):.1f} | "
-            f"{statistics.mean(scr):.1f} ± {sd(scr):.1f} | "
-            f"{statistics.mean(gain):+.1f} (min {min(gain):+.1f}) |"
+        cells.append(
+            [
+                f"{f:.0%} ({rows[0]['n_labels']})",
+                mean_std_text(statistics.mean(pre), sd(pre), len(pre)),
+                mean_std_text(statistics.mean(scr), sd(scr), len(scr)),
+                f"{statistics.mean(gain):+.1f} (min {min(gain):+.1f})",
+            ]
         )
+    lines = [
+        f"MNIST test accuracy (%), mean ± std over seeds {args.seeds} "
+        f"({report['date']}, {report['machine']}).",
+        "",
+        markdown_table(["labels", "pre-trained stacked DAE", "from scratch", "gain"], cells),
+    ]
     atomic_write_text(args.out.with_suffix(".md"), "\n".join(lines) + "\n")
     print("\n".join(lines))
 

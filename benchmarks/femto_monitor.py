@@ -38,6 +38,7 @@ from deepshrink.engine.config import MonitorConfig
 from deepshrink.engine.monitor import INDICATORS, LEVEL
 from deepshrink.engine.monitor_run import run_monitor
 from deepshrink.engine.runtime import configure_threads
+from deepshrink.formatting import markdown_table, mean_std_text
 from deepshrink.functional import health
 
 NAMES = (*INDICATORS, LEVEL)
@@ -83,13 +84,14 @@ def _one(run: Path) -> dict:
     return out
 
 
-def _fmt(values: list, spec: str = ".2f", na: str = "-") -> str:
+def _fmt(values: list, digits: int = 2, na: str = "-") -> str:
     vals = [v for v in values if v is not None]
     if not vals:
         return "no alarm"
     if len(values) == 1:
-        return format(vals[0], spec)
-    text = f"{np.mean(vals):{spec}} ± {np.std(vals):{spec}}"
+        return f"{vals[0]:.{digits}f}"
+    # n = len(values) (two or more seeds): the ± is shown even when only one seed alarmed, as it always was
+    text = mean_std_text(np.mean(vals), np.std(vals), len(values), digits=digits)
     return text + ("" if len(vals) == len(values) else f" ({len(values) - len(vals)} no alarm)")
 
 
@@ -148,41 +150,71 @@ def main(argv=None) -> int:
         "threshold (of 10). DAE and IsolationForest: mean ± std over "
         f"{args.seeds} seeds.",
         "",
-        "| bearing | life | indicator | AUC early vs late | first alarm (life) | lead time (h) |"
-        " held back over | monotonicity | trendability |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
+    per_bearing = []
     for b in bearings:
         res = per[b]
         for name in NAMES:
             use = res if name in SEEDED else res[:1]
             cells = [
-                _fmt([r[name][key] for r in use], spec)
-                for key, spec in (
-                    ("auc", ".2f"),
-                    ("first_alarm_life", ".2f"),
-                    ("lead_h", ".1f"),
-                    ("held_back_over", ".1f"),
-                    ("monotonicity", ".2f"),
-                    ("trendability", ".2f"),
+                _fmt([r[name][key] for r in use], digits)
+                for key, digits in (
+                    ("auc", 2),
+                    ("first_alarm_life", 2),
+                    ("lead_h", 1),
+                    ("held_back_over", 1),
+                    ("monotonicity", 2),
+                    ("trendability", 2),
                 )
             ]
-            lines.append(f"| {b} | {res[0]['life_h']:.1f} h | {name} | " + " | ".join(cells) + " |")
+            per_bearing.append([b, f"{res[0]['life_h']:.1f} h", name, *cells])
+    lines.append(
+        markdown_table(
+            [
+                "bearing",
+                "life",
+                "indicator",
+                "AUC early vs late",
+                "first alarm (life)",
+                "lead time (h)",
+                "held back over",
+                "monotonicity",
+                "trendability",
+            ],
+            per_bearing,
+            align="lrlrrrrrr",
+        )
+    )
+    overall = []
+    for name in NAMES:
+        aucs = [r[name]["auc"] for b in bearings for r in (per[b] if name in SEEDED else per[b][:1])]
+        a = across[name]
+        overall.append(
+            [
+                name,
+                f"{np.mean(aucs):.2f}",
+                f"{first[name]} of {len(bearings)}",
+                f"{a['trendability']:.2f}",
+                f"{a['prognosability']:.2f}",
+                f"{a['monotonicity']:.2f}",
+            ]
+        )
     lines += [
         "",
         "### Over the six bearings (seed 0; each indicator divided by its threshold)",
         "",
-        "| indicator | mean AUC early vs late | first to alarm on | trendability (Coble) | prognosability |"
-        " monotonicity |",
-        "|---|---:|---:|---:|---:|---:|",
+        markdown_table(
+            [
+                "indicator",
+                "mean AUC early vs late",
+                "first to alarm on",
+                "trendability (Coble)",
+                "prognosability",
+                "monotonicity",
+            ],
+            overall,
+        ),
     ]
-    for name in NAMES:
-        aucs = [r[name]["auc"] for b in bearings for r in (per[b] if name in SEEDED else per[b][:1])]
-        a = across[name]
-        lines.append(
-            f"| {name} | {np.mean(aucs):.2f} | {first[name]} of {len(bearings)} | {a['trendability']:.2f} | "
-            f"{a['prognosability']:.2f} | {a['monotonicity']:.2f} |"
-        )
     elapsed = time.perf_counter() - t0
     result = {
         "command": command_line("femto_monitor.py", argv),

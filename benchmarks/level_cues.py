@@ -34,6 +34,7 @@ from deepshrink.benchmark.shortcut import amplitude_features
 from deepshrink.engine.config import TrainConfig, parse_config
 from deepshrink.engine.datasets import build_dataset
 from deepshrink.engine.evaluate import noisy_windows
+from deepshrink.formatting import markdown_table, snr_text
 
 COLUMNS = {"level": [0, 1], "shape": [2, 3], "all": [0, 1, 2, 3]}
 DATASETS = {
@@ -68,13 +69,14 @@ def main(argv=None) -> int:
                 row[column] = round(100.0 * float(np.mean(clf.predict(f_test[:, idx]) == ds.test.y)), 1)
             rows.append(row)
             print(row, flush=True)
-    lines = [
-        "| data (classes) | SNR | level: log RMS + log peak | shape: kurtosis + crest | all four |",
-        "|---|---|---:|---:|---:|",
-    ]
-    for r in rows:
-        where = "clean" if r["snr_db"] is None else f"{r['snr_db']:g} dB"
-        lines.append(f"| {r['data']} ({r['classes']}) | {where} | {r['level']} | {r['shape']} | {r['all']} |")
+    table = markdown_table(
+        ["data (classes)", "SNR", "level: log RMS + log peak", "shape: kurtosis + crest", "all four"],
+        [
+            [f"{r['data']} ({r['classes']})", snr_text(r["snr_db"]), r["level"], r["shape"], r["all"]]
+            for r in rows
+        ],
+        align="llrrr",
+    )
     finish(
         args.out,
         {
@@ -83,7 +85,7 @@ def main(argv=None) -> int:
             "seconds": round(time.perf_counter() - t0, 1),
             "rows": rows,
         },
-        "\n".join(lines),
+        table,
     )
     return 0
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import command_line, finish, machine_description
+from deepshrink.formatting import markdown_table
 
 
 def _score_once(run: str, data: str, n: int, threads: int) -> dict:
@@ -109,15 +110,27 @@ def main(argv=None) -> int:
     lines = [
         "### deepshrink monitor: speed and memory (2 x 2,560-sample snapshots)",
         "",
-        "| step | figure |",
-        "|---|---:|",
-        "| fit the default DAE + indicators on a 30-snapshot reference (20 fit, 10 held back) | "
-        f"{fit_s:.1f} s |",
-        f"| whole command on Bearing1_1 (203 snapshots: fit, score, write, plot) | {fit_and_score:.1f} s |",
-        f"| score {big['snapshots']} snapshots read from disk | {big['seconds']:.1f} s "
-        f"({big['snapshots'] / big['seconds']:.0f} per s) |",
-        f"| peak memory scoring 300 / {big['snapshots']} snapshots | {scored[300]['peak_rss_mb']:.0f} / "
-        f"{big['peak_rss_mb']:.0f} MB |",
+        markdown_table(
+            ["step", "figure"],
+            [
+                [
+                    "fit the default DAE + indicators on a 30-snapshot reference (20 fit, 10 held back)",
+                    f"{fit_s:.1f} s",
+                ],
+                [
+                    "whole command on Bearing1_1 (203 snapshots: fit, score, write, plot)",
+                    f"{fit_and_score:.1f} s",
+                ],
+                [
+                    f"score {big['snapshots']} snapshots read from disk",
+                    f"{big['seconds']:.1f} s ({big['snapshots'] / big['seconds']:.0f} per s)",
+                ],
+                [
+                    f"peak memory scoring 300 / {big['snapshots']} snapshots",
+                    f"{scored[300]['peak_rss_mb']:.0f} / {big['peak_rss_mb']:.0f} MB",
+                ],
+            ],
+        ),
     ]
     result = {
         "command": command_line("monitor_speed.py", argv),

@@ -39,6 +39,7 @@ from _common import command_line, finish, machine_description
 from deepshrink.data import load_recordings
 from deepshrink.data.inputs import windows_of
 from deepshrink.errors import DataError
+from deepshrink.formatting import markdown_table, mean_std_text
 from deepshrink.sklearn import DAEOutlierDetector
 
 WINDOW, BANDS = 1024, 64
@@ -156,10 +157,7 @@ def main(argv=None) -> int:
             results.setdefault(name, {})[seed] = evaluate(h_tr, x_te, y_te, seed)
             print(name, seed, {k: round(v["roc_auc"], 3) for k, v in results[name][seed].items()}, flush=True)
     methods = list(detectors(0))
-    lines = [
-        "| data | " + " | ".join(methods) + " |",
-        "|---|" + "---:|" * len(methods),
-    ]
+    rows = []
     means = {m: [] for m in methods}
     for name, by_seed in results.items():
         cells = []
@@ -167,12 +165,12 @@ def main(argv=None) -> int:
             auc = [by_seed[s][m]["roc_auc"] for s in by_seed]
             ap = [by_seed[s][m]["average_precision"] for s in by_seed]
             means[m].append(float(np.mean(auc)))
-            cells.append(
-                f"{np.mean(auc):.3f} ± {np.std(auc, ddof=1) if len(auc) > 1 else 0:.3f} / {np.mean(ap):.3f}"
-            )
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines.append("| **mean ROC-AUC** | " + " | ".join(f"**{np.mean(v):.3f}**" for v in means.values()) + " |")
-    markdown = "ROC-AUC (mean ± std over seeds) / average precision\n\n" + "\n".join(lines)
+            std = np.std(auc, ddof=1) if len(auc) > 1 else 0
+            cells.append(f"{mean_std_text(np.mean(auc), std, len(auc), digits=3)} / {np.mean(ap):.3f}")
+        rows.append([name, *cells])
+    rows.append(["**mean ROC-AUC**", *(f"**{np.mean(v):.3f}**" for v in means.values())])
+    table = markdown_table(["data", *methods], rows)
+    markdown = "ROC-AUC (mean ± std over seeds) / average precision\n\n" + table
     finish(
         args.out,
         {

@@ -25,6 +25,7 @@ from deepshrink.engine.classify import train
 from deepshrink.engine.config import TrainConfig, parse_config
 from deepshrink.engine.datasets import build_dataset
 from deepshrink.engine.evaluate import noisy_windows
+from deepshrink.formatting import markdown_table, snr_text
 from deepshrink.functional import normalize
 from deepshrink.sklearn import DRSNClassifier
 
@@ -61,13 +62,14 @@ def main(argv=None) -> int:
         rows.append(
             {"snr_db": snr, "train": 100 * float(np.mean(pred == ds.test.y)), "DRSNClassifier": 100 * acc_clf}
         )
-    lines = ["| test windows | deepshrink train | DRSNClassifier |", "|---|---:|---:|"]
-    for r in rows:
-        where = "clean" if r["snr_db"] is None else f"{r['snr_db']:g} dB"
-        lines.append(f"| {where} | {r['train']:.1f} | {r['DRSNClassifier']:.1f} |")
-    lines.append(
-        f"\nweights equal: {same}; training {t_train:.0f} s (train) and {t_clf:.0f} s (DRSNClassifier)"
+    table = markdown_table(
+        ["test windows", "deepshrink train", "DRSNClassifier"],
+        [[snr_text(r["snr_db"]), f"{r['train']:.1f}", f"{r['DRSNClassifier']:.1f}"] for r in rows],
     )
+    lines = [
+        table,
+        f"\nweights equal: {same}; training {t_train:.0f} s (train) and {t_clf:.0f} s (DRSNClassifier)",
+    ]
     finish(
         args.out,
         {

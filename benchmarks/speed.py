@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import command_line, finish, machine_description
+from deepshrink.formatting import markdown_table
 from deepshrink.models import count_parameters, create_model
 from reference_drsn import ReferenceDRSN
 
@@ -105,13 +106,21 @@ def main(argv=None) -> int:
         "ratios": ratios,
         "command": command_line("speed.py", argv),
     }
-    table = ["| model | params | train samples/s | inference samples/s |", "|---|---:|---:|---:|"]
-    table += [
-        f"| {r['model']} | {r['params']:,} | {r['train_samples_per_s']:,.0f} "
-        f"| {r['infer_samples_per_s']:,.0f} |"
-        for r in rows
+    table = [
+        markdown_table(
+            ["model", "params", "train samples/s", "inference samples/s"],
+            [
+                [
+                    r["model"],
+                    f"{r['params']:,}",
+                    f"{r['train_samples_per_s']:,.0f}",
+                    f"{r['infer_samples_per_s']:,.0f}",
+                ]
+                for r in rows
+            ],
+        ),
+        "",
     ]
-    table.append("")
     table += [f"- {k}: {v}" for k, v in ratios.items()]
     finish(args.out, result, "\n".join(table))
     return 0

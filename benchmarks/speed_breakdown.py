@@ -30,6 +30,7 @@ from torch.overrides import TorchFunctionMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import command_line, finish, machine_description
+from deepshrink.formatting import markdown_table
 from deepshrink.models import create_model
 from reference_drsn import ReferenceDRSN
 
@@ -177,16 +178,20 @@ def main(argv=None) -> int:
         "derived": derived,
         "command": command_line("speed_breakdown.py", argv),
     }
-    table = [
-        "| model | ms/step | samples/s | conv ms | other ms | conv GFLOP/step | conv GFLOP/s |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    table += [
-        f"| {r['model']} | {r['ms_per_step']:.1f} | {r['samples_per_s']:,.0f} | {r['conv_ms_per_step']:.1f} "
-        f"| {r['other_ms_per_step']:.1f} | {r['conv_gflop_per_step']:.2f} | {r['conv_gflop_per_s']:.0f} |"
+    header = ["model", "ms/step", "samples/s", "conv ms", "other ms", "conv GFLOP/step", "conv GFLOP/s"]
+    cells = [
+        [
+            r["model"],
+            f"{r['ms_per_step']:.1f}",
+            f"{r['samples_per_s']:,.0f}",
+            f"{r['conv_ms_per_step']:.1f}",
+            f"{r['other_ms_per_step']:.1f}",
+            f"{r['conv_gflop_per_step']:.2f}",
+            f"{r['conv_gflop_per_s']:.0f}",
+        ]
         for r in rows
     ]
-    table.append("")
+    table = [markdown_table(header, cells), ""]
     table += [f"- {k}: {v}" for k, v in derived.items()]
     finish(args.out, result, "\n".join(table))
     return 0

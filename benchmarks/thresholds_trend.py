@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
+from deepshrink.formatting import markdown_table, snr_text
+
 
 def trend(records: list[dict], model: str) -> list[dict]:
     """One row per unit: name, mean tau at the lowest and highest SNR, their ratio, Spearman rho."""
@@ -57,12 +59,18 @@ def main(argv=None) -> int:
         print(f"no thresholds of {args.model} in {args.results}", file=sys.stderr)
         return 2
     lo, hi = rows[0]["low_snr"], rows[0]["high_snr"]
-    print(f"| unit | mean τ at {lo:g} dB | at {hi:g} dB | ratio | Spearman ρ (SNR, τ) |")
-    print("|---|---:|---:|---:|---:|")
-    for r in rows:
-        ratio = r["tau_low_snr"] / r["tau_high_snr"]
-        taus = f"{r['tau_low_snr']:.3f} | {r['tau_high_snr']:.3f}"
-        print(f"| {r['unit']} | {taus} | {ratio:.2f} | {r['spearman']:+.2f} |")
+    header = ["unit", f"mean τ at {snr_text(lo)}", f"at {snr_text(hi)}", "ratio", "Spearman ρ (SNR, τ)"]
+    cells = [
+        [
+            r["unit"],
+            f"{r['tau_low_snr']:.3f}",
+            f"{r['tau_high_snr']:.3f}",
+            f"{r['tau_low_snr'] / r['tau_high_snr']:.2f}",
+            f"{r['spearman']:+.2f}",
+        ]
+        for r in rows
+    ]
+    print(markdown_table(header, cells))
     rising = sum(r["tau_low_snr"] > r["tau_high_snr"] for r in rows)
     print(f"\n{rising} of {len(rows)} units have a higher mean threshold at {lo:g} dB than at {hi:g} dB")
     return 0
