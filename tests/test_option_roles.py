@@ -75,3 +75,33 @@ def test_every_denoise_length_option_is_resumable_and_roles_are_checked():
     train = {f.name for f in dataclasses.fields(TrainConfig)}
     bench_only = {f.name for f in dataclasses.fields(BenchmarkConfig)} - train
     assert bench_only - set(GRID_FIELDS) == {"snrs", "protocol", "train_snr", "thresholds", "shortcut"}
+
+
+def test_each_default_has_one_value_everywhere_it_applies():
+    # 24: the evaluation seed, the autoencoder learning rate and corruption draw, and DRSNClassifier's
+    # training defaults were written in several places with different values
+    import inspect
+
+    from deepshrink.choices import DAE_CORRUPTION_MODE, DAE_LR, EVAL_SEED
+    from deepshrink.engine.config import MonitorConfig
+    from deepshrink.engine.dae import train_denoiser
+    from deepshrink.engine.evaluate import evaluate_run
+    from deepshrink.engine.monitor import fit_reference
+    from deepshrink.sklearn import DenoisingAutoencoder, DRSNClassifier, HealthMonitor
+    from deepshrink.tasks import DenoisingTask
+
+    def default(fn, name):
+        return inspect.signature(fn).parameters[name].default
+
+    assert TrainConfig().eval_seed == default(evaluate_run, "seed") == EVAL_SEED
+    lrs = {
+        DenoiseConfig().lr, MonitorConfig().lr, default(train_denoiser, "lr"), default(DenoisingTask, "lr"),
+        default(fit_reference, "lr"), DenoisingAutoencoder().lr, HealthMonitor().lr,
+    }  # fmt: skip
+    assert lrs == {DAE_LR}
+    modes = {DenoiseConfig().corruption_mode, default(train_denoiser, "mode"), default(DenoisingTask, "mode")}
+    assert modes == {DAE_CORRUPTION_MODE}
+    clf, cfg = DRSNClassifier(), TrainConfig()
+    assert (clf.model, clf.snr_db, clf.normalize, clf.max_epochs, clf.recipe) == (
+        cfg.model, cfg.snr, cfg.normalize, cfg.epochs, cfg.recipe
+    )  # fmt: skip

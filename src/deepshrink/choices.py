@@ -9,6 +9,9 @@ from typing import Literal, get_args
 __all__ = [
     "CORRUPTIONS",
     "CORRUPTION_MODES",
+    "DAE_CORRUPTION_MODE",
+    "DAE_LR",
+    "EVAL_SEED",
     "NOISE_KINDS",
     "NORMALIZE_MODES",
     "SCENARIOS",
@@ -40,3 +43,13 @@ SCHEDULES: tuple[str, ...] = get_args(Schedule)
 #: evaluation scenarios (data/scenarios.py, docs/evaluation.md)
 Scenario = Literal["within", "cross-condition", "cross-group", "cross-dataset"]
 SCENARIOS: tuple[str, ...] = get_args(Scenario)
+
+# Defaults that the config declares (engine/config.py) and that layers below it, which cannot import the
+# config, use too: each value is written here once.
+#: seed of the evaluation noise: every model of a comparison sees the same noisy test windows
+EVAL_SEED = 1234
+#: peak learning rate of autoencoder training (`dae train`, the monitor's DAE, the Python API and estimator)
+DAE_LR = 2e-3
+#: how an autoencoder's training corruption hits entries: each with probability level (the classic DAE
+#: draw). The pure ops of functional/corruption.py default to "exact" counts, which their tests measure.
+DAE_CORRUPTION_MODE: CorruptionMode = "per_entry"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from deepshrink.choices import EVAL_SEED
 from deepshrink.cli._common import OneLineParser, add_quiet, command_parser, key_values, print_table
 from deepshrink.engine.config import TEST_SCENARIO_KEYS, TrainConfig
 from deepshrink.engine.options import NoiseKinds, SnrGrid
@@ -36,7 +37,9 @@ def main(argv: list[str], prog: str) -> int:
     p.add_argument(
         "--snr", default="-5:5", metavar="GRID", help="SNRs: LOW:HIGH[:STEP] or A,B,C dB (default -5:5)"
     )
-    p.add_argument("--seed", type=int, default=1234, help="evaluation noise seed (default 1234, as train)")
+    p.add_argument(
+        "--seed", type=int, default=EVAL_SEED, help=f"evaluation noise seed (default {EVAL_SEED}, as train)"
+    )
     p.add_argument(
         "--batch-size", type=int, default=1024, dest="batch_size", help="inference batch (default 1024)"
     )

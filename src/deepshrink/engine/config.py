@@ -26,6 +26,9 @@ from jsonargparse.typing import NonNegativeFloat, NonNegativeInt, PositiveFloat,
 
 from deepshrink.atomic import atomic_write_text
 from deepshrink.choices import (
+    DAE_CORRUPTION_MODE,
+    DAE_LR,
+    EVAL_SEED,
     NOISE_KINDS,
     CorruptionKind,
     CorruptionMode,
@@ -199,7 +202,7 @@ class TrainConfig(RunOptions):
     """noise kinds of the final evaluation (default: the training noise)"""
     eval_snr: SnrGrid | None = option(None, CELL)
     """SNRs of the final evaluation (default: the training range in 1 dB steps, or the training SNR)"""
-    eval_seed: int = 1234
+    eval_seed: int = EVAL_SEED
     """seed of the evaluation noise (the same windows for every model)"""
 
     def resolved_eval(self) -> tuple[list[str], list[float]]:
@@ -236,11 +239,11 @@ class DenoiseConfig(RunOptions):
     """corruption level or LOW:HIGH (default 0.5 / 0.2 / 0.4 by corruption)"""
     blind: bool = True
     """each example draws its level from 0..level (blind denoiser) instead of exactly level"""
-    corruption_mode: CorruptionMode = "per_entry"
+    corruption_mode: CorruptionMode = DAE_CORRUPTION_MODE
     """per_entry: each entry hit with probability level; exact: exactly level * n entries"""
     epochs: PositiveInt | None = option(None, LENGTH)
     """default: about 100,000 examples seen (5 to 100 epochs)"""
-    lr: PositiveFloat | None = 2e-3
+    lr: PositiveFloat | None = DAE_LR
     """peak learning rate"""
     weight_decay: NonNegativeFloat | None = 0.0
     """weight decay"""
@@ -286,7 +289,7 @@ class MonitorConfig(RunOptions):
     """DAE epochs (default: about 4,000 windows seen, 10 to 100 epochs)"""
     batch_size: PositiveInt | None = 64
     """DAE batch size"""
-    lr: PositiveFloat | None = 2e-3
+    lr: PositiveFloat | None = DAE_LR
     """DAE peak learning rate"""
 
 

@@ -20,6 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from deepshrink.atomic import atomic_write_json
+from deepshrink.choices import DAE_CORRUPTION_MODE, DAE_LR
 from deepshrink.data.inputs import Examples, load_examples
 from deepshrink.engine.artifacts import CONFIG_FILE, MODEL_META, check_run_kind, prepare_run_dir
 from deepshrink.engine.config import DenoiseConfig, check_resume, save_config, validated
@@ -68,7 +69,7 @@ def train_denoiser(
     level: float | tuple[float, float] = 0.5,
     epochs: int = 10,
     batch_size: int = 128,
-    lr: float = 1e-3,
+    lr: float = DAE_LR,
     seed: int = 0,
     blind: bool = True,
     max_minutes: float | None = None,
@@ -79,7 +80,7 @@ def train_denoiser(
     alpha: float = 1.0,
     beta: float = 1.0,
     weight_decay: float = 0.0,
-    mode: str = "per_entry",
+    mode: str = DAE_CORRUPTION_MODE,
     schedule: str = "cosine",
     verbose: bool = False,
     on_epoch=None,
@@ -143,7 +144,7 @@ def evaluate_denoiser(
     batch_size: int = 500,
     with_ssim: bool = True,
     clip: tuple[float, float] | None = (0.0, 1.0),
-    mode: str = "per_entry",
+    mode: str = DAE_CORRUPTION_MODE,
 ) -> dict[str, float]:
     """Corrupt `clean` at a fixed `level` with a seeded generator, denoise, and measure.
 

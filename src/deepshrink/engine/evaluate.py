@@ -18,6 +18,7 @@ import torch
 from torch import Tensor, nn
 
 from deepshrink.atomic import atomic_write_json, atomic_write_text
+from deepshrink.choices import EVAL_SEED
 from deepshrink.data.specs import load_recordings
 from deepshrink.data.windows import check_coverage, make_windows, seen_windows
 from deepshrink.engine.artifacts import CONFIG_FILE, check_run_kind, load_model
@@ -205,7 +206,7 @@ def evaluate_run(
     data: str | None = None,
     noise_kinds: Sequence[str] = ("gaussian",),
     snrs: Sequence[float] = tuple(range(-5, 6)),
-    seed: int = 1234,
+    seed: int = EVAL_SEED,
     batch_size: int = 1024,
     save: bool = True,
     scenario: dict[str, Any] | None = None,

@@ -29,6 +29,7 @@ from safetensors.numpy import load_file, save_file
 from sklearn.ensemble import IsolationForest
 
 from deepshrink.atomic import atomic_write
+from deepshrink.choices import DAE_LR
 from deepshrink.engine.artifacts import load_model, save_model
 from deepshrink.engine.dae import build_autoencoder, train_denoiser
 from deepshrink.errors import ConfigError, DataError
@@ -160,7 +161,7 @@ def fit_reference(
     window: int = 1024,
     level: float = 0.5,
     epochs: int | None = None,
-    lr: float = 2e-3,
+    lr: float = DAE_LR,
     batch_size: int = 64,
     seed: int = 0,
     false_alarm_rate: float = 0.01,

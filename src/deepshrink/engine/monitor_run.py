@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from deepshrink.atomic import atomic_write_json, atomic_write_text
+from deepshrink.choices import DAE_LR
 from deepshrink.data.femto import read_femto_snapshot
 from deepshrink.data.recording import Snapshot, SnapshotSequence, file_snapshots, natural_key
 from deepshrink.data.sequence import load_sequence, read_snapshot_file, snapshot_number
@@ -325,7 +326,7 @@ def run_monitor(
         window=cfg.window,
         level=cfg.level,
         epochs=cfg.epochs,
-        lr=cfg.lr or 2e-3,
+        lr=cfg.lr or DAE_LR,
         batch_size=cfg.batch_size or 64,
         seed=cfg.seed,
         false_alarm_rate=cfg.false_alarm_rate,

@@ -14,6 +14,7 @@ sharing a model use a run directory, which holds safetensors + JSON).
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 from typing import Any
 
@@ -24,7 +25,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
-from deepshrink.engine.config import RunOptions
+from deepshrink.choices import DAE_LR
+from deepshrink.engine.config import RunOptions, TrainConfig
 from deepshrink.engine.fit import fit
 from deepshrink.engine.inference import Inference, infer
 from deepshrink.engine.options import Snr
@@ -82,6 +84,11 @@ class _TorchState:
             setattr(self, self._net_attr, net.eval())
 
 
+# `deepshrink train`'s defaults, read from its config: the estimator takes them, not copies of them
+# (docs/defaults.md says where it deliberately differs: noise, random_state, device, deterministic)
+_TRAIN = {f.name: f.default for f in dataclasses.fields(TrainConfig) if f.default is not dataclasses.MISSING}
+
+
 class DRSNClassifier(_TorchState, ClassifierMixin, BaseEstimator):
     """A registered classifier (DRSN-CW by default; ResNet, ConvNet, any preset) on signal windows.
 
@@ -94,15 +101,15 @@ class DRSNClassifier(_TorchState, ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        model: str = "drsn_cw_paper",
+        model: str = _TRAIN["model"],
         *,
         model_kwargs: dict | None = None,
         noise: str = "none",
-        snr_db: float | tuple[float, float] = (-5.0, 5.0),
-        normalize: str = "zscore",
-        max_epochs: int = 30,
+        snr_db: float | tuple[float, float] = _TRAIN["snr"],
+        normalize: str = _TRAIN["normalize"],
+        max_epochs: int = _TRAIN["epochs"],
         batch_size: int = 128,
-        recipe: str = "adamw",
+        recipe: str = _TRAIN["recipe"],
         lr: float | None = None,
         weight_decay: float | None = None,
         device: str = "cpu",
@@ -223,7 +230,7 @@ class DenoisingAutoencoder(_TorchState, TransformerMixin, BaseEstimator):
         blind: bool = True,
         max_epochs: int = 50,
         batch_size: int = 64,
-        lr: float = 2e-3,
+        lr: float = DAE_LR,
         device: str = "cpu",
         random_state: Any = None,
         verbose: bool = False,

@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from deepshrink.choices import DAE_LR
 from deepshrink.engine.monitor import INDICATORS, LEVEL, fit_reference
 from deepshrink.functional.health import alarm_flags
 from deepshrink.sklearn._estimators import _seed, _windows
@@ -40,7 +41,7 @@ class HealthMonitor(BaseEstimator):
         level: float = 0.5,
         max_epochs: int | None = None,
         batch_size: int = 64,
-        lr: float = 2e-3,
+        lr: float = DAE_LR,
         random_state: Any = None,
     ) -> None:
         self.indicator = indicator

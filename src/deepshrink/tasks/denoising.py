@@ -14,6 +14,7 @@ import lightning as L
 import torch
 from torch import Tensor, nn
 
+from deepshrink.choices import DAE_CORRUPTION_MODE, DAE_LR
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.functional.metrics import psnr
 from deepshrink.functional.seeding import mix_seed, seeded
@@ -57,14 +58,14 @@ class DenoisingTask(L.LightningModule):
         corruption: str = "gaussian",
         level: float | tuple[float, float] = 0.5,
         blind: bool = True,
-        mode: str = "per_entry",
+        mode: str = DAE_CORRUPTION_MODE,
         clip: tuple[float, float] | None = (0.0, 1.0),
         val_level: float | None = None,
         loss: str | None = None,
         alpha: float = 1.0,
         beta: float = 1.0,
         recipe: str = "adamw",
-        lr: float | None = 1e-3,
+        lr: float | None = DAE_LR,
         weight_decay: float | None = 0.0,
         schedule: str = "cosine",
         warmup_epochs: float | None = None,
