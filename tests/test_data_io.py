@@ -11,6 +11,7 @@ import wave
 import numpy as np
 import pytest
 import scipy.io as sio
+from scipy.io import wavfile
 
 from deepshrink.data import io as dio
 from deepshrink.data.io import download_file, md5sum, read_idx, read_signal_file, resample_signal
@@ -252,14 +253,40 @@ def test_wav_truncated_and_not_pcm(tmp_path):
     write_wav(p, np.zeros((1000, 1), dtype=np.int64), width=2)
     cut = tmp_path / "cut.wav"
     cut.write_bytes(p.read_bytes()[:-400])
-    with pytest.raises(
-        DataError, match=r"cut\.wav: truncated \.wav file \(header says 1000 frames, found 800\)"
-    ):
-        read_signal_file(cut)
+    with pytest.raises(DataError, match=r"cut\.wav: truncated \.wav file \(.*2044 bytes") as err:
+        read_signal_file(cut)  # scipy's words: "finished at 1644 bytes, expected 2044 bytes from header"
+    assert "\n" not in str(err.value)
     junk = tmp_path / "junk.wav"
     junk.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
-    with pytest.raises(DataError, match=r"junk\.wav"):
+    with pytest.raises(
+        DataError, match=r"junk\.wav: corrupt or truncated \.wav file \(no fmt or data chunk\)$"
+    ):
         read_signal_file(junk)
+    adpcm = bytearray(p.read_bytes())
+    adpcm[20:22] = (2).to_bytes(2, "little")  # format code 2: Microsoft ADPCM
+    (tmp_path / "adpcm.wav").write_bytes(bytes(adpcm))
+    with pytest.raises(DataError, match=r"adpcm\.wav: unsupported or corrupt \.wav file \(.*ADPCM"):
+        read_signal_file(tmp_path / "adpcm.wav")
+
+
+def test_wav_written_by_scipy_and_unknown_chunks(tmp_path, recwarn):
+    stereo = np.stack([SIG[:400], -0.5 * SIG[:400]], axis=1)
+    f32 = tmp_path / "f32.wav"
+    wavfile.write(f32, 25600, stereo.astype(np.float32))
+    x, rate = read_signal_file(f32)
+    assert rate == 25600.0 and x.shape == (2, 400) and x.dtype == np.float32
+    np.testing.assert_array_equal(x, stereo.T.astype(np.float32))  # float samples are kept as stored
+    i16 = tmp_path / "i16.wav"
+    wavfile.write(i16, 8000, (SIG[:300] * 3000).astype(np.int16))
+    x, _ = read_signal_file(i16)
+    np.testing.assert_array_equal(x[0], (SIG[:300] * 3000).astype(np.int16) / np.float32(32768))
+    # a chunk scipy does not know (here "bext", as broadcast tools write) is skipped without a warning
+    data = i16.read_bytes()
+    bext = b"bext" + (6).to_bytes(4, "little") + b"origin"
+    body = data[12:36] + bext + data[36:]
+    (tmp_path / "bext.wav").write_bytes(b"RIFF" + (len(body) + 4).to_bytes(4, "little") + b"WAVE" + body)
+    np.testing.assert_array_equal(read_signal_file(tmp_path / "bext.wav")[0], x)
+    assert not [w for w in recwarn if issubclass(w.category, wavfile.WavFileWarning)]
 
 
 # ---------------------------------------------------------------- IDX, md5, resampling, download

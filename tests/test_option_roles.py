@@ -19,7 +19,7 @@ from deepshrink.engine.config import (
     fields_with,
     option,
 )
-from deepshrink.engine.datasets import DATA_FIELDS, _key
+from deepshrink.engine.datasets import DATA_FIELDS, _key, _WindowCache, build_dataset
 
 
 def test_the_derived_lists_are_the_ones_the_code_relied_on():
@@ -65,6 +65,18 @@ def test_a_new_data_option_changes_the_window_cache_key():
     assert "bandpass_hz" in fields_with(WithBandpass, DATA)
     assert _key(WithBandpass(bandpass_hz=None)) != _key(WithBandpass(bandpass_hz=500.0))
     assert _key(WithBandpass(epochs=3)) == _key(WithBandpass(epochs=7))  # training options are not data
+
+
+def test_the_window_cache_shares_one_setup_and_keeps_the_last_four():
+    cfg = TrainConfig(data="simulator", data_kwargs={"n_recordings_per_class": 1, "duration_s": 3.0})
+    ds = build_dataset(cfg)
+    assert build_dataset(dataclasses.replace(cfg, epochs=7, lr=0.5)) is ds  # training options share it
+    assert build_dataset(dataclasses.replace(cfg, window=512)) is not ds
+    built = []
+    cache = _WindowCache(size=2)
+    for key in ("a", "b", "a", "c", "a", "b"):  # "b" is the least recently used when "c" comes
+        cache.get(key, lambda key=key: built.append(key) or key)
+    assert built == ["a", "b", "c", "b"]
 
 
 def test_every_denoise_length_option_is_resumable_and_roles_are_checked():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,7 +14,7 @@ from scipy import stats
 
 from deepshrink.benchmark.report import render_report, shortcut_warnings, summary_table
 from deepshrink.benchmark.shortcut import SHORTCUT_MODEL, amplitude_features, shortcut_records
-from deepshrink.benchmark.stats import band_values, paired_difference, paired_table
+from deepshrink.benchmark.stats import band_values, paired_difference, paired_table, paired_table_head
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 
@@ -42,6 +43,37 @@ def test_paired_interval_is_the_t_interval_of_the_differences():
     assert diff.pairs == 5 and diff.mean == pytest.approx(d.mean())
     assert (diff.low, diff.high) == (pytest.approx(lo), pytest.approx(hi))
     assert diff.significant and diff.text().startswith("+1.3 [")
+
+
+@pytest.mark.parametrize(
+    "a_values, b_values",
+    [
+        ([80.0, 82.0], [79.0, 80.5]),  # two pairs: the smallest sample with an interval
+        ([93.3333, 91.25, 95.0], [92.5, 91.6667, 90.0]),
+        ([80.0, 82.0, 85.0, 81.0, 84.0, 77.5], [79.0, 80.5, 83.0, 80.9, 82.0, 78.0]),
+        ([100.0, 100.0, 100.0], [100.0, 100.0, 100.0]),  # equal differences: a zero-width interval
+    ],
+)
+def test_paired_interval_is_mean_plus_minus_t_times_the_standard_error(a_values, b_values):
+    keys = [(seed, None) for seed in range(len(a_values))]
+    diff = paired_difference(dict(zip(keys, a_values, strict=True)), dict(zip(keys, b_values, strict=True)))
+    d = [x - y for x, y in zip(a_values, b_values, strict=True)]
+    n = len(d)
+    mean = sum(d) / n
+    half = stats.t.ppf(0.975, n - 1) * math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1)) / math.sqrt(n)
+    assert diff.pairs == n and diff.mean == mean
+    assert abs(diff.low - (mean - half)) < 1e-12 and abs(diff.high - (mean + half)) < 1e-12
+
+
+def test_paired_table_layout():
+    a = _records("a", [80.0, 81.0]) + _records("b", [79.0, 80.0]) + _records("c", [78.0, 82.0])
+    table, data = paired_table(a, ["a", "b", "c"])
+    head = "| difference | -10..-6 dB | -5..5 dB | clean | pairs |\n|---|---|---|---|---:|"
+    assert table.startswith(head + "\n") and "\n".join(paired_table_head()) == head
+    assert paired_table_head("model")[0] == "| model | -10..-6 dB | -5..5 dB | clean | pairs |"
+    rows = table.splitlines()[2:]
+    assert [r.split(" | ")[0] for r in rows] == ["| b − a", "| c − a", "| c − b"] and len(data) == 3
+    assert rows[0] == "| b − a | -1.0 [-1.0, -1.0] | -1.0 [-1.0, -1.0] | - | 2 |"
 
 
 def test_an_interval_containing_zero_says_no_significant_difference():

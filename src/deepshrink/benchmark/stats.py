@@ -8,12 +8,14 @@ interval contains 0 the report says "no significant difference". Seeds and folds
 
 from __future__ import annotations
 
-import math
+import warnings
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from scipy import stats as sps
+
+from deepshrink.formatting import markdown_table
 
 __all__ = [
     "BANDS",
@@ -81,9 +83,14 @@ def paired_difference(a: dict[tuple, float], b: dict[tuple, float], *, confidenc
     mean = sum(d) / n
     if n < 2:
         return PairedDifference(mean, None, None, n)
-    sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1))
-    half = float(sps.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
-    return PairedDifference(mean, mean - half, mean + half, n)
+    with warnings.catch_warnings():
+        # equal differences (two models both at 100 % on every seed) are a valid, zero-width interval;
+        # scipy warns about "catastrophic cancellation" for them
+        warnings.simplefilter("ignore", RuntimeWarning)
+        interval = sps.ttest_rel([a[k] for k in keys], [b[k] for k in keys]).confidence_interval(
+            confidence_level=confidence
+        )
+    return PairedDifference(mean, float(interval.low), float(interval.high), n)
 
 
 def paired_row(records_a: list[dict], a: str, records_b: list[dict], b: str) -> tuple[list[str], int, dict]:
@@ -101,21 +108,28 @@ def paired_row(records_a: list[dict], a: str, records_b: list[dict], b: str) -> 
     return cells, n, entry
 
 
+# a paired-difference table's columns: the pair (or model), one per band, the number of pairs; the band
+# cells are text ("+1.9 [+0.8, +3.0]"), so only the count is right-aligned
+_ALIGN = "l" * (1 + len(BANDS)) + "r"
+
+
+def _columns(first: str) -> list[str]:
+    return [first, *(name for name, _ in BANDS), "pairs"]
+
+
 def paired_table_head(first: str = "difference") -> list[str]:
-    """The two header lines of a paired-difference table whose first column is `first`."""
-    return [
-        f"| {first} | " + " | ".join(name for name, _ in BANDS) + " | pairs |",
-        "|---|" + "---|" * len(BANDS) + "---:|",
-    ]
+    """The two header lines of a paired-difference table whose first column is `first` (for a script that
+    prints its rows as it computes them, like `benchmarks/compare_runs.py`)."""
+    return markdown_table(_columns(first), [], _ALIGN).split("\n")
 
 
 def paired_table(records: list[dict], models: list[str]) -> tuple[str, list[dict]]:
     """A markdown table of every pair of models (later model minus earlier one) per band, and the same as
     data for results.json."""
-    rows, data = paired_table_head(), []
+    rows, data = [], []
     for i, a in enumerate(models):
         for b in models[:i]:
             cells, n, entry = paired_row(records, a, records, b)
-            rows.append(f"| {a} − {b} | " + " | ".join(cells) + f" | {n} |")
+            rows.append([f"{a} − {b}", *cells, n])
             data.append(entry)
-    return "\n".join(rows), data
+    return markdown_table(_columns("difference"), rows, _ALIGN), data

@@ -39,7 +39,11 @@ from deepshrink.tasks import ClassificationTask, SignalDataModule
 from deepshrink.tasks.classification import check_classifier
 from deepshrink.tasks.recipes import get_recipe
 
-__all__ = ["TrainResult", "train"]
+__all__ = [
+    "TrainResult",
+    "classification_parts",
+    "train",
+]
 
 
 @dataclass
@@ -87,6 +91,37 @@ def build_meta(cfg: TrainConfig, dm: SignalDataModule, ds: Any) -> dict[str, Any
     }
 
 
+def classification_parts(config: TrainConfig, data: Any) -> tuple[SignalDataModule, ClassificationTask]:
+    """The data module and the task of a validated config on windows `data` (a `SignalDataset` or anything
+    with .train/.val/.test (x, y) and .classes): the one place where a config's options become a training,
+    used by `train` and by `DRSNClassifier.fit`, which maps its parameters onto a `TrainConfig`."""
+    dm = SignalDataModule(
+        data,
+        batch_size=config.batch_size or get_recipe(config.recipe).batch_size,
+        noise=config.noise,
+        snr=config.snr,
+        noise_mode=config.noise_mode,
+        seed=config.seed,
+    )
+    task = ClassificationTask(
+        config.model,
+        num_classes=len(dm.classes),
+        in_channels=dm.in_channels,
+        model_kwargs=config.model_kwargs,
+        noise=config.noise,
+        snr=config.snr,
+        noise_mode=config.noise_mode,
+        normalize=config.normalize,
+        recipe=config.recipe,
+        lr=config.lr,
+        weight_decay=config.weight_decay,
+        schedule=config.schedule,
+        warmup_epochs=config.warmup_epochs,
+        seed=config.seed,
+    )
+    return dm, task
+
+
 def train(
     config: TrainConfig,
     *,
@@ -113,31 +148,7 @@ def train(
     if run is not None and resume:
         check_resume(config, run / CONFIG_FILE)
     ds = dataset if dataset is not None else build_dataset(config)
-    batch_size = config.batch_size or get_recipe(config.recipe).batch_size
-    dm = SignalDataModule(
-        ds,
-        batch_size=batch_size,
-        noise=config.noise,
-        snr=config.snr,
-        noise_mode=config.noise_mode,
-        seed=config.seed,
-    )
-    task = ClassificationTask(
-        config.model,
-        num_classes=len(dm.classes),
-        in_channels=dm.in_channels,
-        model_kwargs=config.model_kwargs,
-        noise=config.noise,
-        snr=config.snr,
-        noise_mode=config.noise_mode,
-        normalize=config.normalize,
-        recipe=config.recipe,
-        lr=config.lr,
-        weight_decay=config.weight_decay,
-        schedule=config.schedule,
-        warmup_epochs=config.warmup_epochs,
-        seed=config.seed,
-    )
+    dm, task = classification_parts(config, ds)
     meta = build_meta(config, dm, ds)
     if run is not None and not resume:
         prepare_run_dir(run, overwrite=overwrite)  # refuse an existing run before writing anything into it

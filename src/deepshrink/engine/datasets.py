@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from deepshrink.data.manifest import harmonize_rates
@@ -72,17 +73,39 @@ def _copy(r: Recording) -> Recording:
     )
 
 
-_WINDOWS: OrderedDict[str, SignalDataset] = OrderedDict()  # the last few data setups, by their options
+class _WindowCache:
+    """The windows of the last `size` data setups, by `_key(cfg)`; the least recently used one goes first.
+
+    A class, not `functools.lru_cache`: lru_cache keys on the arguments of the function it caches, but the
+    windows are built from the whole config while only its data options (`_key`, a JSON string of them) may
+    key them: configs that differ in epochs or lr share one entry, and a config is not hashable anyway.
+    The cached `SignalDataset` is handed out itself, not a copy: every run of one data setup shares its
+    arrays (a benchmark trains many cells on one setup; a copy per cell would multiply its memory), so no
+    caller may modify it in place.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, SignalDataset] = OrderedDict()
+
+    def get(self, key: str, build: Callable[[], SignalDataset]) -> SignalDataset:
+        """The entry of `key`, made by `build()` (and the oldest entry dropped) when there is none."""
+        if key in self._entries:
+            self._entries.move_to_end(key)
+            return self._entries[key]
+        ds = self._entries[key] = build()
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return ds
 
 
-def _windows(cfg: TrainConfig) -> SignalDataset:
-    key = _key(cfg)
-    if key in _WINDOWS:
-        _WINDOWS.move_to_end(key)
-        return _WINDOWS[key]
+_WINDOWS = _WindowCache(size=4)
+
+
+def _make_windows(cfg: TrainConfig) -> SignalDataset:
     train, test = load_split_recordings(cfg)
     classes = list(cfg.classes) if cfg.classes else sorted({r.label for r in train + (test or [])})
-    ds = make_windows(
+    return make_windows(
         train,
         window=cfg.window,
         stride=cfg.stride,
@@ -97,16 +120,12 @@ def _windows(cfg: TrainConfig) -> SignalDataset:
         classes=classes,
         random_state=cfg.split_seed,
     )
-    _WINDOWS[key] = ds
-    while len(_WINDOWS) > 4:
-        _WINDOWS.popitem(last=False)
-    return ds
 
 
 def build_dataset(cfg: TrainConfig, *, check: bool = True) -> SignalDataset:
     """The windows of `cfg` (cached by the data options). check: refuse a split that leaves a class without
     training, validation or test windows (naming the class and the split)."""
-    ds = _windows(cfg)
+    ds = _WINDOWS.get(_key(cfg), lambda: _make_windows(cfg))
     if check:
         check_coverage(ds, need_val=cfg.split[1] > 0)
     return ds

@@ -26,13 +26,14 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from deepshrink.choices import DAE_LR
-from deepshrink.engine.config import RunOptions, TrainConfig
+from deepshrink.engine.classify import classification_parts
+from deepshrink.engine.config import RunOptions, TrainConfig, parse_config
 from deepshrink.engine.fit import fit
 from deepshrink.engine.inference import Inference, infer
 from deepshrink.engine.options import Snr
 from deepshrink.errors import ConfigError
 from deepshrink.models import create_model
-from deepshrink.tasks import ClassificationTask, DenoisingTask, ExampleDataModule, SignalDataModule
+from deepshrink.tasks import DenoisingTask, ExampleDataModule
 
 __all__ = ["EXPECTED_FAILED_CHECKS", "DAEOutlierDetector", "DRSNClassifier", "DenoisingAutoencoder"]
 
@@ -144,6 +145,27 @@ class DRSNClassifier(_TorchState, ClassifierMixin, BaseEstimator):
             raise ValueError(f"X must be (n, length) or (n, channels, length) windows, got shape {X.shape}")
         return _windows(X)
 
+    def _config(self, snr: Any, seed: int) -> TrainConfig:
+        """The estimator's parameters as the `TrainConfig` of `deepshrink train` (validated: a bad parameter
+        is a ValueError naming it, as from the command line)."""
+        _options(self.max_epochs, self.device)  # max_epochs named as the estimator names it
+        values = {
+            "model": self.model,
+            "model_kwargs": dict(self.model_kwargs or {}),
+            "noise": self.noise,
+            "snr": list(snr) if isinstance(snr, tuple) else snr,
+            "normalize": self.normalize,
+            "epochs": int(self.max_epochs),
+            "batch_size": self.batch_size,
+            "recipe": self.recipe,
+            "lr": self.lr,
+            "weight_decay": self.weight_decay,
+            "seed": seed,
+            "accelerator": self.device,
+            "deterministic": False,
+        }
+        return parse_config(TrainConfig, values, source=type(self).__name__)
+
     def fit(self, X: Any, y: Any) -> DRSNClassifier:
         """Train on windows X with labels y; returns self."""
         X = self._validate(X, reset=True)
@@ -161,21 +183,8 @@ class DRSNClassifier(_TorchState, ClassifierMixin, BaseEstimator):
             train=SimpleNamespace(x=X, y=codes), val=empty, test=empty, classes=list(self.classes_)
         )
         kwargs = {"in_channels": X.shape[1], "num_classes": len(self.classes_), **(self.model_kwargs or {})}
-        dm = SignalDataModule(data, batch_size=self.batch_size, noise=self.noise, snr=snr, seed=seed)
-        task = ClassificationTask(
-            self.model,
-            num_classes=len(self.classes_),
-            in_channels=X.shape[1],
-            model_kwargs=self.model_kwargs,
-            noise=self.noise,
-            snr=snr,
-            normalize=self.normalize,
-            recipe=self.recipe,
-            lr=self.lr,
-            weight_decay=self.weight_decay,
-            seed=seed,
-        )
-        result = fit(task, dm, None, options=_options(self.max_epochs, self.device), verbose=self.verbose)
+        dm, task = classification_parts(self._config(snr, seed), data)  # what `train` builds from it
+        result = fit(task, dm, None, options=self._config(snr, seed), verbose=self.verbose)
         self.model_name_, self.model_kwargs_ = self.model, kwargs
         self.model_ = result.model.cpu().eval()
         self.history_ = result.history
