@@ -29,28 +29,26 @@ examples:
 """
 
 EXTRA = (DATA_ARG,)
-_MARKERS = {"cwru": "*.mat", "uestc": "**/*.mat", "mfpt": "**/*.mat", "pu": "**/*.mat", "mnist": "*idx*"}
 
 
-def _status(name: str) -> tuple[str, str]:
+def _status(entry) -> tuple[str, str]:
     from deepshrink.data.locate import candidate_roots
 
-    tried = candidate_roots(name)
+    tried = candidate_roots(entry.name)
     for folder in tried:
-        n = sum(1 for _ in folder.glob(_MARKERS[name])) if folder.is_dir() else 0
+        n = sum(1 for _ in folder.glob(entry.marker)) if folder.is_dir() else 0
         if n:
             return f"found ({n} files)", str(folder)
     return "not found", "looked in " + " and ".join(map(str, tried))
 
 
 def _overview() -> int:
-    from deepshrink.data.specs import PUBLIC_DATASETS
+    from deepshrink.data.registry import DATASETS
 
     rows = [("simulator", "--data simulator", "built in", "synthetic bearing signals (the default)")]
-    for name in (*PUBLIC_DATASETS, "mnist"):
-        status, where = _status(name)
-        use = "(autoencoders) --data mnist" if name == "mnist" else f"--data {name}[:PATH]"
-        rows.append((name, use, status, where))
+    for entry in DATASETS.values():  # every named data set, from the one registry
+        status, where = _status(entry)
+        rows.append((entry.name, entry.usage(), status, where))
     rows.append(("digits", "(autoencoders) --data digits", "built in", "scikit-learn's 8x8 digits"))
     rows.append(
         (

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from deepshrink.data.images import load_digits_images, load_mnist
+from deepshrink.data.images import load_digits_images
 from deepshrink.data.io import SIGNAL_SUFFIXES, check_finite, read_signal_file, resample_signal
+from deepshrink.data.registry import dataset
 from deepshrink.data.specs import load_recordings
 from deepshrink.errors import ConfigError, DataError
 
@@ -170,6 +171,12 @@ def _array_kind(arr: np.ndarray, kind: str | None, name: str) -> tuple[np.ndarra
     return add_axes(arr, 3, 1, name, "signals must be (N, L) or (N, C, L)"), kind
 
 
+def _images(spec: str):
+    """The registry entry of an image data set named by `spec` ("mnist", "mnist:PATH"), else None."""
+    entry = dataset(spec.partition(":")[0])
+    return entry if entry is not None and entry.kind == "images" else None
+
+
 def load_examples(spec: str, *, kind: str | None = None, window: int = 1024) -> Examples:
     """Clean training examples for an autoencoder from a data spec.
 
@@ -184,8 +191,8 @@ def load_examples(spec: str, *, kind: str | None = None, window: int = 1024) -> 
     scale = rate = None
     if spec == "digits":
         arr, kind = load_digits_images()[0], "image"
-    elif spec == "mnist" or spec.startswith("mnist:"):
-        arr, kind = load_mnist(spec[6:] or None, split="train")[0], "image"
+    elif _images(spec) is not None:  # a named image data set of the registry: "mnist" or "mnist:PATH"
+        arr, kind = _images(spec).load(spec.partition(":")[2] or None, split="train")[0], "image"
     elif spec.lower().endswith(".npy"):
         path = Path(spec).expanduser()
         if not path.is_file():

@@ -12,24 +12,25 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from deepshrink.data.cwru import load_cwru
 from deepshrink.data.manifest import harmonize_rates, load_folder, load_manifest
-from deepshrink.data.mfpt import load_mfpt
-from deepshrink.data.pu import load_pu
 from deepshrink.data.recording import Recording
+from deepshrink.data.registry import dataset, of_kind
 from deepshrink.data.simulator import make_bearing_signals
-from deepshrink.data.uestc import load_uestc
 from deepshrink.errors import ConfigError, DataError
 
 __all__ = ["PUBLIC_DATASETS", "call_loader", "load_recordings", "parse_spec"]
 
-# name -> loader(root, **kwargs); each finds its own folder by the locate rule when root is None
+# name -> loader(root, **kwargs) of the labelled-recording data sets of the registry (data/registry.py);
+# each finds its own folder by the locate rule when root is None
 PUBLIC_DATASETS: dict[str, Callable[..., list[Recording]]] = {
-    "cwru": load_cwru,
-    "uestc": load_uestc,
-    "mfpt": load_mfpt,
-    "pu": load_pu,
+    d.name: d.loader_fn() for d in of_kind("signals")
 }
+
+
+def _signals(name: str):
+    """The registry entry of a labelled-recording data set called `name`, else None (read at call time)."""
+    entry = dataset(name)
+    return entry if entry is not None and entry.kind == "signals" else None
 
 
 def parse_spec(spec: str) -> tuple[str, str | None]:
@@ -40,7 +41,7 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
     if spec == "simulator":
         return "simulator", None
     name, sep, rest = spec.partition(":")
-    if name in PUBLIC_DATASETS:
+    if _signals(name) is not None:
         return name, (rest or None) if sep else None
     if spec.lower().endswith(".csv"):
         return "manifest", spec
@@ -53,7 +54,7 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
         )
     raise ConfigError(
         f"data {spec!r} not understood: use 'simulator', "
-        f"{', '.join(f'{n}[:PATH]' for n in PUBLIC_DATASETS)}, a manifest .csv file (columns "
+        f"{', '.join(f'{d.name}[:PATH]' for d in of_kind('signals'))}, a manifest .csv file (columns "
         "path,label[,sample_rate,channel,variable,group,condition]) or a folder of label sub-folders",
         key="data",
     )
@@ -85,7 +86,7 @@ def load_recordings(spec: str, **kwargs) -> list[Recording]:
     elif kind == "folder":
         recs = call_loader(load_folder, spec, (path,), kwargs)
     else:
-        recs = call_loader(PUBLIC_DATASETS[kind], spec, (path,), kwargs)
+        recs = call_loader(_signals(kind).loader_fn(), spec, (path,), kwargs)
     recs = list(recs)
     if not recs:
         raise DataError(f"data {spec!r}: no recordings loaded")

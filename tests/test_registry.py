@@ -1,0 +1,57 @@
+"""The data-set registry (issue 24): one entry makes a data set loadable by name, listed by `deepshrink
+datasets` and recognised in its folder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from deepshrink.cli.main import main
+from deepshrink.data import load_recordings
+from deepshrink.data.recording import Recording
+from deepshrink.data.registry import DATASETS, DataSet, dataset, of_kind
+
+CALLS = []
+
+
+def load_toy(root=None, *, loads=(0,)):
+    """A stand-in loader: two recordings of two classes."""
+    CALLS.append((root, tuple(loads)))
+    rng = np.random.default_rng(0)
+    return [
+        Recording(rng.standard_normal((1, 8192)).astype(np.float32), 12000.0, label, f"toy-{label}")
+        for label in ("normal", "fault")
+    ]
+
+
+def test_every_entry_resolves_to_its_loader_and_fetcher():
+    for entry in DATASETS.values():
+        assert callable(entry.loader_fn()), entry.name
+        assert entry.fetcher is None or callable(entry.fetcher_fn()), entry.name
+        assert entry.kind in ("signals", "images", "snapshots") and entry.description
+    assert [d.name for d in of_kind("signals")] == ["cwru", "uestc", "mfpt", "pu"]
+    assert dataset("femto").kind == "snapshots" and dataset("nope") is None
+
+
+def test_a_new_data_set_is_one_registry_entry(monkeypatch, tmp_path, capsys):
+    entry = DataSet("toy", "signals", f"{__name__}:load_toy", None, "*.toy", "a toy data set")
+    monkeypatch.setitem(DATASETS, "toy", entry)
+    (tmp_path / "a.toy").write_text("x")
+    recs = load_recordings(f"toy:{tmp_path}", loads=[1, 2])
+    assert [r.label for r in recs] == ["normal", "fault"] and CALLS[-1] == (str(tmp_path), (1, 2))
+    with pytest.raises(ValueError, match="bad option"):
+        load_recordings(f"toy:{tmp_path}", speed=3)  # the loader's own signature checks the options
+    monkeypatch.setenv("DEEPSHRINK_DATA", str(tmp_path.parent))
+    (tmp_path.parent / "toy").mkdir(exist_ok=True)
+    (tmp_path.parent / "toy" / "b.toy").write_text("x")
+    assert main(["datasets"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if " toy " in line)
+    assert "--data toy[:PATH]" in row and "found (1 files)" in row
+
+
+def test_the_readme_names_every_data_set():
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    for name in DATASETS:
+        assert f"`{name}`" in readme or f"{name}:" in readme, name
