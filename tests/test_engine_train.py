@@ -100,6 +100,8 @@ def test_resume_equals_uninterrupted(tmp_path):
         train(_cfg(tmp_path / "part", lr=0.01, **kw), dataset=tiny_dataset(), resume=True)
 
 
+# slow (18 s: two processes on a 2-core machine)
+@pytest.mark.slow
 def test_ddp_two_cpu_processes(tmp_path):
     res = train(
         _cfg(tmp_path / "ddp", accelerator="cpu", devices=2, strategy="ddp_spawn", epochs=2),

@@ -86,6 +86,8 @@ def test_a_failing_cell_is_recorded_and_the_others_finish(tmp_path):
     assert done == {("resnet_paper", 0), ("resnet_paper", 1), ("drsn_cw_paper", 0)}
 
 
+# slow (70 s: a Ray driver killed and restarted); the sequential resume is tested in the default run
+@pytest.mark.slow
 def test_killed_driver_resumes_only_the_missing_cells(tmp_path):
     out = tmp_path / "k"
     args = [

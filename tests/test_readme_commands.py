@@ -26,7 +26,7 @@ README = REPO / "README.md"
 SMALL = {
     "train": "--epochs 1 --stride 2048 --eval-stride 2048",
     "benchmark": "--epochs 1 --seeds 0 --noises gaussian --stride 2048 --eval-stride 2048 --shortcut false",
-    "monitor": "--epochs 1",  # not with --run: it scores with the saved model
+    "monitor": "--epochs 1",
     "evaluate": "--snr 0,5",
     "dae train": "--epochs 1 --max-minutes 0.05 --val-fraction 0.02",
 }
@@ -93,7 +93,6 @@ def test_every_readme_command_runs_as_written(tmp_path, monkeypatch, capsys):
     if not (data_root() / "cwru").is_dir() or not (data_root() / "femto").is_dir():
         pytest.skip(f"the README's lines use CWRU and FEMTO under {data_root()} (set DEEPSHRINK_DATA)")
     pytest.importorskip("onnx", reason="the README's export line needs deepshrink[export]")
-    pytest.importorskip("ray", reason="the README's benchmark line needs deepshrink[ray]")
     # ../shared/data beside the working folder, as beside a checkout
     (tmp_path / "shared").symlink_to(data_root().resolve().parent, target_is_directory=True)
     work = tmp_path / "work"
@@ -101,18 +100,25 @@ def test_every_readme_command_runs_as_written(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(work)
     _user_files(work)
     failed, done = [], set()
-    for argv in readme_commands():
-        line = " ".join(argv)
-        if argv[1] == "demo" or line in done:
-            continue  # the demo is run by hand (minutes; its own tests are smaller); a repeated line once
-        done.add(line)
-        small = SMALL.get(_command(argv), "").split() if "--run" not in argv or argv[1] != "monitor" else []
-        t0 = time.perf_counter()
-        code = main(argv[1:] + small)
-        print(f"{time.perf_counter() - t0:6.1f} s  {line}", file=sys.__stderr__)
-        out = capsys.readouterr()
-        if code != 0:
-            failed.append(f"{line}: exit {code}: {out.err.strip().splitlines()[-1:]}")
+    ray = pytest.importorskip("ray", reason="the README's benchmark line needs deepshrink[ray]")
+    ours = not ray.is_initialized()
+    try:
+        for argv in readme_commands():
+            line = " ".join(argv)
+            if argv[1] == "demo" or line in done:
+                continue  # the demo is run by hand (minutes; its own tests are smaller); a repeated line once
+            done.add(line)
+            rerun = argv[1] == "monitor" and "--run" in argv  # scores with the saved model: no epochs
+            small = [] if rerun else SMALL.get(_command(argv), "").split()
+            t0 = time.perf_counter()
+            code = main(argv[1:] + small)
+            print(f"{time.perf_counter() - t0:6.1f} s  {line}", file=sys.__stderr__)
+            out = capsys.readouterr()
+            if code != 0:
+                failed.append(f"{line}: exit {code}: {out.err.strip().splitlines()[-1:]}")
+    finally:  # the benchmark line started Ray in this process: stop it, or its workers idle on our cores
+        if ours and ray.is_initialized():
+            ray.shutdown()
     assert not failed, "\n".join(failed)
     # what the lines promise to write
     assert (work / "runs" / "cw" / "model.safetensors").is_file()

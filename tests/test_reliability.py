@@ -101,6 +101,8 @@ def test_sigkill_mid_epoch_then_resume_equals_uninterrupted(folder, uninterrupte
     _same_run(out, uninterrupted)
 
 
+# slow (30 s); SIGKILL mid-epoch and resume stay in the default run
+@pytest.mark.slow
 def test_sigkill_during_a_checkpoint_write_then_resume_equals_uninterrupted(folder, uninterrupted, tmp_path):
     out, marker = tmp_path / "run", tmp_path / "writing"
     # the child process writes part of its 3rd checkpoint file (epoch 2), says so and stalls: killed there

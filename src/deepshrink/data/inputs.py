@@ -18,9 +18,10 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from deepshrink.data.images import load_digits_images
-from deepshrink.data.io import SIGNAL_SUFFIXES, check_finite, read_signal_file, resample_signal
+from deepshrink.data.io import SIGNAL_SUFFIXES, check_finite, read_npy, read_signal_file, resample_signal
 from deepshrink.data.registry import dataset
 from deepshrink.data.specs import load_recordings
+from deepshrink.data.windows import windows_of
 from deepshrink.errors import ConfigError, DataError
 
 __all__ = [
@@ -35,15 +36,6 @@ __all__ = [
 ]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
-
-
-def windows_of(signal: np.ndarray, window: int, stride: int | None = None) -> np.ndarray:
-    """(N, C, window) windows (`stride` apart, default no overlap) of a (C, samples) signal; tail dropped."""
-    stride = stride or window
-    if signal.shape[-1] < window:
-        raise DataError(f"signal has {signal.shape[-1]} samples, fewer than one window of {window}")
-    view = np.lib.stride_tricks.sliding_window_view(signal, window, axis=-1)[:, ::stride]  # (C, N, window)
-    return np.array(view.transpose(1, 0, 2), dtype=np.float32, order="C")
 
 
 def list_input_files(
@@ -133,12 +125,16 @@ class Examples:
         return out
 
 
+def check_image_range(arr: np.ndarray, name: str) -> None:
+    """DataError naming `name` unless every value lies in [0, 1] (what the image autoencoders expect)."""
+    lo, hi = float(arr.min()), float(arr.max())
+    if lo < 0 or hi > 1:
+        raise DataError(f"{name}: images must lie in [0, 1], found values in [{lo:.3g}, {hi:.3g}]")
+
+
 def load_npy(p: Path) -> np.ndarray:
     """A numeric, non-empty .npy array as float32 (never unpickled)."""
-    try:
-        arr = np.load(p, allow_pickle=False)
-    except (OSError, ValueError) as err:
-        raise DataError(f"{p}: not a readable .npy array ({err})") from None
+    arr = read_npy(p)
     if not isinstance(arr, np.ndarray) or not np.issubdtype(arr.dtype, np.number) or arr.size == 0:
         raise DataError(f"{p}: expected a non-empty numeric array")
     return arr.astype(np.float32)
@@ -211,9 +207,7 @@ def load_examples(spec: str, *, kind: str | None = None, window: int = 1024) -> 
     if len(arr) < 2:
         raise DataError(f"data {spec!r}: need at least 2 examples, got {len(arr)}")
     if kind == "image":
-        lo, hi = float(arr.min()), float(arr.max())
-        if lo < 0 or hi > 1:
-            raise DataError(f"data {spec!r}: images must lie in [0, 1], found values in [{lo:.3g}, {hi:.3g}]")
+        check_image_range(arr, f"data {spec!r}")
     else:
         scale = float(np.sqrt(np.mean(np.square(arr, dtype=np.float64))))
         if not scale > 0:
@@ -259,9 +253,7 @@ def read_examples(
             raise DataError(
                 f"{p}: images are read from {', '.join(IMAGE_SUFFIXES)} or .npy files, not {suffix!r}"
             )
-        lo, hi = float(arr.min()), float(arr.max())
-        if lo < 0 or hi > 1:
-            raise DataError(f"{p}: image values must lie in [0, 1], found [{lo:.3g}, {hi:.3g}]")
+        check_image_range(arr, str(p))
     else:
         if suffix == ".npy":
             arr = load_npy(p)

@@ -21,17 +21,18 @@ import hashlib
 import io
 import os
 import re
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
 import zlib
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.signal import resample_poly
 
+from deepshrink.atomic import atomic_write
 from deepshrink.data.matfile import (
     is_struct,
     load_mat_variables,
@@ -238,7 +239,8 @@ def _read_mat(p: Path, variable: str | None, channel: int | str | None) -> tuple
     return _to_channels(arr, f"{name} [{key}]", channel), rate
 
 
-def _read_npy(p: Path, variable: str | None, channel: int | str | None) -> tuple[np.ndarray, float | None]:
+def read_npy(p: Path) -> Any:
+    """np.load of an .npy / .npz file, never unpickling, every failure one DataError naming the file."""
     name = str(p)
     try:
         loaded = np.load(p, allow_pickle=False)
@@ -251,6 +253,12 @@ def _read_npy(p: Path, variable: str | None, channel: int | str | None) -> tuple
         raise DataError(f"{name}: corrupt or truncated file ({type(err).__name__}: {err})") from None
     except Exception as err:  # numpy's readers (npy header, zip container) raise an open-ended set on garbage
         raise DataError(f"{name}: cannot read ({type(err).__name__}: {err})") from None
+    return loaded
+
+
+def _read_npy(p: Path, variable: str | None, channel: int | str | None) -> tuple[np.ndarray, float | None]:
+    name = str(p)
+    loaded = read_npy(p)
     if isinstance(loaded, np.lib.npyio.NpzFile):
         with loaded:
             try:
@@ -411,10 +419,10 @@ def download_file(
     HTML error page is not saved as data). Network failures and mismatches raise DataError; returns `dest`.
     """
     dest_p = Path(dest)
-    h = hashlib.md5()
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest_p.name}.", suffix=".part", dir=dest_p.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
+
+    def write(tmp: str) -> None:  # any error here leaves no file at dest (atomic_write removes tmp)
+        h = hashlib.md5()
+        with open(tmp, "wb") as f:
             try:
                 with urllib.request.urlopen(url, timeout=timeout) as resp:
                     while block := resp.read(1 << 20):
@@ -433,8 +441,5 @@ def download_file(
             with open(tmp, "rb") as f:
                 if not f.read(len(magic)).startswith(magic):
                     raise DataError(f"{url}: the server did not return the expected file (an error page?)")
-        os.replace(tmp, dest_p)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return dest_p
+
+    return atomic_write(dest_p, write)

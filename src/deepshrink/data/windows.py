@@ -92,6 +92,20 @@ class SignalDataset:
         return "\n".join(lines)
 
 
+def window_view(signal: np.ndarray, window: int, stride: int) -> np.ndarray:
+    """(N, C, window) view (no copy) of the windows `stride` apart of a (C, samples) signal; the tail that
+    does not fill a window is dropped. The one window cutter: training splits and files to score use it."""
+    return sliding_window_view(signal, window, axis=-1)[:, ::stride].transpose(1, 0, 2)
+
+
+def windows_of(signal: np.ndarray, window: int, stride: int | None = None) -> np.ndarray:
+    """(N, C, window) float32 windows (`stride` apart, default no overlap) of a (C, samples) signal."""
+    stride = stride or window
+    if signal.shape[-1] < window:
+        raise DataError(f"signal has {signal.shape[-1]} samples, fewer than one window of {window}")
+    return np.array(window_view(signal, window, stride), dtype=np.float32, order="C")
+
+
 def window_starts(start: int, stop: int, window: int, stride: int) -> np.ndarray:
     """Start offsets of the windows of length `window` every `stride` samples inside [start, stop)."""
     n = (stop - start - window) // stride + 1 if stop - start >= window else 0
@@ -137,9 +151,9 @@ class _Collector:
         for rec_idx, start, stop, stride in self.pieces[split]:
             rec = self.recordings[rec_idx]
             # (C, n_windows, window) view with the stride applied, no Python loop over windows
-            view = sliding_window_view(rec.signal[:, start:stop], self.window, axis=1)[:, ::stride]
-            xs.append(view.transpose(1, 0, 2))
-            n = view.shape[1]
+            view = window_view(rec.signal[:, start:stop], self.window, stride)
+            xs.append(view)
+            n = view.shape[0]
             ys.append(np.full(n, label_index[rec.label], dtype=np.int64))
             rs.append(np.full(n, rec_idx, dtype=np.int64))
             ss.append(window_starts(start, stop, self.window, stride))

@@ -17,7 +17,8 @@ from scipy.io import savemat
 from torch import Tensor
 
 from deepshrink.atomic import atomic_write, atomic_write_text
-from deepshrink.data.inputs import IMAGE_SUFFIXES, read_examples, windows_of
+from deepshrink.data.inputs import IMAGE_SUFFIXES, read_examples
+from deepshrink.data.windows import windows_of
 from deepshrink.errors import ConfigError, DataError
 
 __all__ = ["denoise_file", "output_path", "score_file", "score_summary"]

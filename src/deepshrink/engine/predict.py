@@ -8,7 +8,8 @@ from typing import Any
 
 import torch
 
-from deepshrink.data.inputs import read_signal_input, windows_of
+from deepshrink.data.inputs import read_signal_input
+from deepshrink.data.windows import windows_of
 from deepshrink.engine.artifacts import check_run_kind
 from deepshrink.engine.inference import infer
 from deepshrink.errors import DataError
