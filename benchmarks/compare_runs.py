@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from deepshrink.benchmark.stats import paired_row, paired_table_head
-from deepshrink.engine.datasets import DATA_FIELDS
+from deepshrink.engine.windowing import DATA_FIELDS
 
 
 def _load(path: Path) -> dict | None:

@@ -26,7 +26,7 @@ from _common import command_line, finish
 from cwru_class_stats import window_stats
 from deepshrink.benchmark import BenchmarkConfig
 from deepshrink.engine.artifacts import load_model
-from deepshrink.engine.datasets import build_dataset
+from deepshrink.engine.windowing import build_dataset
 from deepshrink.errors import DeepShrinkError
 from deepshrink.formatting import markdown_table
 

@@ -152,7 +152,10 @@ def test_signal_score_per_window(signal_run, capsys):
     [
         (["dae"], "choose an action"),
         (["dae", "train", "--data", "{tmp}/missing.npy", "--out", "{tmp}/r"], "missing.npy: file not found"),
-        (["dae", "train", "--data", "{tmp}/bad.npy", "--out", "{tmp}/r"], "bad.npy: holds Python objects (pickled)"),
+        (
+            ["dae", "train", "--data", "{tmp}/bad.npy", "--out", "{tmp}/r"],
+            "bad.npy: holds Python objects (pickled)",
+        ),
         (["dae", "train", "--data", "{tmp}/big.npy", "--out", "{tmp}/r"], "images must lie in [0, 1]"),
         (["dae", "train", "--data", "{tmp}/nan.npy", "--out", "{tmp}/r"], "NaN"),
         (

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from deepshrink.engine.config import DenoiseConfig, TrainConfig, load_config, parse_config, save_config
-from deepshrink.engine.options import Snr, SnrGrid
+from deepshrink.engine.option_types import Snr, SnrGrid
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.tasks.recipes import configure_optimization, paper_milestones, param_groups, warmup_cosine
 

@@ -19,7 +19,7 @@ from deepshrink.engine.config import (
     fields_with,
     option,
 )
-from deepshrink.engine.datasets import DATA_FIELDS, _key, _WindowCache, build_dataset
+from deepshrink.engine.windowing import DATA_FIELDS, _key, _WindowCache, build_dataset
 
 
 def test_the_derived_lists_are_the_ones_the_code_relied_on():

@@ -18,8 +18,8 @@ import pytest
 import torch
 
 from deepshrink.engine.artifacts import load_model
-from deepshrink.engine.classify import train
 from deepshrink.engine.config import TrainConfig, parse_config
+from deepshrink.engine.train_classifier import train
 from deepshrink.errors import DataError
 
 WINDOW = 256

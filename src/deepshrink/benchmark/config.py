@@ -34,7 +34,7 @@ from deepshrink.engine.config import (
     replace,
     to_dict,
 )
-from deepshrink.engine.options import NoiseKinds
+from deepshrink.engine.option_types import NoiseKinds
 from deepshrink.errors import ConfigError
 
 __all__ = [
@@ -129,7 +129,7 @@ class BenchmarkConfig(TrainConfig):
         if self.folds is not None:
             return [int(f) for f in self.folds]
         if self.scenario in ("cross-condition", "cross-group"):
-            from deepshrink.engine.datasets import (
+            from deepshrink.engine.windowing import (
                 folds_of,  # loads the data: only when the folds are asked for
             )
 

@@ -25,7 +25,7 @@ from deepshrink.benchmark.report import render_report
 from deepshrink.benchmark.shortcut import SHORTCUT_MODEL
 from deepshrink.benchmark.stats import paired_table
 from deepshrink.engine.config import to_dict
-from deepshrink.engine.datasets import build_dataset
+from deepshrink.engine.windowing import build_dataset
 from deepshrink.errors import ConfigError, DeepShrinkError
 from deepshrink.formatting import epoch_metrics, snr_text
 

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from deepshrink.engine.config import config_parser, parse_config
-from deepshrink.engine.options import config_error, load_yaml_text, read_yaml_file
+from deepshrink.engine.option_types import config_error, load_yaml_text, read_yaml_file
 from deepshrink.errors import ConfigError
 from deepshrink.formatting import epoch_metrics
 

@@ -127,7 +127,7 @@ def _load(run_dir: str):
 
 
 def _inputs(paths: list[str], kind: str) -> tuple[list[Path], list[Path]]:
-    from deepshrink.data.inputs import IMAGE_SUFFIXES, list_input_files
+    from deepshrink.data.examples import IMAGE_SUFFIXES, list_input_files
     from deepshrink.data.io import SIGNAL_SUFFIXES
 
     suffixes = (*IMAGE_SUFFIXES, ".npy") if kind == "image" else SIGNAL_SUFFIXES

@@ -63,7 +63,7 @@ def _overview() -> int:
 
 
 def _describe(spec: str, recordings: list) -> dict:
-    from deepshrink.engine.datasets import describe_recordings
+    from deepshrink.engine.windowing import describe_recordings
 
     info = describe_recordings(recordings)
     print(f"{spec}: {info['recordings']} recordings, {info['seconds']:g} s in all")
@@ -84,7 +84,7 @@ def _describe(spec: str, recordings: list) -> dict:
 
 def _preview(cfg: TrainConfig) -> None:
     # imported here: `--help` and usage errors answer before the data and engine modules load
-    from deepshrink.engine.datasets import build_dataset, folds_of, load_split_recordings
+    from deepshrink.engine.windowing import build_dataset, folds_of, load_split_recordings
 
     train, test = load_split_recordings(cfg)
     # cross-dataset: the training and the test data set are described apart, so neither hides the other

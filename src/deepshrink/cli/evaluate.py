@@ -5,7 +5,7 @@ from __future__ import annotations
 from deepshrink.choices import EVAL_SEED
 from deepshrink.cli._common import OneLineParser, add_quiet, command_parser, key_values, print_table
 from deepshrink.engine.config import TEST_SCENARIO_KEYS, TrainConfig
-from deepshrink.engine.options import NoiseKinds, SnrGrid
+from deepshrink.engine.option_types import NoiseKinds, SnrGrid
 from deepshrink.errors import ConfigError
 
 HELP = "accuracy of a trained run versus SNR (table + eval.json, eval.csv and figures)"

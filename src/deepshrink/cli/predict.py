@@ -26,7 +26,7 @@ def _files(paths: list[str]) -> tuple[list[Path], list[Path], list[Path]]:
     """(files named on the command line, files found in folders, folder files of other types)."""
     explicit, found, skipped = [], [], []
     for p in paths:
-        from deepshrink.data.inputs import list_input_files
+        from deepshrink.data.examples import list_input_files
 
         files, other = list_input_files(p)
         if Path(p).expanduser().is_dir():

@@ -17,7 +17,7 @@ from deepshrink.cli._common import (
     print_table,
 )
 from deepshrink.engine.config import TrainConfig
-from deepshrink.engine.options import read_yaml_file
+from deepshrink.engine.option_types import read_yaml_file
 from deepshrink.errors import ConfigError
 
 HELP = "train a classifier (DRSN, ResNet, ConvNet) on noisy windows, then evaluate it across SNRs"
@@ -71,8 +71,8 @@ def main(argv: list[str], prog: str) -> int:
     if cfg.out is None:
         raise ConfigError("no output directory: pass --out RUN_DIR (or `out:` in the config)", key="out")
     # imported here, not at the top: `--help` and usage errors answer without torch and Lightning
-    from deepshrink.engine.classify import train
     from deepshrink.engine.runtime import configure_threads
+    from deepshrink.engine.train_classifier import train
 
     configure_threads(cfg.threads)
     progress = None if flags.quiet else EpochLine(cfg.model)

@@ -1,7 +1,7 @@
 """Data: reading files, public data sets, users' recordings, leak-free windowing and image sets.
 
 The flow is spec -> `load_recordings` -> `Recording` -> `make_windows` (split first, then window) ->
-`SignalDataset`. Where a named data set is looked for: `deepshrink.data.locate`.
+`WindowSplits`. Where a named data set is looked for: `deepshrink.data.locate`.
 """
 
 from deepshrink.data.cwru import cwru_file_info, cwru_tasks, fetch_cwru, load_cwru
@@ -17,16 +17,16 @@ from deepshrink.data.recording import FAULT_TYPES, Recording, Snapshot, Snapshot
 from deepshrink.data.sequence import load_sequence
 from deepshrink.data.specs import PUBLIC_DATASETS, load_recordings, parse_spec
 from deepshrink.data.uestc import fetch_uestc, load_uestc
-from deepshrink.data.windows import SignalDataset, WindowSet, make_windows
+from deepshrink.data.windows import WindowSet, WindowSplits, make_windows
 
 __all__ = [
     "FAULT_TYPES",
     "PUBLIC_DATASETS",
     "Recording",
-    "SignalDataset",
     "Snapshot",
     "SnapshotSequence",
     "WindowSet",
+    "WindowSplits",
     "cwru_file_info",
     "cwru_tasks",
     "dataset_root",

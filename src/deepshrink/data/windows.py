@@ -22,8 +22,8 @@ from deepshrink.errors import ConfigError, DataError
 
 __all__ = [
     "SPLITS",
-    "SignalDataset",
     "WindowSet",
+    "WindowSplits",
     "check_coverage",
     "make_windows",
     "seen_windows",
@@ -36,7 +36,7 @@ SPLITS = ("train", "val", "test")
 @dataclass
 class WindowSet:
     """Windows of one split: x float32 (N, C, window), y int64 (N,), and where each window came from
-    (`recording`: index into `SignalDataset.recordings`, `start`: first sample in that recording)."""
+    (`recording`: index into `WindowSplits.recordings`, `start`: first sample in that recording)."""
 
     x: np.ndarray
     y: np.ndarray
@@ -53,7 +53,7 @@ class WindowSet:
 
 
 @dataclass
-class SignalDataset:
+class WindowSplits:
     """Train/val/test `WindowSet`s with the class names, sample rate, window length and source recordings."""
 
     train: WindowSet
@@ -181,7 +181,7 @@ def make_windows(
     classes: Sequence[str] | None = None,
     random_state: int = 0,
     shuffle_segments: bool = False,
-) -> SignalDataset:
+) -> WindowSplits:
     """Split recordings into train/val/test without leakage, then cut windows of `window` samples.
 
     stride: step between training windows (default `window`: no overlap; smaller values overlap windows
@@ -243,7 +243,7 @@ def make_windows(
         col.add(split_name, rec_idx, start, stop, stride if split_name == "train" else eval_stride)
     label_index = {c: i for i, c in enumerate(class_list)}
     sets = {s: col.build(s, label_index, chans[0]) for s in SPLITS}
-    return SignalDataset(
+    return WindowSplits(
         **sets,
         classes=class_list,
         sample_rate=rates[0],
@@ -256,7 +256,7 @@ def make_windows(
     )
 
 
-def check_coverage(ds: SignalDataset, *, need_val: bool = True, splits: Sequence[str] | None = None) -> None:
+def check_coverage(ds: WindowSplits, *, need_val: bool = True, splits: Sequence[str] | None = None) -> None:
     """DataError naming the class and the split when a split that should hold windows has none of a class.
 
     Training needs every class in train (and in val when `need_val`), and a test set that lacks a class
@@ -291,7 +291,7 @@ def _source(r: Recording) -> tuple:
     return (str(r.meta.get("path") or r.name), r.label, r.condition, r.meta.get("channel"))
 
 
-def seen_windows(test: SignalDataset, trained: SignalDataset) -> dict[str, int]:
+def seen_windows(test: WindowSplits, trained: WindowSplits) -> dict[str, int]:
     """{recording name: number of `test`'s test windows sharing any sample with a training or validation
     window of `trained`}; empty when the test windows are all unseen. Used to refuse evaluating a run on
     windows it trained on (or selected its checkpoint with)."""

@@ -37,7 +37,7 @@ from deepshrink.choices import (
     Scenario,
     Schedule,
 )
-from deepshrink.engine.options import (
+from deepshrink.engine.option_types import (
     PARSER_MODE,
     Ints,
     Level,

@@ -21,7 +21,7 @@ from torch import Tensor, nn
 
 from deepshrink.atomic import atomic_write_json
 from deepshrink.choices import DAE_CORRUPTION_MODE, DAE_LR
-from deepshrink.data.inputs import Examples, load_examples
+from deepshrink.data.examples import Examples, load_examples
 from deepshrink.engine.artifacts import CONFIG_FILE, MODEL_META, check_run_kind, prepare_run_dir
 from deepshrink.engine.config import DenoiseConfig, check_resume, save_config, validated
 from deepshrink.engine.fit import fit

@@ -1,6 +1,6 @@
 """A trained autoencoder run on files: denoise them (`dae denoise`) or score them for anomalies (`dae score`).
 
-Files are read by `deepshrink.data.inputs.read_examples` in the run's layout; outputs are written atomically
+Files are read by `deepshrink.data.examples.read_examples` in the run's layout; outputs are written atomically
 in the input's own format (.wav and .npz give .npy).
 """
 
@@ -17,7 +17,7 @@ from scipy.io import savemat
 from torch import Tensor
 
 from deepshrink.atomic import atomic_write, atomic_write_text
-from deepshrink.data.inputs import IMAGE_SUFFIXES, read_examples
+from deepshrink.data.examples import IMAGE_SUFFIXES, read_examples
 from deepshrink.data.windows import windows_of
 from deepshrink.errors import ConfigError, DataError
 

@@ -2,7 +2,7 @@
 
 Every window gets noise from its own seed, mixed from (eval seed, noise kind, SNR, window index), so every
 model evaluated with the same seed sees exactly the same noisy windows whatever the batch size. Scores come
-from `deepshrink.functional.classification` (torchmetrics), the definitions the training logs use.
+from `deepshrink.tasks.metrics` (torchmetrics), the definitions the training logs use.
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from deepshrink.data.specs import load_recordings
 from deepshrink.data.windows import check_coverage, make_windows, seen_windows
 from deepshrink.engine.artifacts import CONFIG_FILE, check_run_kind, load_model
 from deepshrink.engine.config import SCENARIO_OPTIONS, TEST_SCENARIO_KEYS, TrainConfig, load_config, replace
-from deepshrink.engine.datasets import build_dataset
 from deepshrink.engine.inference import infer
+from deepshrink.engine.windowing import build_dataset
 from deepshrink.errors import ConfigError, DataError
-from deepshrink.functional.classification import score_logits
 from deepshrink.functional.noise import add_window_noise
 from deepshrink.functional.seeding import mix_seed
 from deepshrink.layers import has_shrinkage
 from deepshrink.plots import plot_accuracy_vs_snr, plot_thresholds_vs_snr, save_figure
+from deepshrink.tasks.metrics import score_logits
 
 __all__ = [
     "EVAL_CSV",
@@ -107,7 +107,7 @@ def evaluate_snr_grid(
 ) -> list[dict[str, Any]]:
     """Accuracy of `model` on the test windows of `dataset` at every (noise kind, SNR).
 
-    dataset: a `SignalDataset` (its `.test` is used), a `WindowSet`, or an (x, y) pair.
+    dataset: a `WindowSplits` (its `.test` is used), a `WindowSet`, or an (x, y) pair.
     Returns one record per (kind, SNR): {noise, snr_db, accuracy (percent), macro_f1, loss, n, confusion};
     `clean=True` adds the clean record {noise: "none", snr_db: None}. `thresholds=True` adds, for DRSN models,
     "thresholds": {shrinkage module: mean threshold over the windows}.

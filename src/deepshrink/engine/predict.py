@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from deepshrink.data.inputs import read_signal_input
+from deepshrink.data.examples import read_signal_input
 from deepshrink.data.windows import windows_of
 from deepshrink.engine.artifacts import check_run_kind
 from deepshrink.engine.inference import infer
@@ -26,7 +26,7 @@ def predict_file(
     stride: int | None = None,
     sample_rate: float | None = None,
 ) -> dict[str, Any]:
-    """Predict every window of one file (read and resampled by `data.inputs.read_signal_input`).
+    """Predict every window of one file (read and resampled by `data.examples.read_signal_input`).
 
     Returns {file, windows: [{start, class, probability}], vote, vote_fraction, mean_probability,
     assumed_rate (True when the file had no rate and was taken at the model's)}.

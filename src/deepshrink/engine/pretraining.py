@@ -18,7 +18,6 @@ from torch import Tensor, nn
 from deepshrink.engine.config import RunOptions
 from deepshrink.engine.fit import fit
 from deepshrink.errors import ConfigError, DataError
-from deepshrink.functional.classification import score_logits
 from deepshrink.functional.seeding import mix_seed, seeded
 from deepshrink.models import MLPDAE, EncoderClassifier, LayerDAE
 from deepshrink.tasks import (
@@ -28,6 +27,7 @@ from deepshrink.tasks import (
     SignalDataModule,
     check_examples,
 )
+from deepshrink.tasks.metrics import score_logits
 
 __all__ = ["accuracy", "finetune_classifier", "label_subset", "pretrain_greedy", "pretraining_experiment"]
 

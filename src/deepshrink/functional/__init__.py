@@ -1,7 +1,7 @@
 """Pure tensor operations: thresholding, noise and corruptions, normalisation, seeds, metrics.
 
-No state and no nn.Module here. `deepshrink.functional.classification` (torchmetrics-based classification
-metrics) is imported on its own: see its docstring for the measured import cost.
+No state and no nn.Module here: the torchmetrics objects that the tasks log (stateful) live in
+`deepshrink.tasks.metrics`.
 """
 
 from deepshrink.functional.corruption import (

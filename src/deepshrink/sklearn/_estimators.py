@@ -26,11 +26,11 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from deepshrink.choices import DAE_LR
-from deepshrink.engine.classify import classification_parts
 from deepshrink.engine.config import RunOptions, TrainConfig, parse_config
 from deepshrink.engine.fit import fit
 from deepshrink.engine.inference import Inference, infer
-from deepshrink.engine.options import Snr
+from deepshrink.engine.option_types import Snr
+from deepshrink.engine.train_classifier import classification_parts
 from deepshrink.errors import ConfigError
 from deepshrink.models import create_model
 from deepshrink.tasks import DenoisingTask, ExampleDataModule

@@ -21,12 +21,12 @@ from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
 from deepshrink.errors import ConfigError, DataError
-from deepshrink.functional.classification import classification_metrics, classification_scores
 from deepshrink.functional.noise import add_noise, add_window_noise
 from deepshrink.functional.normalize import normalize
 from deepshrink.functional.seeding import mix_seed, seeded
 from deepshrink.models import create_model, model_info
 from deepshrink.tasks.batches import TensorBatches
+from deepshrink.tasks.metrics import classification_metrics, classification_scores
 from deepshrink.tasks.recipes import configure_task_optimization
 
 __all__ = ["ClassificationTask", "SignalDataModule", "build_classifier", "check_classifier"]
@@ -191,7 +191,7 @@ class SignalDataModule(L.LightningDataModule):
     """Train / val / test windows kept as tensors and served by `TensorBatches`.
 
     `dataset` has `.train/.val/.test` (each with numpy `x` (N, C, L) and `y` (N,)) and `.classes`
-    (`deepshrink.data.SignalDataset`, or any object of that shape, e.g. arrays from scikit-learn).
+    (`deepshrink.data.WindowSplits`, or any object of that shape, e.g. arrays from scikit-learn).
     Validation and test windows get fixed noise at setup (per-window seeds from `seed`, so every run and
     every process sees the same noisy windows); with `noise_mode="fixed"` the training windows do too.
     """

@@ -1,8 +1,9 @@
 """Classification metrics from logits: THE definitions used everywhere (training logs, model.json,
 evaluate, the benchmark), all computed by torchmetrics so that logged and stored numbers agree.
 
-Not imported by `deepshrink.functional`'s __init__: torchmetrics adds about 3 s to an import of torch
-(measured 5.6 s against 2.7 s on the 2-core VM), which `predict` and `load_model` do not need.
+Here, beside the tasks that log them, because torchmetrics objects hold state (the pure ops of
+`deepshrink.functional` hold none), and because torchmetrics adds about 3 s to an import of torch (5.6 s
+against 2.7 s on the 2-core VM), which `predict` and `load_model` do not need.
 """
 
 from __future__ import annotations

@@ -21,10 +21,9 @@ import torch
 
 from deepshrink import __version__
 from deepshrink.atomic import atomic_write_json, atomic_write_text
-from deepshrink.data.windows import SignalDataset
+from deepshrink.data.windows import WindowSplits
 from deepshrink.engine.artifacts import CONFIG_FILE, METRICS_FILE, prepare_run_dir
 from deepshrink.engine.config import TrainConfig, check_resume, save_config, validated
-from deepshrink.engine.datasets import build_dataset
 from deepshrink.engine.evaluate import (
     EVAL_CSV,
     EVAL_JSON,
@@ -33,6 +32,7 @@ from deepshrink.engine.evaluate import (
     save_eval_figures,
 )
 from deepshrink.engine.fit import fit
+from deepshrink.engine.windowing import build_dataset
 from deepshrink.layers import has_shrinkage
 from deepshrink.plots import plot_confusion_matrix, plot_training_curves, save_figure
 from deepshrink.tasks import ClassificationTask, SignalDataModule
@@ -92,7 +92,7 @@ def build_meta(cfg: TrainConfig, dm: SignalDataModule, ds: Any) -> dict[str, Any
 
 
 def classification_parts(config: TrainConfig, data: Any) -> tuple[SignalDataModule, ClassificationTask]:
-    """The data module and the task of a validated config on windows `data` (a `SignalDataset` or anything
+    """The data module and the task of a validated config on windows `data` (a `WindowSplits` or anything
     with .train/.val/.test (x, y) and .classes): the one place where a config's options become a training,
     used by `train` and by `DRSNClassifier.fit`, which maps its parameters onto a `TrainConfig`."""
     dm = SignalDataModule(
@@ -128,7 +128,7 @@ def train(
     resume: bool = False,
     overwrite: bool = False,
     verbose: bool = False,
-    dataset: SignalDataset | None = None,
+    dataset: WindowSplits | None = None,
     evaluate: bool = True,
     figures: bool = True,
     on_epoch: Callable[[int, int, dict], None] | None = None,

@@ -15,7 +15,7 @@ from deepshrink.data.manifest import harmonize_rates
 from deepshrink.data.recording import Recording
 from deepshrink.data.scenarios import conditions_of, relabel, scenario_folds, select_classes
 from deepshrink.data.specs import load_recordings
-from deepshrink.data.windows import SignalDataset, check_coverage, make_windows
+from deepshrink.data.windows import WindowSplits, check_coverage, make_windows
 from deepshrink.engine.config import DATA, TrainConfig, fields_with
 
 __all__ = ["DATA_FIELDS", "build_dataset", "describe_recordings", "folds_of", "load_split_recordings"]
@@ -79,16 +79,16 @@ class _WindowCache:
     A class, not `functools.lru_cache`: lru_cache keys on the arguments of the function it caches, but the
     windows are built from the whole config while only its data options (`_key`, a JSON string of them) may
     key them: configs that differ in epochs or lr share one entry, and a config is not hashable anyway.
-    The cached `SignalDataset` is handed out itself, not a copy: every run of one data setup shares its
+    The cached `WindowSplits` is handed out itself, not a copy: every run of one data setup shares its
     arrays (a benchmark trains many cells on one setup; a copy per cell would multiply its memory), so no
     caller may modify it in place.
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._entries: OrderedDict[str, SignalDataset] = OrderedDict()
+        self._entries: OrderedDict[str, WindowSplits] = OrderedDict()
 
-    def get(self, key: str, build: Callable[[], SignalDataset]) -> SignalDataset:
+    def get(self, key: str, build: Callable[[], WindowSplits]) -> WindowSplits:
         """The entry of `key`, made by `build()` (and the oldest entry dropped) when there is none."""
         if key in self._entries:
             self._entries.move_to_end(key)
@@ -102,7 +102,7 @@ class _WindowCache:
 _WINDOWS = _WindowCache(size=4)
 
 
-def _make_windows(cfg: TrainConfig) -> SignalDataset:
+def _make_windows(cfg: TrainConfig) -> WindowSplits:
     train, test = load_split_recordings(cfg)
     classes = list(cfg.classes) if cfg.classes else sorted({r.label for r in train + (test or [])})
     return make_windows(
@@ -122,7 +122,7 @@ def _make_windows(cfg: TrainConfig) -> SignalDataset:
     )
 
 
-def build_dataset(cfg: TrainConfig, *, check: bool = True) -> SignalDataset:
+def build_dataset(cfg: TrainConfig, *, check: bool = True) -> WindowSplits:
     """The windows of `cfg` (cached by the data options). check: refuse a split that leaves a class without
     training, validation or test windows (naming the class and the split)."""
     ds = _WINDOWS.get(_key(cfg), lambda: _make_windows(cfg))
