@@ -290,3 +290,38 @@ def test_parallel_progress_names_a_cell_before_its_first_epoch_without_epoch_0()
     assert _live(cell, None, None) == "resnet_paper starting"
     shown = ["train_loss 0.412", "val_acc 83.1 %"]
     assert _live(cell, (3, 15), shown) == "resnet_paper epoch 3/15 (train_loss 0.412, val_acc 83.1 %)"
+
+
+def test_train_noise_trains_once_and_tests_every_kind(tmp_path):
+    # 27's deployment case: one training per model and seed on clean windows, tested under every kind
+    from deepshrink.benchmark.config import cell_config
+
+    cfg = BenchmarkConfig(
+        models=("resnet_paper",),
+        data="simulator",
+        data_kwargs={"n_recordings_per_class": 1, "duration_s": 3.0},
+        noises=("gaussian", "pink"),
+        train_noise="none",
+        snrs=(0.0, 5.0),
+        seeds=(0,),
+        epochs=1,
+        stride=1024,
+        eval_stride=1024,
+        out=str(tmp_path / "bench"),
+    )
+    cells = plan_cells(cfg.validate())
+    assert [(c.model, c.noise) for c in cells] == [("resnet_paper", "none")]
+    tc = cell_config(cfg, cells[0], None)
+    assert tc.noise == "none" and list(tc.eval_noise) == ["gaussian", "pink"]
+    results = run_benchmark(cfg, progress=lambda m: None)
+    assert not results["failed"]
+    for model in ("resnet_paper", "amplitude_shortcut"):
+        recs = [r for r in results["records"] if r["model"] == model]
+        assert {(r["noise"], r["snr_db"]) for r in recs} == {
+            ("none", None), ("gaussian", 0.0), ("gaussian", 5.0), ("pink", 0.0), ("pink", 5.0)
+        }  # fmt: skip
+        assert {r["train_noise"] for r in recs} == {"none"}
+    report = (tmp_path / "bench" / "report.md").read_text()
+    assert "trained on clean windows and is tested on every noise kind" in report
+    with pytest.raises(ConfigError, match="train_noise applies to the robust protocol"):
+        BenchmarkConfig(protocol="paper", train_noise="none", out=str(tmp_path / "p")).validate()

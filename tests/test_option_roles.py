@@ -86,7 +86,8 @@ def test_every_denoise_length_option_is_resumable_and_roles_are_checked():
     # every benchmark option is either a training option or has a benchmark role: none is forgotten
     train = {f.name for f in dataclasses.fields(TrainConfig)}
     bench_only = {f.name for f in dataclasses.fields(BenchmarkConfig)} - train
-    assert bench_only - set(GRID_FIELDS) == {"snrs", "protocol", "train_snr", "thresholds", "shortcut"}
+    results = {"snrs", "protocol", "train_snr", "train_noise", "thresholds", "shortcut"}
+    assert bench_only - set(GRID_FIELDS) == results
 
 
 def test_each_default_has_one_value_everywhere_it_applies():

@@ -61,7 +61,7 @@ def train_and_evaluate(
         records.append(
             {
                 "model": cell.model,
-                "noise": cell.noise if rec["noise"] != "none" else "none",
+                "noise": rec["noise"],  # the test kind (train_noise tests one training on every kind)
                 "train_noise": cell.noise,
                 "snr_db": rec["snr_db"],
                 "train_snr_db": "{:g}:{:g}".format(*training_range(cfg)) if robust else cell.train_snr,
@@ -101,6 +101,7 @@ def shortcut_row(
         eval_seed=cfg.eval_seed,
         seed=seed,
         clean=robust or train_snr == float(cfg.snrs[0]),
+        eval_noises=list(cfg.noises) if cfg.train_noise is not None else None,
     )
     where = record_fields(cfg, cell, dataset.split_info)
     for r in records:

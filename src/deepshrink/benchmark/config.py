@@ -25,6 +25,7 @@ from deepshrink.engine.config import (
     PLACE,
     Ints,
     Names,
+    NoiseChoice,
     Snr,
     SnrGrid,
     TrainConfig,
@@ -71,6 +72,9 @@ class BenchmarkConfig(TrainConfig):
     """robust protocol: training SNR range in dB (default: the range of the grid)"""
     folds: Ints | None = option(None, AXIS)
     """folds of the scenario to run (default: all; cross-condition: one per condition)"""
+    train_noise: NoiseChoice | None = None
+    """train every cell on this kind (none: clean windows) and test it on every kind of noises (robust
+    protocol; the deployment case of a model that never saw the test noise); default: each row's own kind"""
     thresholds: bool = True
     """record the learned thresholds of DRSN models"""
     shortcut: bool = True
@@ -113,6 +117,11 @@ class BenchmarkConfig(TrainConfig):
                     key="train_snr",
                 )
             self.train_snr = tuple(self.train_snr)
+        if self.train_noise is not None and self.protocol != "robust":
+            raise ConfigError(
+                "train_noise applies to the robust protocol only (paper trains and tests at each SNR)",
+                key="train_noise",
+            )
         from deepshrink.models import model_info  # here: the config (and --help) imports without torch
 
         for name in self.models:
@@ -171,9 +180,11 @@ def plan_cells(cfg: BenchmarkConfig) -> list[Cell]:
     """Trainings in run order: seed-major (then fold), so a partial run already covers every model."""
     cells = []
     folds = cfg.cell_folds()
+    # with train_noise every cell trains on that one kind and is tested on all of cfg.noises: one row
+    rows = [cfg.train_noise] if cfg.train_noise is not None else list(cfg.noises)
     for seed in cfg.seeds:
         for fold in folds:
-            for noise in cfg.noises:
+            for noise in rows:
                 snrs: list[float | None] = (
                     [None] if cfg.protocol == "robust" else [float(s) for s in cfg.snrs]
                 )
@@ -199,7 +210,7 @@ def cell_config(cfg: BenchmarkConfig, cell: Cell, out: str | None) -> TrainConfi
         "noise_mode": "online" if robust else "fixed",
         "seed": cell.seed,
         "fold": cell.fold,
-        "eval_noise": [cell.noise],
+        "eval_noise": list(cfg.noises) if cfg.train_noise is not None else [cell.noise],
         "eval_snr": [float(s) for s in cfg.snrs] if robust else [cell.train_snr],
         "out": out,
     }

@@ -215,6 +215,13 @@ def render_report(results: dict, figures: list[str], elapsed_s: float | None = N
         f"{sorted({r.get('epochs') for r in records if r.get('epochs') is not None})}; test windows per "
         f"condition: {sorted({r.get('n_test') for r in records if r.get('n_test')})}",
     ]
+    if cfg.get("train_noise"):
+        kind = cfg["train_noise"]
+        trained = "clean windows" if kind == "none" else f"{kind} noise only"
+        lines.append(
+            f"- every model (and the shortcut) was trained on {trained} and is tested on every noise kind "
+            "of the grid: the deployment case of noise it never saw in training"
+        )
     if results.get("command"):
         lines.append(f"- command: `{results['command']}`")
     lines += _wall_time(results, elapsed_s)

@@ -44,6 +44,8 @@ def amplitude_features(x: Tensor | np.ndarray) -> np.ndarray:
 
 def _train_noisy(x: Tensor, kind: str, snr: float | tuple[float, float], mode: str, seed: int) -> Tensor:
     # the networks' training noise: per batch online (here: one draw per window) or fixed per window
+    if kind == "none":  # trained on clean windows (a benchmark's train_noise none)
+        return x
     if mode == "fixed":
         return add_window_noise(x, snr, kind, seed=mix_seed("fixed-noise", seed, "train", kind, str(snr)))
     g = torch.Generator().manual_seed(mix_seed("shortcut-train-noise", seed, kind))
@@ -60,27 +62,30 @@ def shortcut_records(
     eval_seed: int,
     seed: int,
     clean: bool = True,
+    eval_noises: list[str] | None = None,
 ) -> list[dict]:
     """Accuracy (%) of logistic regression on amplitude features, trained on the noisy training windows and
     tested on the very noisy test windows the networks are tested on (same seed per window), at every SNR
-    of `eval_snrs` (and clean). Records have the keys of a network's records."""
+    of `eval_snrs` (and clean), under each kind of `eval_noises` (default: the training kind `noise`).
+    Records have the keys of a network's records."""
     x_train = torch.from_numpy(np.ascontiguousarray(dataset.train.x))
     x_test = torch.from_numpy(np.ascontiguousarray(dataset.test.x))
     y_train, y_test = np.asarray(dataset.train.y), np.asarray(dataset.test.y)
     clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
     clf.fit(amplitude_features(_train_noisy(x_train, noise, train_snr, noise_mode, seed)), y_train)
     k = len(dataset.classes)
-    grid: list[float | None] = ([None] if clean else []) + [float(s) for s in eval_snrs]
+    kinds = list(eval_noises) if eval_noises else [noise]
+    grid = ([(None, None)] if clean else []) + [(kind, float(s)) for kind in kinds for s in eval_snrs]
     out = []
-    for snr in grid:
-        xt = x_test if snr is None else noisy_windows(x_test, kind=noise, snr_db=snr, seed=eval_seed)
+    for kind, snr in grid:
+        xt = x_test if snr is None else noisy_windows(x_test, kind=kind, snr_db=snr, seed=eval_seed)
         pred = clf.predict(amplitude_features(xt))
         cm = np.zeros((k, k), dtype=np.int64)
         np.add.at(cm, (y_test, pred), 1)
         out.append(
             {
                 "model": SHORTCUT_MODEL,
-                "noise": "none" if snr is None else noise,
+                "noise": "none" if snr is None else kind,
                 "train_noise": noise,
                 "snr_db": snr,
                 "seed": seed,
