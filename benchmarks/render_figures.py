@@ -34,6 +34,8 @@ FIGURES = {
     "uestc_none": "uestc_within_none.json",
     "uestc_cross_speed": "uestc_cross_speed.json",
     "uestc_to_cwru": "uestc_to_cwru.json",
+    "cwru_train_clean": "cwru_train_clean.json",
+    "cwru_train_gaussian": "cwru_train_gaussian.json",
 }
 # drawn file -> docs/img suffix (the demo's names are older and kept)
 KEEP = {

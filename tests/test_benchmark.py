@@ -323,5 +323,6 @@ def test_train_noise_trains_once_and_tests_every_kind(tmp_path):
         assert {r["train_noise"] for r in recs} == {"none"}
     report = (tmp_path / "bench" / "report.md").read_text()
     assert "trained on clean windows and is tested on every noise kind" in report
+    assert "| amplitude_shortcut (trained on clean windows) |" in report
     with pytest.raises(ConfigError, match="train_noise applies to the robust protocol"):
         BenchmarkConfig(protocol="paper", train_noise="none", out=str(tmp_path / "p")).validate()

@@ -73,7 +73,11 @@ def row_label(model: str, records: list[dict]) -> str:
     window's level gives when trained and tested on clean windows (`benchmarks/level_cues.py`)."""
     if model != SHORTCUT_MODEL:
         return model
-    ranges = sorted({str(r.get("train_snr_db")) for r in records if r["model"] == model})
+    mine = [r for r in records if r["model"] == model]
+    kinds = sorted({str(r.get("train_noise")) for r in mine})
+    if kinds == ["none"]:
+        return f"{model} (trained on clean windows)"
+    ranges = sorted({str(r.get("train_snr_db")) for r in mine})
     if len(ranges) == 1 and ":" in ranges[0]:
         lo, hi = ranges[0].split(":")
         return f"{model} (trained on noisy windows, {lo}..{hi} dB)"

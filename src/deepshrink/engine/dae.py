@@ -23,7 +23,7 @@ from deepshrink.atomic import atomic_write_json
 from deepshrink.choices import DAE_CORRUPTION_MODE, DAE_LR
 from deepshrink.data.examples import Examples, load_examples
 from deepshrink.engine.artifacts import CONFIG_FILE, MODEL_META, check_run_kind, prepare_run_dir
-from deepshrink.engine.config import DenoiseConfig, check_resume, save_config, validated
+from deepshrink.engine.config import DenoiseConfig, check_resume, parse_config, save_config, validated
 from deepshrink.engine.fit import fit
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.functional.corruption import corrupt
@@ -59,6 +59,49 @@ def _as_model_input(model: nn.Module, x: Tensor, name: str) -> Tensor:
     except ConfigError as err:
         raise DataError(f"{name}: {err}") from None
     return x
+
+
+def denoising_task(
+    cfg: DenoiseConfig,
+    model: AutoEncoder | nn.Module | str,
+    *,
+    level: float | tuple[float, float],
+    clip: tuple[float, float] | None,
+    val_level: float | None = None,
+    model_kwargs: dict | None = None,
+    loss: str | None = None,
+    alpha: float = 1.0,
+    beta: float = 1.0,
+) -> DenoisingTask:
+    """The `DenoisingTask` of a validated `DenoiseConfig`: the one place where the config's corruption and
+    optimisation options become a task (`dae train`, `train_denoiser`, greedy pre-training and the
+    `DenoisingAutoencoder` estimator, which map their arguments onto a `DenoiseConfig`). What the config
+    does not hold comes as arguments: the resolved level, the output clip of the data kind, and for the
+    Python API the loss and the sparse / contractive / variational weights."""
+    return DenoisingTask(
+        model,
+        model_kwargs=model_kwargs,
+        corruption=cfg.corruption,
+        level=level,
+        blind=cfg.blind,
+        mode=cfg.corruption_mode,
+        clip=clip,
+        val_level=val_level,
+        loss=loss,
+        alpha=alpha,
+        beta=beta,
+        recipe=cfg.recipe,
+        lr=cfg.lr,
+        weight_decay=cfg.weight_decay,
+        schedule=cfg.schedule,
+        warmup_epochs=cfg.warmup_epochs,
+        seed=cfg.seed,
+    )
+
+
+def denoise_config(**values: Any) -> DenoiseConfig:
+    """A validated `DenoiseConfig` of the Python API's arguments (a bad one names its option)."""
+    return parse_config(DenoiseConfig, values, source="denoiser")
 
 
 def train_denoiser(
@@ -103,29 +146,27 @@ def train_denoiser(
         raise ConfigError(f"need epochs >= 1, batch_size >= 1 and lr > 0, got {epochs}, {batch_size}, {lr}")
     if max_minutes is not None and not max_minutes > 0:
         raise ConfigError(f"max_minutes must be > 0, got {max_minutes}", key="max_minutes")
-    task = DenoisingTask(
-        model,
+    cfg = denoise_config(
         corruption=corruption,
-        level=level,
         blind=blind,
-        mode=mode,
-        clip=clip,
-        val_level=val_level,
-        loss=loss,
-        alpha=alpha,
-        beta=beta,
+        corruption_mode=mode,
         lr=lr,
         weight_decay=weight_decay,
         schedule=schedule,
         seed=seed,
+        epochs=epochs,
+        batch_size=batch_size,
+        deterministic=False,
+    )
+    task = denoising_task(
+        cfg, model, level=level, clip=clip, val_level=val_level, loss=loss, alpha=alpha, beta=beta
     )
     data = ExampleDataModule(x, val, batch_size=batch_size, seed=seed)
-    opts = DenoiseConfig(epochs=epochs, deterministic=False, accelerator="auto")
     result = fit(
         task,
         data,
         None,
-        options=opts,
+        options=cfg,
         epochs=epochs,
         max_minutes=max_minutes,
         verbose=verbose,
@@ -236,21 +277,7 @@ def train_dae_run(
             key="model",
         )
     top = float(level[1] if isinstance(level, (tuple, list)) else level)
-    task = DenoisingTask(
-        net,
-        corruption=cfg.corruption,
-        level=level,
-        blind=cfg.blind,
-        mode=cfg.corruption_mode,
-        clip=clip,
-        val_level=top or None,
-        recipe=cfg.recipe,
-        lr=cfg.lr,
-        weight_decay=cfg.weight_decay,
-        schedule=cfg.schedule,
-        warmup_epochs=cfg.warmup_epochs,
-        seed=cfg.seed,
-    )
+    task = denoising_task(cfg, net, level=level, clip=clip, val_level=top or None)
     data = ExampleDataModule(train, val, batch_size=cfg.batch_size or 128, seed=cfg.seed)
     if resume:
         check_resume(cfg, run / CONFIG_FILE)  # as a classifier run: the same options, or a clear error

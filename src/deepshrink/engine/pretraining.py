@@ -16,13 +16,13 @@ import torch
 from torch import Tensor, nn
 
 from deepshrink.engine.config import RunOptions
+from deepshrink.engine.dae import denoise_config, denoising_task
 from deepshrink.engine.fit import fit
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.functional.seeding import mix_seed, seeded
 from deepshrink.models import MLPDAE, EncoderClassifier, LayerDAE
 from deepshrink.tasks import (
     ClassificationTask,
-    DenoisingTask,
     ExampleDataModule,
     SignalDataModule,
     check_examples,
@@ -69,17 +69,17 @@ def pretrain_greedy(
     rows: list[dict[str, Any]] = []
     for i in range(model.num_layers):
         layer = LayerDAE(model, i)
-        task = DenoisingTask(
-            layer,
+        # Adam at a constant rate, one layer at a fixed level (the stacked-DAE recipe), as a DenoiseConfig
+        cfg = denoise_config(
             corruption=corruption,
-            level=level,
             blind=False,
-            clip=(0.0, 1.0) if layer.output == "sigmoid" else None,
             lr=lr,
             weight_decay=0.0,
             schedule="constant",
             seed=mix_seed("greedy", seed, i),
         )
+        clip = (0.0, 1.0) if layer.output == "sigmoid" else None
+        task = denoising_task(cfg, layer, level=level, clip=clip)
         data = ExampleDataModule(codes, None, batch_size=batch_size, seed=mix_seed("greedy", seed, i))
         result = fit(task, data, None, options=_options(epochs_per_layer), max_minutes=budget)
         rows += [

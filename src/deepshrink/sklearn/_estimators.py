@@ -27,13 +27,14 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 
 from deepshrink.choices import DAE_LR
 from deepshrink.engine.config import RunOptions, TrainConfig, parse_config
+from deepshrink.engine.dae import denoise_config, denoising_task
 from deepshrink.engine.fit import fit
 from deepshrink.engine.inference import Inference, infer
 from deepshrink.engine.option_types import Snr
 from deepshrink.engine.train_classifier import classification_parts
 from deepshrink.errors import ConfigError
 from deepshrink.models import create_model
-from deepshrink.tasks import DenoisingTask, ExampleDataModule
+from deepshrink.tasks import ExampleDataModule
 
 __all__ = ["EXPECTED_FAILED_CHECKS", "DAEOutlierDetector", "DRSNClassifier", "DenoisingAutoencoder"]
 
@@ -298,19 +299,22 @@ class DenoisingAutoencoder(_TorchState, TransformerMixin, BaseEstimator):
         seed = _seed(self.random_state)
         self.model_name_, self.model_kwargs_ = self._network(x)
         clip = (0.0, 1.0) if self.kind_ == "image" else None
-        task = DenoisingTask(
-            self.model_name_,
-            model_kwargs=self.model_kwargs_,
+        _options(self.max_epochs, self.device)  # max_epochs named as the estimator names it
+        cfg = denoise_config(  # the estimator's parameters as `dae train`'s options
             corruption=self.corruption,
-            level=Snr.parse(self.level),
             blind=self.blind,
-            clip=clip,
             lr=self.lr,
             weight_decay=0.0,
             seed=seed,
+            epochs=int(self.max_epochs),
+            batch_size=self.batch_size,
+            accelerator=self.device,
+            deterministic=False,
         )
+        level = Snr.parse(self.level)
+        task = denoising_task(cfg, self.model_name_, model_kwargs=self.model_kwargs_, level=level, clip=clip)
         data = ExampleDataModule(x, None, batch_size=self.batch_size, seed=seed)
-        result = fit(task, data, None, options=_options(self.max_epochs, self.device), verbose=self.verbose)
+        result = fit(task, data, None, options=cfg, verbose=self.verbose)
         self.model_ = result.model.cpu().eval()
         self.history_ = result.history
         return x
