@@ -41,6 +41,7 @@ __all__ = [
     "evaluate_windows",
     "noisy_windows",
     "records_to_csv",
+    "write_evaluation",
 ]
 
 EVAL_JSON = "eval.json"
@@ -248,13 +249,38 @@ def evaluate_run(
             raise DataError(
                 f"{dest}: cannot write the evaluation ({err.strerror or err})", key="out"
             ) from None
-        payload = {"run": str(run_dir), "seed": seed, "classes": meta["classes"], "records": records}
-        if scenario:
-            payload["scenario"] = ds.split_info  # the split it was tested on
-        written.append(atomic_write_json(dest / EVAL_JSON, payload))
-        written.append(atomic_write_text(dest / EVAL_CSV, records_to_csv(records, model=meta["model"])))
-        written += save_eval_figures(dest, records, title=meta["model"])
+        extra = {"scenario": ds.split_info} if scenario else {}  # the split it was tested on
+        written = write_evaluation(
+            dest,
+            run=run_dir,
+            seed=seed,
+            classes=meta["classes"],
+            records=records,
+            model=meta["model"],
+            **extra,
+        )
     return records, written
+
+
+def write_evaluation(
+    dest: Path,
+    *,
+    run: Path,
+    seed: int,
+    classes: Sequence[str],
+    records: list[dict[str, Any]],
+    model: str,
+    figures: bool = True,
+    **extra: Any,
+) -> list[Path]:
+    """eval.json, eval.csv (and the figures) of an evaluation, atomically: what `train` writes into its run
+    and `evaluate` beside it, in one layout."""
+    payload = {"run": str(run), "seed": seed, "classes": list(classes), "records": records, **extra}
+    written = [
+        atomic_write_json(dest / EVAL_JSON, payload),
+        atomic_write_text(dest / EVAL_CSV, records_to_csv(records, model=model)),
+    ]
+    return written + (save_eval_figures(dest, records, title=model) if figures else [])
 
 
 def spec_of(meta: dict[str, Any], data: str | None) -> str:

@@ -20,16 +20,13 @@ import lightning as L
 import torch
 
 from deepshrink import __version__
-from deepshrink.atomic import atomic_write_json, atomic_write_text
 from deepshrink.data.windows import WindowSplits
 from deepshrink.engine.artifacts import CONFIG_FILE, METRICS_FILE, prepare_run_dir
 from deepshrink.engine.config import TrainConfig, check_resume, save_config, validated
 from deepshrink.engine.evaluate import (
-    EVAL_CSV,
-    EVAL_JSON,
     evaluate_snr_grid,
-    records_to_csv,
     save_eval_figures,
+    write_evaluation,
 )
 from deepshrink.engine.fit import fit
 from deepshrink.engine.windowing import build_dataset
@@ -183,12 +180,16 @@ def train(
         )
         for r in records:
             r["model"] = config.model
-        if run is not None:
-            atomic_write_json(
-                run / EVAL_JSON,
-                {"run": str(run), "seed": config.eval_seed, "classes": dm.classes, "records": records},
+        if run is not None:  # the figures come with the others below (`figures`)
+            write_evaluation(
+                run,
+                run=run,
+                seed=config.eval_seed,
+                classes=dm.classes,
+                records=records,
+                model=config.model,
+                figures=False,
             )
-            atomic_write_text(run / EVAL_CSV, records_to_csv(records, model=config.model))
     if run is not None and figures:
         _figures(run, config, result.metrics, dm.classes, records)
     return TrainResult(
