@@ -27,14 +27,14 @@ import csv
 import functools
 import os
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from deepshrink.data.io import download_file, load_mat_variables, md5sum, resample_signal
-from deepshrink.data.locate import dataset_root, default_cache_dir
+from deepshrink.data.fetch import fetch_file, fetch_root
+from deepshrink.data.io import load_mat_variables, md5sum, resample_signal
+from deepshrink.data.locate import dataset_root
 from deepshrink.data.recording import Recording, check_rate
 from deepshrink.errors import ConfigError, DataError
 
@@ -352,21 +352,20 @@ def fetch_cwru(
     Files already present (by number) are skipped. Each file is written atomically as `<id>.mat` and its md5
     checked against the table in this module when known. Network failures raise DataError.
     """
-    root_p = Path(root).expanduser() if root is not None else default_cache_dir() / "cwru"
     wanted = sorted(_TABLE) if ids is None else [int(i) for i in ids]
     for cid in wanted:
         cwru_file_info(cid)
-    try:
-        root_p.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise DataError(f"{root_p}: cannot create folder ({err.strerror or err})") from None
+    root_p = fetch_root(root, "cwru")
     present = _find_files(root_p)
     todo = [i for i in wanted if i not in present]
     for n, cid in enumerate(todo, 1):
-        url = CWRU_URL.format(id=cid)
-        if progress:
-            print(f"downloading CWRU {cid}.mat ({n}/{len(todo)}) from {url}", file=sys.stderr, flush=True)
-        download_file(
-            url, root_p / f"{cid}.mat", expected_md5=_KNOWN_MD5.get(cid), timeout=timeout, magic=b"MATLAB"
+        fetch_file(
+            CWRU_URL.format(id=cid),
+            root_p / f"{cid}.mat",
+            what=f"CWRU {cid}.mat ({n}/{len(todo)})",
+            progress=progress,
+            timeout=timeout,
+            md5=_KNOWN_MD5.get(cid),
+            magic=b"MATLAB",
         )
     return root_p

@@ -9,14 +9,14 @@ Images come back as float32 (N, 1, H, W) in [0, 1] with int64 labels. Downloads 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_digits
 
-from deepshrink.data.io import check_md5, download_file, md5sum, read_idx, read_md5sums
-from deepshrink.data.locate import dataset_root, default_cache_dir
+from deepshrink.data.fetch import fetch_file, fetch_root
+from deepshrink.data.io import check_md5, md5sum, read_idx, read_md5sums
+from deepshrink.data.locate import dataset_root
 from deepshrink.errors import ConfigError, DataError
 
 __all__ = ["MNIST_FILES", "fetch_mnist", "load_digits_images", "load_mnist"]
@@ -110,21 +110,24 @@ def fetch_mnist(
     Every download is atomic and md5-checked; network failures raise DataError.
     """
     _check_kind(kind)
-    root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir() / kind
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise DataError(f"{root}: cannot create folder ({err.strerror or err})") from None
+    root = fetch_root(cache_dir, kind)
     for name, md5 in MNIST_FILES[kind].items():
         dest = root / name
         if dest.is_file() and md5sum(dest) == md5:
             continue
         errors = []
         for base in _MIRRORS[kind]:
-            if progress:
-                print(f"downloading {kind} {name} from {base}", file=sys.stderr, flush=True)
             try:
-                download_file(base + name, dest, expected_md5=md5, timeout=timeout, magic=b"\x1f\x8b")
+                what = f"{kind} {name}"
+                fetch_file(
+                    base + name,
+                    dest,
+                    what=what,
+                    progress=progress,
+                    timeout=timeout,
+                    md5=md5,
+                    magic=b"\x1f\x8b",
+                )
                 break
             except DataError as err:
                 errors.append(str(err))

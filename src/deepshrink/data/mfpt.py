@@ -38,7 +38,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sys
 import tempfile
 import zipfile
 import zlib
@@ -47,15 +46,15 @@ from pathlib import Path
 
 import numpy as np
 
+from deepshrink.data.fetch import fetch_file, fetch_root
 from deepshrink.data.io import (
     check_md5,
-    download_file,
     load_mat_variables,
     mat_field,
     read_md5sums,
     resample_signal,
 )
-from deepshrink.data.locate import dataset_root, default_cache_dir
+from deepshrink.data.locate import dataset_root
 from deepshrink.data.recording import Recording, check_rate
 from deepshrink.errors import ConfigError, DataError
 
@@ -283,21 +282,14 @@ def fetch_mfpt(
     the address stops working, the DataError says where to download the data by hand and where to unpack it.
     Returns the folder (pass it to `load_mfpt`).
     """
-    base = Path(root).expanduser() if root is not None else default_cache_dir() / "mfpt"
-    if base.is_file():
-        raise DataError(f"{base}: is a file; fetch_mfpt needs a folder to unpack the data into")
-    if base.is_dir() and _looks_like_mfpt(base):
+    base = fetch_root(root, "mfpt")
+    if _looks_like_mfpt(base):
         return base
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise DataError(f"{base}: cannot create folder ({err.strerror or err})") from None
     archive = base / "MFPT-Fault-Data-Sets.zip"
     if not archive.is_file():
-        if progress:
-            print(f"downloading MFPT Fault Data Sets from {MFPT_URL}", file=sys.stderr, flush=True)
         try:
-            download_file(MFPT_URL, archive, timeout=timeout, magic=b"PK\x03\x04")
+            what = "MFPT Fault Data Sets"
+            fetch_file(MFPT_URL, archive, what=what, progress=progress, timeout=timeout, magic=b"PK\x03\x04")
         except DataError as err:
             raise DataError(
                 f"{err}; the data set is published at {MFPT_PAGE}: download 'MFPT Fault Data Sets' there "

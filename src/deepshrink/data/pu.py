@@ -31,15 +31,14 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from deepshrink.data.fetch import fetch_file, fetch_root
 from deepshrink.data.io import (
     check_md5,
-    download_file,
     is_struct,
     load_mat_variables,
     mat_field,
@@ -49,7 +48,7 @@ from deepshrink.data.io import (
     read_md5sums,
     resample_signal,
 )
-from deepshrink.data.locate import dataset_root, default_cache_dir
+from deepshrink.data.locate import dataset_root
 from deepshrink.data.recording import Recording, check_rate
 from deepshrink.errors import ConfigError, DataError
 
@@ -322,22 +321,15 @@ def fetch_pu(
     Returns the folder (pass it to `load_pu`).
     """
     codes = _pick("bearings", bearings, tuple(PU_BEARINGS))
-    base = Path(root).expanduser() if root is not None else default_cache_dir() / "pu"
-    if base.is_file():
-        raise DataError(f"{base}: is a file; fetch_pu needs a folder to put the data into")
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise DataError(f"{base}: cannot create folder ({err.strerror or err})") from None
+    base = fetch_root(root, "pu")
     todo = [c for c in codes if not any((base / c).glob("*.mat"))]
     packed = []
     for n, code in enumerate(todo, 1):
         archive = base / f"{code}.rar"
         if not archive.is_file():
+            what = f"PU {code}.rar ({n}/{len(todo)})"
             url = PU_URL.format(code=code)
-            if progress:
-                print(f"downloading PU {code}.rar ({n}/{len(todo)}) from {url}", file=sys.stderr, flush=True)
-            download_file(url, archive, timeout=timeout, magic=b"Rar!\x1a\x07")
+            fetch_file(url, archive, what=what, progress=progress, timeout=timeout, magic=b"Rar!\x1a\x07")
         if _extract_rar(archive, base):
             if not any((base / code).glob("*.mat")):
                 raise DataError(f"{archive}: unpacked, but {base / code} holds no .mat files")

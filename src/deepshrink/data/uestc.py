@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from deepshrink.data.io import download_file, load_mat_variables, md5sum, read_md5sums, resample_signal
+from deepshrink.data.fetch import fetch_file
+from deepshrink.data.io import load_mat_variables, md5sum, read_md5sums, resample_signal
 from deepshrink.data.locate import dataset_root, default_cache_dir
 from deepshrink.data.recording import Recording, check_rate
 from deepshrink.errors import ConfigError, DataError
@@ -184,12 +184,13 @@ def fetch_uestc(
                 if not dest.is_file():
                     todo.append((cls, rpm, name, dest))
     for n, (cls, rpm, name, dest) in enumerate(todo, 1):
-        try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise DataError(f"{dest.parent}: cannot create folder ({err.strerror or err})") from None
-        url = UESTC_URL.format(cls=cls, rpm=rpm, name=name)
-        if progress:
-            print(f"downloading UESTC {name} ({n}/{len(todo)})", file=sys.stderr, flush=True)
-        download_file(url, dest, expected_md5=sums.get(name), timeout=timeout, magic=b"MATLAB")
+        fetch_file(
+            UESTC_URL.format(cls=cls, rpm=rpm, name=name),
+            dest,
+            what=f"UESTC {name} ({n}/{len(todo)})",
+            progress=progress,
+            timeout=timeout,
+            md5=sums.get(name),
+            magic=b"MATLAB",
+        )
     return base
