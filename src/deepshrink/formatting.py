@@ -12,9 +12,13 @@ from typing import Any
 __all__ = ["epoch_metrics", "markdown_table", "mean_std", "mean_std_text", "snr_text"]
 
 
-def snr_text(snr_db: float | None) -> str:
-    """ "-5 dB", "0 dB", "2.5 dB"; None (no noise added) is "clean"."""
-    return "clean" if snr_db is None else f"{float(snr_db):g} dB"
+def snr_text(snr_db: float | Sequence[float] | None) -> str:
+    """ "-5 dB", "2.5 dB", a (low, high) range "-10..5 dB"; None (no noise added) is "clean"."""
+    if snr_db is None:
+        return "clean"
+    if isinstance(snr_db, (tuple, list)):
+        return f"{float(snr_db[0]):g}..{float(snr_db[1]):g} dB"
+    return f"{float(snr_db):g} dB"
 
 
 def mean_std(values: Sequence[float] | Any) -> tuple[float, float]:

@@ -79,8 +79,7 @@ def row_label(model: str, records: list[dict]) -> str:
         return f"{model} (trained on clean windows)"
     ranges = sorted({str(r.get("train_snr_db")) for r in mine})
     if len(ranges) == 1 and ":" in ranges[0]:
-        lo, hi = ranges[0].split(":")
-        return f"{model} (trained on noisy windows, {lo}..{hi} dB)"
+        return f"{model} (trained on noisy windows, {snr_text([float(v) for v in ranges[0].split(':')])})"
     return f"{model} (trained at each SNR)"
 
 

@@ -19,6 +19,7 @@ from deepshrink.cli._common import (
 from deepshrink.engine.config import TrainConfig
 from deepshrink.engine.option_types import read_yaml_file
 from deepshrink.errors import ConfigError
+from deepshrink.formatting import snr_text
 
 HELP = "train a classifier (DRSN, ResNet, ConvNet) on noisy windows, then evaluate it across SNRs"
 DESCRIPTION = """Train a registered classifier on windows of DATA under noise, evaluate it on the held-out
@@ -91,10 +92,8 @@ def main(argv: list[str], prog: str) -> int:
         print_table(f"{cfg.model}: test accuracy (%)", ["noise", "SNR dB", "accuracy %"], rows)
     noisy = [r["accuracy"] for r in result.records if r["snr_db"] is not None]
     if noisy:
-        lo, hi = (
-            min(r["snr_db"] for r in result.records if r["snr_db"] is not None),
-            max(r["snr_db"] for r in result.records if r["snr_db"] is not None),
-        )
-        print(f"mean over {lo:g}..{hi:g} dB: {sum(noisy) / len(noisy):.1f} % ({len(noisy)} SNRs, one seed)")
+        snrs = [r["snr_db"] for r in result.records if r["snr_db"] is not None]
+        span = snr_text((min(snrs), max(snrs)))
+        print(f"mean over {span}: {sum(noisy) / len(noisy):.1f} % ({len(noisy)} SNRs, one seed)")
     print(f"saved {result.run_dir} after {result.metrics['epochs_trained']} epochs")
     return 0

@@ -77,11 +77,13 @@ def pretrain_greedy(
             weight_decay=0.0,
             schedule="constant",
             seed=mix_seed("greedy", seed, i),
+            epochs=epochs_per_layer,
+            deterministic=False,  # small in-memory trainings: Lightning would set it process-wide
         )
         clip = (0.0, 1.0) if layer.output == "sigmoid" else None
         task = denoising_task(cfg, layer, level=level, clip=clip)
         data = ExampleDataModule(codes, None, batch_size=batch_size, seed=mix_seed("greedy", seed, i))
-        result = fit(task, data, None, options=_options(epochs_per_layer), max_minutes=budget)
+        result = fit(task, data, None, options=cfg, max_minutes=budget)
         rows += [
             {"layer": i, "epoch": int(r["epoch"]), "loss": float(r["train_loss"])} for r in result.history
         ]

@@ -30,6 +30,7 @@ from deepshrink.engine.evaluate import (
 )
 from deepshrink.engine.fit import fit
 from deepshrink.engine.windowing import build_dataset
+from deepshrink.formatting import snr_text
 from deepshrink.layers import has_shrinkage
 from deepshrink.plots import plot_confusion_matrix, plot_training_curves, save_figure
 from deepshrink.tasks import ClassificationTask, SignalDataModule
@@ -200,14 +201,10 @@ def train(
 def _figures(run: Path, cfg: TrainConfig, metrics: dict, classes: list[str], records: list[dict]) -> None:
     save_figure(plot_training_curves(run / METRICS_FILE), run / "training_curves.png")
     if "test_confusion" in metrics:
-        noise = "clean" if cfg.noise == "none" else f"{cfg.noise} noise at {_snr_text(cfg.snr)} dB"
+        noise = "clean" if cfg.noise == "none" else f"{cfg.noise} noise at {snr_text(cfg.snr)}"
         title = f"{cfg.model}: test windows, {noise} ({metrics['test_acc']:.1f} % correct)"
         save_figure(
             plot_confusion_matrix(metrics["test_confusion"], classes, title=title), run / "confusion_test.png"
         )
     if records:
         save_eval_figures(run, records, title=cfg.model)
-
-
-def _snr_text(snr: Any) -> str:
-    return f"{snr[0]:g}..{snr[1]:g}" if isinstance(snr, (tuple, list)) else f"{snr:g}"

@@ -26,7 +26,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from deepshrink.choices import DAE_LR
-from deepshrink.engine.config import RunOptions, TrainConfig, parse_config
+from deepshrink.engine.config import TrainConfig, parse_config
 from deepshrink.engine.dae import denoise_config, denoising_task
 from deepshrink.engine.fit import fit
 from deepshrink.engine.inference import Inference, infer
@@ -54,10 +54,11 @@ def _seed(random_state: Any) -> int:
     return int(check_random_state(random_state).randint(2**31 - 1))
 
 
-def _options(max_epochs: int, device: str) -> RunOptions:
+def _epochs(max_epochs: Any) -> int:
+    """max_epochs as an int, or the error naming it as the estimator names it (the config says epochs)."""
     if not isinstance(max_epochs, (int, np.integer)) or max_epochs < 1:
         raise ConfigError(f"max_epochs must be a positive integer, got {max_epochs!r}", key="max_epochs")
-    return RunOptions(epochs=int(max_epochs), accelerator=device, deterministic=False)
+    return int(max_epochs)
 
 
 def _windows(X: np.ndarray) -> np.ndarray:
@@ -149,14 +150,13 @@ class DRSNClassifier(_TorchState, ClassifierMixin, BaseEstimator):
     def _config(self, snr: Any, seed: int) -> TrainConfig:
         """The estimator's parameters as the `TrainConfig` of `deepshrink train` (validated: a bad parameter
         is a ValueError naming it, as from the command line)."""
-        _options(self.max_epochs, self.device)  # max_epochs named as the estimator names it
         values = {
             "model": self.model,
             "model_kwargs": dict(self.model_kwargs or {}),
             "noise": self.noise,
             "snr": list(snr) if isinstance(snr, tuple) else snr,
             "normalize": self.normalize,
-            "epochs": int(self.max_epochs),
+            "epochs": _epochs(self.max_epochs),
             "batch_size": self.batch_size,
             "recipe": self.recipe,
             "lr": self.lr,
@@ -184,8 +184,9 @@ class DRSNClassifier(_TorchState, ClassifierMixin, BaseEstimator):
             train=SimpleNamespace(x=X, y=codes), val=empty, test=empty, classes=list(self.classes_)
         )
         kwargs = {"in_channels": X.shape[1], "num_classes": len(self.classes_), **(self.model_kwargs or {})}
-        dm, task = classification_parts(self._config(snr, seed), data)  # what `train` builds from it
-        result = fit(task, dm, None, options=self._config(snr, seed), verbose=self.verbose)
+        cfg = self._config(snr, seed)
+        dm, task = classification_parts(cfg, data)  # what `train` builds from it
+        result = fit(task, dm, None, options=cfg, verbose=self.verbose)
         self.model_name_, self.model_kwargs_ = self.model, kwargs
         self.model_ = result.model.cpu().eval()
         self.history_ = result.history
@@ -299,14 +300,13 @@ class DenoisingAutoencoder(_TorchState, TransformerMixin, BaseEstimator):
         seed = _seed(self.random_state)
         self.model_name_, self.model_kwargs_ = self._network(x)
         clip = (0.0, 1.0) if self.kind_ == "image" else None
-        _options(self.max_epochs, self.device)  # max_epochs named as the estimator names it
         cfg = denoise_config(  # the estimator's parameters as `dae train`'s options
             corruption=self.corruption,
             blind=self.blind,
             lr=self.lr,
             weight_decay=0.0,
             seed=seed,
-            epochs=int(self.max_epochs),
+            epochs=_epochs(self.max_epochs),
             batch_size=self.batch_size,
             accelerator=self.device,
             deterministic=False,
