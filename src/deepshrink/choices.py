@@ -14,6 +14,7 @@ __all__ = [
     "EVAL_SEED",
     "NOISE_KINDS",
     "NORMALIZE_MODES",
+    "RECORDED",
     "SCENARIOS",
     "SCHEDULES",
     "CorruptionKind",
@@ -23,11 +24,45 @@ __all__ = [
     "RecipeName",
     "Scenario",
     "Schedule",
+    "is_recorded",
+    "split_recorded",
 ]
 
 #: additive noise kinds (functional/noise.py)
 NoiseKind = Literal["gaussian", "laplacian", "uniform", "pink", "brown", "blue", "colored"]
 NOISE_KINDS: tuple[str, ...] = get_args(NoiseKind)
+#: recorded noise: "recorded:PATH" names the recordings its segments are cut from (data/noise_recordings.py);
+#: the functional ops take the segments' source as a `NoiseBank` and the kind "recorded" (or that spelling)
+RECORDED = "recorded"
+
+
+def is_recorded(kind: object) -> bool:
+    """Whether `kind` is recorded noise: "recorded" or "recorded:PATH"."""
+    return isinstance(kind, str) and (kind == RECORDED or kind.startswith(RECORDED + ":"))
+
+
+def split_recorded(kind: str) -> tuple[str, float | None]:
+    """(PATH, RATE or None) of "recorded:PATH" or "recorded:PATH@RATE"; ValueError for any other text.
+    Text only (the command line checks it before torch is imported); the files are read by
+    data/noise_recordings.py."""
+    spec = kind[len(RECORDED) + 1 :].strip() if is_recorded(kind) else ""
+    if not spec:
+        raise ValueError(
+            f"{kind!r}: recorded noise names its recordings: recorded:PATH (a file, a folder or a glob "
+            "pattern), or recorded:PATH@RATE for files without a sample rate"
+        )
+    path, at, rate = spec.rpartition("@")
+    if not at:
+        return spec, None
+    try:
+        value = float(rate)
+    except ValueError:
+        return spec, None  # an @ inside a file name, not a rate
+    if not (value > 0 and value != float("inf")) or not path:
+        raise ValueError(f"{kind!r}: the rate after @ must be a positive number of Hz and follow a path")
+    return path, value
+
+
 #: DAE corruptions and how a level is applied (functional/corruption.py)
 CorruptionKind = Literal["gaussian", "salt_pepper", "masking", "none"]
 CORRUPTIONS: tuple[str, ...] = get_args(CorruptionKind)

@@ -32,7 +32,7 @@ from deepshrink.functional.corruption import (
     missing_values,
     salt_and_pepper,
 )
-from deepshrink.functional.noise import _check_kind, add_noise, check_snr_spec
+from deepshrink.functional.noise import NoiseBank, _check_kind, add_noise, check_snr_spec
 
 __all__ = [
     "AddNoise",
@@ -86,7 +86,8 @@ class AddNoise(_RandomTransform):
     """Add noise at an exact per-example SNR: `deepshrink.functional.add_noise` as a module.
 
     `snr_db` is a number or a (low, high) range (one SNR per example, drawn uniformly); `kind` one of
-    `NOISE_KINDS` or "none"; `beta` only with kind="colored".
+    `NOISE_KINDS`, "none" or "recorded"; `beta` only with kind="colored"; `bank` (a `NoiseBank`, kept on
+    the module's device as a buffer) only with recorded noise.
     """
 
     def __init__(
@@ -95,20 +96,26 @@ class AddNoise(_RandomTransform):
         kind: str = "gaussian",
         *,
         beta: float | None = None,
+        bank: NoiseBank | None = None,
         seed: int | None = None,
     ) -> None:
         super().__init__(seed=seed)
         if isinstance(snr_db, Tensor):
             raise ConfigError("snr_db: a transform takes a number or a (low, high) range, not a tensor")
         check_snr_spec(snr_db)
-        _check_kind(kind, beta)
+        _check_kind(kind, beta, bank)
         self.snr_db = tuple(snr_db) if isinstance(snr_db, (tuple, list)) else float(snr_db)
         self.kind = kind
         self.beta = beta
+        self._lengths = bank.lengths if bank is not None else None
+        # a buffer, so that .to(device) moves the recordings with the module
+        self.register_buffer("bank_data", bank.data if bank is not None else None, persistent=False)
 
     def forward(self, x: Tensor, generator: torch.Generator | None = None) -> Tensor:
         """The noisy copy of `x` (B, ...) or (L,)."""
-        return add_noise(x, self.snr_db, self.kind, generator=self._generator(x, generator), beta=self.beta)
+        bank = None if self._lengths is None else NoiseBank(self.bank_data, self._lengths)
+        g = self._generator(x, generator)
+        return add_noise(x, self.snr_db, self.kind, generator=g, beta=self.beta, bank=bank)
 
     def _repr_options(self) -> list[str]:
         options = [f"snr_db={_fmt(self.snr_db)}", f"kind={self.kind!r}"]

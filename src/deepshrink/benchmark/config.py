@@ -14,18 +14,21 @@ Protocols:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from jsonargparse.typing import NonNegativeFloat, PositiveInt
 
+from deepshrink.choices import RECORDED, is_recorded, split_recorded
 from deepshrink.engine.config import (
     AXIS,
     CELL,
     PLACE,
     Ints,
     Names,
-    NoiseChoice,
     Snr,
     SnrGrid,
     TrainConfig,
@@ -35,7 +38,7 @@ from deepshrink.engine.config import (
     replace,
     to_dict,
 )
-from deepshrink.engine.option_types import NoiseKinds
+from deepshrink.engine.option_types import NoiseKinds, NoiseName
 from deepshrink.errors import ConfigError
 
 __all__ = [
@@ -72,7 +75,7 @@ class BenchmarkConfig(TrainConfig):
     """robust protocol: training SNR range in dB (default: the range of the grid)"""
     folds: Ints | None = option(None, AXIS)
     """folds of the scenario to run (default: all; cross-condition: one per condition)"""
-    train_noise: NoiseChoice | None = None
+    train_noise: NoiseName | None = None
     """train every cell on this kind (none: clean windows) and test it on every kind of noises (robust
     protocol; the deployment case of a model that never saw the test noise); default: each row's own kind"""
     thresholds: bool = True
@@ -146,12 +149,22 @@ class BenchmarkConfig(TrainConfig):
         return [None]
 
 
+def noise_key(noise: str) -> str:
+    """A noise kind as part of a file name: the kind itself, or for recorded:PATH "recorded-NAME-HASH" (the
+    path's last part, made safe, and a hash of the whole spelling, so two paths never share a name)."""
+    if not is_recorded(noise):
+        return noise
+    tail = re.sub(r"[^A-Za-z0-9.-]+", "-", Path(split_recorded(noise)[0]).name).strip("-.")[:32]
+    digest = hashlib.sha1(noise.encode()).hexdigest()[:8]
+    return f"{RECORDED}-{tail + '-' if tail else ''}{digest}"
+
+
 def cell_key(model: str, noise: str, snr: float | None, seed: int, fold: int | None = None) -> str:
     """The file name (without .json) of a cell; the fold part only where the scenario has folds, so that
     cells of earlier benchmarks keep their names."""
     snr_part = "range" if snr is None else f"{snr:+g}dB"
     fold_part = "" if fold is None else f"__fold{fold}"
-    return f"{model}__{noise}__{snr_part}__seed{seed}{fold_part}"
+    return f"{model}__{noise_key(noise)}__{snr_part}__seed{seed}{fold_part}"
 
 
 # per-cell options the grid sets (hidden from the benchmark command line)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from deepshrink.benchmark.config import noise_key
 from deepshrink.paper import PAPER_ACCURACY_VS_SNR
 from deepshrink.plots import plot_accuracy_vs_snr, plot_confusion_matrix, plot_thresholds_vs_snr, save_figure
 
@@ -67,7 +68,7 @@ def write_figures(results: dict, out: str | Path, *, confusion_snr: float = -5.0
                 classes or [str(i) for i in range(len(cm))],
                 title=f"{model}, {noise} noise, {target:g} dB{summed}",
             )
-            name = f"confusion_{model}_{noise}_{target:+g}dB.png"
+            name = f"confusion_{model}_{noise_key(noise)}_{target:+g}dB.png"
             save_figure(fig, out / name)
             names.append(name)
 

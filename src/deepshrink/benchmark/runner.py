@@ -24,6 +24,7 @@ from deepshrink.benchmark.parallel import run_parallel
 from deepshrink.benchmark.report import render_report
 from deepshrink.benchmark.shortcut import SHORTCUT_MODEL
 from deepshrink.benchmark.stats import paired_table
+from deepshrink.data.noise_recordings import check_recorded
 from deepshrink.engine.config import to_dict
 from deepshrink.engine.windowing import build_dataset
 from deepshrink.errors import ConfigError, DeepShrinkError
@@ -91,8 +92,13 @@ def _finished(cell_file: Path) -> bool:
 def check_data(cfg: BenchmarkConfig) -> None:
     """Load and split the data of every fold once before the grid starts: a data error is one line, not a
     report full of failed cells."""
+    kinds = [*cfg.noises, cfg.train_noise]
+    check_recorded(kinds)
     for fold in cfg.cell_folds():
-        build_dataset(cell_config(cfg, Cell(cfg.models[0], cfg.noises[0], None, cfg.seeds[0], fold), None))
+        ds = build_dataset(
+            cell_config(cfg, Cell(cfg.models[0], cfg.noises[0], None, cfg.seeds[0], fold), None)
+        )
+        check_recorded(kinds, ds)
 
 
 def _describe(cell: Cell) -> str:

@@ -19,8 +19,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import Tensor
 
+from deepshrink.data.noise_recordings import recorded_noise
 from deepshrink.engine.evaluate import noisy_windows
-from deepshrink.functional.noise import add_noise, add_window_noise
+from deepshrink.functional.noise import NoiseBank, add_noise, add_window_noise
 from deepshrink.functional.seeding import mix_seed
 
 __all__ = ["SHORTCUT_MODEL", "amplitude_features", "shortcut_records"]
@@ -42,14 +43,17 @@ def amplitude_features(x: Tensor | np.ndarray) -> np.ndarray:
     return torch.stack([rms.clamp_min(tiny).log(), peak.clamp_min(tiny).log(), kurt, crest], 1).numpy()
 
 
-def _train_noisy(x: Tensor, kind: str, snr: float | tuple[float, float], mode: str, seed: int) -> Tensor:
+def _train_noisy(
+    x: Tensor, kind: str, snr: float | tuple[float, float], mode: str, seed: int, bank: NoiseBank | None
+) -> Tensor:
     # the networks' training noise: per batch online (here: one draw per window) or fixed per window
     if kind == "none":  # trained on clean windows (a benchmark's train_noise none)
         return x
     if mode == "fixed":
-        return add_window_noise(x, snr, kind, seed=mix_seed("fixed-noise", seed, "train", kind, str(snr)))
+        fixed_seed = mix_seed("fixed-noise", seed, "train", kind, str(snr))
+        return add_window_noise(x, snr, kind, seed=fixed_seed, bank=bank)
     g = torch.Generator().manual_seed(mix_seed("shortcut-train-noise", seed, kind))
-    return add_noise(x, snr, kind, generator=g)
+    return add_noise(x, snr, kind, generator=g, bank=bank)
 
 
 def shortcut_records(
@@ -72,13 +76,21 @@ def shortcut_records(
     x_test = torch.from_numpy(np.ascontiguousarray(dataset.test.x))
     y_train, y_test = np.asarray(dataset.train.y), np.asarray(dataset.test.y)
     clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
-    clf.fit(amplitude_features(_train_noisy(x_train, noise, train_snr, noise_mode, seed)), y_train)
+    x_noisy = _train_noisy(
+        x_train, noise, train_snr, noise_mode, seed, recorded_noise(noise, dataset, "train")
+    )
+    clf.fit(amplitude_features(x_noisy), y_train)
     k = len(dataset.classes)
     kinds = list(eval_noises) if eval_noises else [noise]
+    banks = {kind: recorded_noise(kind, dataset, "test") for kind in kinds}
     grid = ([(None, None)] if clean else []) + [(kind, float(s)) for kind in kinds for s in eval_snrs]
     out = []
     for kind, snr in grid:
-        xt = x_test if snr is None else noisy_windows(x_test, kind=kind, snr_db=snr, seed=eval_seed)
+        xt = (
+            x_test
+            if snr is None
+            else noisy_windows(x_test, kind=kind, snr_db=snr, seed=eval_seed, bank=banks[kind])
+        )
         pred = clf.predict(amplitude_features(xt))
         cm = np.zeros((k, k), dtype=np.int64)
         np.add.at(cm, (y_test, pred), 1)

@@ -65,7 +65,7 @@ __all__ = [
 SIGNAL_SUFFIXES = (".mat", ".npy", ".npz", ".csv", ".wav")
 
 # Scalar .mat/.npz variables taken as the sampling rate when present (first match wins).
-_RATE_NAMES = ("fs", "Fs", "FS", "sample_rate", "sampling_rate", "samplerate", "sr", "SR")
+_RATE_NAMES = ("fs", "Fs", "FS", "sample_rate", "sampling_rate", "samplerate", "sr", "SR", "SampleFrequency")
 
 _IDX_DTYPES = {
     0x08: np.dtype(np.uint8),

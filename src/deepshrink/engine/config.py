@@ -29,7 +29,6 @@ from deepshrink.choices import (
     DAE_CORRUPTION_MODE,
     DAE_LR,
     EVAL_SEED,
-    NOISE_KINDS,
     CorruptionKind,
     CorruptionMode,
     Normalize,
@@ -43,6 +42,7 @@ from deepshrink.engine.option_types import (
     Level,
     Names,
     NoiseKinds,
+    NoiseName,
     Snr,
     SnrGrid,
     config_error,
@@ -100,7 +100,6 @@ def fields_with(cls: type, *roles: str) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("roles", frozenset()) & set(roles))
 
 
-NoiseChoice = Literal.__getitem__(("none", *NOISE_KINDS))  # "none" or an additive noise kind
 Precision = Literal["32", "32-true", "64", "64-true", "16-mixed", "bf16-mixed"]
 
 
@@ -188,8 +187,9 @@ class TrainConfig(RunOptions):
     """cross-group: groups (physical units) to test on"""
     split_seed: int = option(0, DATA)
     """seed of random group allocation (the split does not vary with `seed`)"""
-    noise: NoiseChoice = option("gaussian", CELL)
-    """training noise kind"""
+    noise: NoiseName = option("gaussian", CELL)
+    """training noise kind: none, a generated kind (gaussian, laplacian, uniform, pink, brown, blue) or
+    recorded:PATH (segments of the recordings PATH names: a file, folder or glob; see docs/evaluation.md)"""
     snr: Snr = option((-5.0, 5.0), CELL)
     """training SNR in dB, or LOW:HIGH drawn per window"""
     noise_mode: Literal["online", "fixed"] = option("online", CELL)

@@ -19,6 +19,7 @@ from torch import Tensor, nn
 
 from deepshrink.atomic import atomic_write_json, atomic_write_text
 from deepshrink.choices import EVAL_SEED
+from deepshrink.data.noise_recordings import check_recorded, recorded_noise
 from deepshrink.data.specs import load_recordings
 from deepshrink.data.windows import check_coverage, make_windows, seen_windows
 from deepshrink.engine.artifacts import CONFIG_FILE, check_run_kind, load_model
@@ -26,7 +27,7 @@ from deepshrink.engine.config import SCENARIO_OPTIONS, TEST_SCENARIO_KEYS, Train
 from deepshrink.engine.inference import infer
 from deepshrink.engine.windowing import build_dataset
 from deepshrink.errors import ConfigError, DataError
-from deepshrink.functional.noise import add_window_noise
+from deepshrink.functional.noise import NoiseBank, add_window_noise
 from deepshrink.functional.seeding import mix_seed
 from deepshrink.layers import has_shrinkage
 from deepshrink.plots import plot_accuracy_vs_snr, plot_thresholds_vs_snr, save_figure
@@ -69,9 +70,11 @@ def evaluate_windows(
     return out
 
 
-def noisy_windows(x: Tensor, *, kind: str, snr_db: float, seed: int) -> Tensor:
-    """`x` with the evaluation noise of (seed, kind, SNR): one seed per window, batch-independent."""
-    return add_window_noise(x, float(snr_db), kind, seed=mix_seed("eval", int(seed), kind, float(snr_db)))
+def noisy_windows(x: Tensor, *, kind: str, snr_db: float, seed: int, bank: NoiseBank | None = None) -> Tensor:
+    """`x` with the evaluation noise of (seed, kind, SNR): one seed per window, batch-independent. `bank`:
+    the recordings of recorded noise (`recorded_noise(kind, windows, "test")`)."""
+    eval_seed = mix_seed("eval", int(seed), kind, float(snr_db))
+    return add_window_noise(x, float(snr_db), kind, seed=eval_seed, bank=bank)
 
 
 def _split_xy(dataset: Any) -> tuple[Tensor, Tensor]:
@@ -120,9 +123,10 @@ def evaluate_snr_grid(
         raise ConfigError(f"evaluation data has label {int(y.max())} but the model has {num_classes} classes")
     grid: list[tuple[str, float | None]] = [("none", None)] if clean else []
     grid += [(kind, float(s)) for kind in noise_kinds if kind != "none" for s in snrs]
+    banks = {kind: recorded_noise(kind, dataset, "test") for kind in noise_kinds}
     records = []
     for kind, snr in grid:
-        noisy = x if snr is None else noisy_windows(x, kind=kind, snr_db=snr, seed=seed)
+        noisy = x if snr is None else noisy_windows(x, kind=kind, snr_db=snr, seed=seed, bank=banks[kind])
         rec = {"noise": kind, "snr_db": snr}
         rec.update(
             evaluate_windows(
@@ -219,10 +223,12 @@ def evaluate_run(
     (TEST_SCENARIO_KEYS, e.g. {"test_conditions": ["3HP"]}); test windows that share a sample with the
     run's training or validation windows are refused. The files go to `out` (default RUN/evaluate/), so
     the evaluation written when the run trained (RUN/eval.json) is kept."""
+    check_recorded(noise_kinds)
     model, meta = load_model(run)
     check_run_kind(meta, "classification")
     run_dir = Path(meta["_path"]).parent
     ds = _test_windows(run_dir, meta, data, scenario or {})
+    check_recorded(noise_kinds, ds)
     if list(ds.classes) != list(meta["classes"]):
         raise DataError(
             f"{spec_of(meta, data)}: classes {ds.classes} differ from the run's {meta['classes']}"

@@ -23,10 +23,21 @@ import yaml
 from jsonargparse import set_loader, set_parsing_settings
 from jsonargparse.typing import register_type
 
-from deepshrink.choices import NOISE_KINDS
+from deepshrink.choices import NOISE_KINDS, RECORDED, is_recorded, split_recorded
 from deepshrink.errors import ConfigError, DataError
 
-__all__ = ["PARSER_MODE", "Ints", "Level", "Names", "Snr", "SnrGrid", "config_error", "load_yaml_text"]
+__all__ = [
+    "PARSER_MODE",
+    "Ints",
+    "Level",
+    "Names",
+    "NoiseKinds",
+    "NoiseName",
+    "Snr",
+    "SnrGrid",
+    "config_error",
+    "load_yaml_text",
+]
 
 PARSER_MODE = "deepshrink_yaml"
 
@@ -178,21 +189,38 @@ class Names(metaclass=_Named):
         return out
 
 
+class NoiseName(metaclass=_Named):
+    """A noise kind: "none", one of the generated kinds, or recorded:PATH (recorded noise, its recordings
+    named by a file, a folder or a glob pattern; recorded:PATH@RATE for files without a rate)."""
+
+    @staticmethod
+    def parse(value: Any) -> str:
+        """The kind; ValueError naming a close match for a misspelling. A recorded kind's files are looked
+        at when the noise is first drawn (a results file's kinds parse on any machine)."""
+        name = str(value).strip()
+        kinds = ("none", *NOISE_KINDS)  # "none": clean windows
+        if name in kinds:
+            return name
+        if is_recorded(name):
+            split_recorded(name)  # the spelling only; ValueError says what is wrong
+            return name
+        close = difflib.get_close_matches(name, (*kinds, RECORDED), n=1)
+        hint = (
+            f" (did you mean {close[0]}{':PATH' if close and close[0] == RECORDED else ''}?)" if close else ""
+        )
+        raise ValueError(
+            f"unknown noise kind {name!r}{hint}; choose from {', '.join(kinds)}, {RECORDED}:PATH"
+        )
+
+
 class NoiseKinds(metaclass=_Named):
-    """Noise kinds: "gaussian,pink" or a list; a name that is not a noise kind is refused when parsed, not
-    after a training."""
+    """Noise kinds: "gaussian,pink" or a list (each as `NoiseName` reads it); a name that is not a noise
+    kind is refused when parsed, not after a training."""
 
     @staticmethod
     def parse(value: Any) -> list[str]:
-        """The list of kinds (each "none" or one of functional.noise.NOISE_KINDS)."""
-        out = Names.parse(value)
-        kinds = ("none", *NOISE_KINDS)  # "none": clean windows
-        for name in out:
-            if name not in kinds:
-                close = difflib.get_close_matches(name, kinds, n=1)
-                hint = f" (did you mean {close[0]}?)" if close else ""
-                raise ValueError(f"unknown noise kind {name!r}{hint}; choose from {', '.join(kinds)}")
-        return out
+        """The list of kinds."""
+        return [NoiseName.parse(name) for name in Names.parse(value)]
 
 
 class Ints(metaclass=_Named):
@@ -219,6 +247,7 @@ register_type(Snr, _snr_dump, Snr.parse)
 register_type(Level, _snr_dump, Level.parse)
 register_type(SnrGrid, list, SnrGrid.parse)
 register_type(Names, list, Names.parse)
+register_type(NoiseName, str, NoiseName.parse)
 register_type(NoiseKinds, list, NoiseKinds.parse)
 register_type(Ints, list, Ints.parse)
 
@@ -251,7 +280,9 @@ def config_error(err: Exception, source: str) -> ConfigError:
     for prefix in ("- ", "Not of type "):
         detail = detail.removeprefix(prefix)
     detail = re.sub(
-        r"^(Snr|SnrGrid|Level|Names|NoiseKinds|Ints|Positive\w+|NonNegative\w+|int|float): ", "", detail
+        r"^(Snr|SnrGrid|Level|Names|NoiseName|NoiseKinds|Ints|Positive\w+|NonNegative\w+|int|float): ",
+        "",
+        detail,
     )
     given = re.search(r"Given value: (.*)", text)
     got = f", got {given.group(1).strip()}" if given else ""

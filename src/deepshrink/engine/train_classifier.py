@@ -20,6 +20,7 @@ import lightning as L
 import torch
 
 from deepshrink import __version__
+from deepshrink.data.noise_recordings import check_recorded
 from deepshrink.data.windows import WindowSplits
 from deepshrink.engine.artifacts import CONFIG_FILE, METRICS_FILE, prepare_run_dir
 from deepshrink.engine.config import TrainConfig, check_resume, save_config, validated
@@ -116,6 +117,7 @@ def classification_parts(config: TrainConfig, data: Any) -> tuple[SignalDataModu
         schedule=config.schedule,
         warmup_epochs=config.warmup_epochs,
         seed=config.seed,
+        noise_bank=dm.noise_bank("train"),
     )
     return dm, task
 
@@ -145,7 +147,10 @@ def train(
     run = Path(config.out) if config.out is not None else None
     if run is not None and resume:
         check_resume(config, run / CONFIG_FILE)
+    kinds = [config.noise, *(config.eval_noise or [])]
+    check_recorded(kinds)  # a missing noise recording fails before the data is loaded
     ds = dataset if dataset is not None else build_dataset(config)
+    check_recorded(kinds, ds)
     dm, task = classification_parts(config, ds)
     meta = build_meta(config, dm, ds)
     if run is not None and not resume:

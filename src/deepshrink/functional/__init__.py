@@ -14,7 +14,7 @@ from deepshrink.functional.corruption import (
     salt_and_pepper,
 )
 from deepshrink.functional.metrics import psnr, signal_power, snr_db, snr_improvement_db, ssim
-from deepshrink.functional.noise import NOISE_KINDS, add_noise, noise_like
+from deepshrink.functional.noise import NOISE_KINDS, NoiseBank, add_noise, noise_bank, noise_like
 from deepshrink.functional.normalize import NORMALIZE_MODES, normalize
 from deepshrink.functional.seeding import mix_seed, seeded, window_seeds
 from deepshrink.functional.thresholding import (
@@ -31,6 +31,7 @@ __all__ = [
     "NOISE_KINDS",
     "NORMALIZE_MODES",
     "THRESHOLDS",
+    "NoiseBank",
     "add_noise",
     "corrupt",
     "firm_threshold",
@@ -41,6 +42,7 @@ __all__ = [
     "masking_noise",
     "missing_values",
     "mix_seed",
+    "noise_bank",
     "noise_like",
     "normalize",
     "psnr",

@@ -8,7 +8,11 @@ float32), not only in expectation.
 Kinds (``NOISE_KINDS``): white "gaussian", "laplacian" (excess kurtosis 3) and "uniform"; coloured "pink"
 (PSD ~ 1/f), "brown" (1/f^2), "blue" (f^+1) and "colored" (1/f^beta, needs ``beta=``), made by shaping white
 Gaussian noise with rfft/irfft along the last dim (amplitude ~ f^(-beta/2), DC bin zero). "none" is accepted
-by `add_noise` (it returns a copy) but is not in the tuple.
+by `add_noise` (it returns a copy) but is not in the tuple. Recorded noise, kind "recorded" (or
+"recorded:PATH", the spelling the config uses), cuts each example's noise from real recordings held in a
+`NoiseBank` (``bank=``): one segment per row (each channel its own), drawn uniformly over every position where
+a whole segment fits inside one recording, its mean removed (a sensor's offset is not noise), then scaled
+like every kind.
 
 Randomness: everything comes from ``generator`` (a `torch.Generator` on x's device; None: torch's global RNG)
 or, with ``seeds=``, from one generator per example seeded with ``seeds[i]``. For each generator the noise is
@@ -25,15 +29,25 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
-from deepshrink.choices import NOISE_KINDS, NoiseKind  # declared once, light to import
+from deepshrink.choices import NOISE_KINDS, RECORDED, NoiseKind, is_recorded  # declared once, light to import
 from deepshrink.errors import ConfigError
 from deepshrink.functional.seeding import window_seeds
 
-__all__ = ["NOISE_KINDS", "NoiseKind", "add_noise", "add_window_noise", "noise_like"]
+__all__ = [
+    "NOISE_KINDS",
+    "RECORDED",
+    "NoiseBank",
+    "NoiseKind",
+    "add_noise",
+    "add_window_noise",
+    "noise_bank",
+    "noise_like",
+]
 
 #: additive noise kinds (the config's noise choices come from this one declaration; "none" adds nothing)
 _WHITE = ("gaussian", "laplacian", "uniform")
@@ -58,10 +72,62 @@ def _generator_device_matches(generator: torch.Generator | None, device: torch.d
     return g.index == d.index
 
 
-def _check_kind(kind: object, beta: object = None) -> float | None:
-    """Validate `kind` (NOISE_KINDS or "none") and `beta`; return the spectral exponent (None: white)."""
+@dataclass(frozen=True)
+class NoiseBank:
+    """Recordings that recorded noise is cut from: `data` holds them end to end (1-D, float32), `lengths`
+    the length of each. Build one with `noise_bank`; a segment never spans two recordings."""
+
+    data: Tensor
+    lengths: tuple[int, ...]
+
+    def to(self, device: torch.device | str) -> NoiseBank:
+        """The bank on `device` (itself when it is there already)."""
+        if self.data.device == torch.device(device):
+            return self
+        return NoiseBank(self.data.to(device), self.lengths)
+
+    def starts(self, length: int) -> tuple[Tensor, Tensor]:
+        """(first sample of each recording, number of segment positions of `length` in each), int64."""
+        sizes = torch.tensor(self.lengths, dtype=torch.int64)
+        first = torch.cumsum(sizes, 0) - sizes
+        return first, (sizes - length + 1).clamp_min(0)
+
+
+def noise_bank(signals: Sequence[Tensor]) -> NoiseBank:
+    """A `NoiseBank` of `signals`: 1-D tensors (one recording each) or 2-D (channels, samples), whose rows
+    become recordings of their own. Each must be finite, real and at least 2 samples long."""
+    if isinstance(signals, Tensor) or not isinstance(signals, Sequence) or not signals:
+        raise ConfigError(
+            "bank: expected a non-empty list of recordings (1-D or (channels, samples) tensors)"
+        )
+    rows: list[Tensor] = []
+    for i, s in enumerate(signals):
+        t = torch.as_tensor(s)
+        if t.ndim not in (1, 2) or t.is_complex() or not (t.is_floating_point() or t.dtype.is_signed):
+            raise ConfigError(
+                f"bank: recording {i} must be a real 1-D or 2-D tensor, got {t.dtype} {tuple(t.shape)}"
+            )
+        t = t.detach().to(torch.float32).reshape(-1, t.shape[-1])
+        if t.shape[-1] < 2 or not bool(torch.isfinite(t).all()):
+            raise ConfigError(f"bank: recording {i} must hold at least 2 finite samples per channel")
+        rows.extend(t.unbind(0))
+    return NoiseBank(torch.cat(rows).contiguous(), tuple(int(r.numel()) for r in rows))
+
+
+def _check_kind(kind: object, beta: object = None, bank: object = None) -> float | None:
+    """Validate `kind` (NOISE_KINDS, "none" or recorded), `beta` and `bank`; return the spectral exponent
+    (None: white or recorded)."""
+    if is_recorded(kind):
+        if not isinstance(bank, NoiseBank):
+            raise ConfigError(f"bank: recorded noise needs bank= (a NoiseBank from noise_bank), got {bank!r}")
+        if beta is not None:
+            raise ConfigError("beta: only kind='colored' takes beta= (recorded noise has its own spectrum)")
+        return None
+    if bank is not None:
+        raise ConfigError(f"bank: only recorded noise takes bank= (kind={kind!r} is generated)")
     if not isinstance(kind, str) or (kind != "none" and kind not in NOISE_KINDS):
-        raise ConfigError(f"kind: unknown noise kind {kind!r}; choose from none, {', '.join(NOISE_KINDS)}")
+        choices = ", ".join((*NOISE_KINDS, RECORDED + ":PATH"))
+        raise ConfigError(f"kind: unknown noise kind {kind!r}; choose from none, {choices}")
     if kind == "colored":
         if beta is None:
             raise ConfigError("beta: kind='colored' needs beta= (the exponent of the 1/f^beta spectrum)")
@@ -162,6 +228,27 @@ def _draw_white(out: Tensor, kind: str, generator: torch.Generator | None) -> No
         raise ConfigError(f"kind: unknown noise kind {kind!r}; choose from {', '.join(NOISE_KINDS)}")
 
 
+def _draw_recorded(out: Tensor, bank: NoiseBank, generator: torch.Generator | None) -> None:
+    """Fill `out` (..., L) in place with one segment of the bank per row, each row's mean removed."""
+    length = out.shape[-1]
+    first, positions = bank.starts(length)
+    total = int(positions.sum())
+    if total == 0:
+        raise ConfigError(
+            f"bank: every recording is shorter than a window ({length} samples at the data's rate); "
+            "name longer recordings"
+        )
+    rows = out.numel() // length
+    pick = torch.randint(total, (rows,), generator=generator, device=out.device).cpu()
+    # which recording each draw falls in, then the offset inside it: uniform over all whole-segment positions
+    ends = torch.cumsum(positions, 0)
+    rec = torch.searchsorted(ends, pick, right=True)
+    start = first[rec] + pick - (ends[rec] - positions[rec])
+    data = bank.to(out.device).data
+    seg = data.unfold(0, length, 1)[start.to(out.device)].to(out.dtype)
+    out.copy_((seg - seg.mean(dim=1, keepdim=True)).view(out.shape))
+
+
 def _shape_spectrum(white: Tensor, beta: float) -> Tensor:
     """PSD ~ 1/f^beta along the last dim: amplitude ~ f^(-beta/2), DC bin zero."""
     n = white.shape[-1]
@@ -173,7 +260,12 @@ def _shape_spectrum(white: Tensor, beta: float) -> Tensor:
 
 
 def _raw_noise(
-    xb: Tensor, kind: str, beta: float | None, generator: torch.Generator | None, seeds: list[int] | None
+    xb: Tensor,
+    kind: str,
+    beta: float | None,
+    generator: torch.Generator | None,
+    seeds: list[int] | None,
+    bank: NoiseBank | None = None,
 ) -> tuple[Tensor, list[torch.Generator] | None]:
     """Unscaled noise shaped like the batch `xb` (B, ...), in the working dtype; also the per-example
     generators when `seeds` is given (their streams continue with the SNR draw)."""
@@ -181,16 +273,23 @@ def _raw_noise(
         raise ConfigError(f"kind {kind!r} is shaped along the last dim and needs at least 2 samples there")
     dtype = _work_dtype(xb.dtype)
     raw = torch.empty(xb.shape, dtype=dtype, device=xb.device)
+
+    def draw(out: Tensor, g: torch.Generator | None) -> None:
+        if bank is not None:
+            _draw_recorded(out, bank, g)
+        else:
+            _draw_white(out, kind, g)
+
     gens = None
     if seeds is None:
-        _draw_white(raw, kind, generator)
+        draw(raw, generator)
     else:
         # one generator per example: the only loop, over draws; shaping and scaling stay vectorised
         gens = []
         for i, s in enumerate(seeds):
             g = torch.Generator(device=xb.device)
             g.manual_seed(s)
-            _draw_white(raw[i], kind, g)
+            draw(raw[i], g)
             gens.append(g)
     if beta is not None:
         raw = _shape_spectrum(raw, beta)
@@ -214,6 +313,7 @@ def noise_like(
     *,
     beta: float | None = None,
     seeds: Tensor | Sequence[int] | None = None,
+    bank: NoiseBank | None = None,
 ) -> Tensor:
     """Noise of `kind` shaped like `x` with mean square exactly 1 per example (same dtype and device).
 
@@ -224,11 +324,11 @@ def noise_like(
     x = _check_x(x, check_finite=False)
     if kind == "none":
         raise ConfigError("kind: 'none' makes no noise; choose one of " + ", ".join(NOISE_KINDS))
-    b = _check_kind(kind, beta)
+    b = _check_kind(kind, beta, bank)
     _check_generator(generator, x)
     xb = x.unsqueeze(0) if x.ndim == 1 else x
     seed_list = None if seeds is None else _check_seeds(seeds, xb.shape[0], generator)
-    raw, _ = _raw_noise(xb, kind, b, generator, seed_list)
+    raw, _ = _raw_noise(xb, kind, b, generator, seed_list, bank)
     p = _power(raw)
     inv = torch.where(p > 0, p.rsqrt(), torch.zeros_like(p)).to(raw.dtype)
     out = (raw * _bshape(inv, raw.ndim)).to(x.dtype)
@@ -262,6 +362,7 @@ def add_noise(
     generator: torch.Generator | None = None,
     beta: float | None = None,
     seeds: Tensor | Sequence[int] | None = None,
+    bank: NoiseBank | None = None,
     return_snr: bool = False,
 ) -> Tensor | tuple[Tensor, Tensor]:
     """`x` plus noise of `kind` at exactly `snr_db` dB per example; a new tensor, `x` is never modified.
@@ -269,7 +370,8 @@ def add_noise(
     x: float tensor (B, C, L), (B, L) or (L,) (dim 0 is the batch when ndim >= 2; coloured kinds are shaped
     along the last dim). snr_db: a number, a (B,) tensor, or a (low, high) range: one SNR per example drawn
     uniformly from the generator after the noise. kind: one of NOISE_KINDS or "none" (returns a copy; its
-    target is +inf); beta: the exponent for kind="colored" only.
+    target is +inf); beta: the exponent for kind="colored" only; bank: the `NoiseBank` of recorded noise
+    (kind "recorded" or "recorded:PATH") only.
     generator: a torch.Generator on x's device (None: torch's global RNG). seeds: a (B,) integer tensor or
     list instead of a generator: example i's noise and sampled SNR come from a generator seeded with
     seeds[i], so a row is identical whatever batch it is in.
@@ -278,7 +380,7 @@ def add_noise(
     return_snr=True returns (noisy, targets) with targets float64 of shape (B,) (0-d for a 1-D x).
     """
     x = _check_x(x, check_finite=True)
-    b = _check_kind(kind, beta)
+    b = _check_kind(kind, beta, bank)
     check_snr_spec(snr_db)
     _check_generator(generator, x)
     single = x.ndim == 1
@@ -291,7 +393,7 @@ def add_noise(
             _targets(snr_db, batch, None, None, x.device)  # still reject a wrong length
         target = torch.full((batch,), math.inf, dtype=torch.float64, device=x.device)
     else:
-        raw, gens = _raw_noise(xb, kind, b, generator, seed_list)
+        raw, gens = _raw_noise(xb, kind, b, generator, seed_list, bank)
         target = _targets(snr_db, batch, generator, gens, x.device)
         p_signal = _power(xb)
         p_noise = _power(raw)
@@ -307,16 +409,19 @@ def add_noise(
     return out, (target[0] if single else target)
 
 
-def add_window_noise(x: Tensor, snr_db: SnrSpec, kind: str, *, seed: int, chunk: int = 8192) -> Tensor:
+def add_window_noise(
+    x: Tensor, snr_db: SnrSpec, kind: str, *, seed: int, chunk: int = 8192, bank: NoiseBank | None = None
+) -> Tensor:
     """`x` (N, ...) with noise from one seed per window, `window_seeds(seed, window index)`: window i gets the
     same noise in any batch, process or machine, so every model evaluated with one seed sees the same noisy
-    windows. "none" returns `x` itself. Processed in chunks of `chunk` windows (bounded memory)."""
+    windows. "none" returns `x` itself. Processed in chunks of `chunk` windows (bounded memory). `bank`: the
+    recordings of recorded noise."""
     if kind == "none":
         return x
     seeds = window_seeds(int(seed), torch.arange(len(x)))
     return torch.cat(
         [
-            add_noise(x[i : i + chunk], snr_db, kind, seeds=seeds[i : i + chunk])
+            add_noise(x[i : i + chunk], snr_db, kind, seeds=seeds[i : i + chunk], bank=bank)
             for i in range(0, len(x), chunk)
         ]
     )

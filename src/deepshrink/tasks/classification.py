@@ -20,8 +20,9 @@ from torch import Tensor, nn
 from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
+from deepshrink.data.noise_recordings import recorded_noise
 from deepshrink.errors import ConfigError, DataError
-from deepshrink.functional.noise import add_noise, add_window_noise
+from deepshrink.functional.noise import NoiseBank, add_noise, add_window_noise
 from deepshrink.functional.normalize import normalize
 from deepshrink.functional.seeding import mix_seed, seeded
 from deepshrink.models import create_model, model_info
@@ -56,7 +57,8 @@ class ClassificationTask(L.LightningModule):
     `seed`) or an nn.Module returning logits. noise / snr / noise_mode: training noise ("online": per batch,
     "fixed": already in the data). normalize: per-window normalisation applied after the noise.
     recipe / lr / weight_decay / schedule / warmup_epochs: `deepshrink.engine.recipes` (the schedule length
-    comes from the Trainer's epochs and batches). Logged per epoch: train_loss, train_acc, val_loss, val_acc,
+    comes from the Trainer's epochs and batches). noise_bank: the recordings of recorded training noise
+    (`SignalDataModule.noise_bank("train")`). Logged per epoch: train_loss, train_acc, val_loss, val_acc,
     val_f1 (macro). `score(batches)` gives the final scores of a split (accuracy in %, macro F1, loss,
     confusion matrix, n) with the same metric definitions as the logged ones.
     """
@@ -80,16 +82,19 @@ class ClassificationTask(L.LightningModule):
         schedule: str = "cosine",
         warmup_epochs: float | None = None,
         seed: int = 0,
+        noise_bank: NoiseBank | None = None,
     ) -> None:
         super().__init__()
+        # the bank is data (recordings), not a setting: a checkpoint keeps the noise's name, not its samples
         if isinstance(model, str):
-            self.save_hyperparameters()
+            self.save_hyperparameters(ignore=["noise_bank"])
             self.model = build_classifier(
                 model, in_channels=in_channels, num_classes=num_classes, seed=seed, **(model_kwargs or {})
             )
         else:
-            self.save_hyperparameters(ignore=["model"])
+            self.save_hyperparameters(ignore=["model", "noise_bank"])
             self.model = model
+        self.noise_bank = noise_bank
         self.num_classes = int(num_classes)
         self.train_loss, self.val_loss = MeanMetric(), MeanMetric()
         self.train_acc = MulticlassAccuracy(num_classes, average="micro")
@@ -113,7 +118,7 @@ class ClassificationTask(L.LightningModule):
         if hp.noise_mode == "online" and hp.noise != "none":
             g = torch.Generator(device=x.device)
             g.manual_seed(mix_seed("train-noise", hp.seed, self.current_epoch, batch_idx, self.global_rank))
-            x = add_noise(x, hp.snr, hp.noise, generator=g)
+            x = add_noise(x, hp.snr, hp.noise, generator=g, bank=self.noise_bank)
         logits = self(x)
         loss = F.cross_entropy(logits, y)
         self._check_loss(loss, "training")
@@ -239,8 +244,15 @@ class SignalDataModule(L.LightningDataModule):
             x, y = self.tensors[name]
             if len(x) and self.noise != "none":
                 base = mix_seed("fixed-noise", self.seed, name, self.noise, str(self.snr))
-                self.tensors[name] = (add_window_noise(x, self.snr, self.noise, seed=base, chunk=4096), y)
+                bank = self.noise_bank("train" if name == "train" else "test")
+                noisy = add_window_noise(x, self.snr, self.noise, seed=base, chunk=4096, bank=bank)
+                self.tensors[name] = (noisy, y)
         self._noised = True
+
+    def noise_bank(self, part: str) -> NoiseBank | None:
+        """The recordings of recorded noise for the `part` ("train" or "test") of the data; None for
+        generated noise."""
+        return recorded_noise(self.noise, self.dataset, part)
 
     def _rank_world(self) -> tuple[int, int]:
         trainer = getattr(self, "trainer", None)
