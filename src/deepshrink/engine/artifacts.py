@@ -26,6 +26,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from deepshrink.atomic import atomic_write, atomic_write_json, atomic_write_text
+from deepshrink.engine.config import RunOptions, check_resume, save_config
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.models import create_model
 
@@ -38,12 +39,15 @@ __all__ = [
     "atomic_write",
     "atomic_write_json",
     "atomic_write_text",
+    "check_run",
+    "check_run_dir",
     "check_run_kind",
     "load_model",
     "prepare_run_dir",
     "read_meta",
     "resolve_run",
     "save_model",
+    "start_run",
 ]
 
 MODEL_WEIGHTS = "model.safetensors"
@@ -57,12 +61,8 @@ FORMAT_VERSION = 1
 # --- run directories ----------------------------------------------------------------------------------
 
 
-def prepare_run_dir(out: str | os.PathLike, *, resume: bool = False, overwrite: bool = False) -> Path:
-    """Create (or check, when resuming) a run directory.
-
-    A directory that already holds a run is refused unless `resume` (continue it) or `overwrite` (start
-    again; its old files are replaced as the new run writes them).
-    """
+def check_run_dir(out: str | os.PathLike, *, resume: bool = False, overwrite: bool = False) -> Path:
+    """The checks of `prepare_run_dir`, writing nothing: a run can fail them before its data is loaded."""
     run = Path(out)
     if run.exists() and not run.is_dir():
         raise ConfigError(f"{run}: exists and is not a directory", key="out")
@@ -74,20 +74,59 @@ def prepare_run_dir(out: str | os.PathLike, *, resume: bool = False, overwrite: 
             raise DataError(
                 f"{last}: corrupt checkpoint (truncated or not a PyTorch checkpoint); cannot resume"
             )
-        return run
-    if (run / CONFIG_FILE).exists() and not overwrite:
+    elif (run / CONFIG_FILE).exists() and not overwrite:
         raise ConfigError(
             f"{run}: already holds a run; resume it (--resume), replace it (--overwrite) or choose another"
             " out",
             key="out",
         )
+    return run
+
+
+def prepare_run_dir(out: str | os.PathLike, *, resume: bool = False, overwrite: bool = False) -> Path:
+    """Create (or check, when resuming) a run directory.
+
+    A directory that already holds a run is refused unless `resume` (continue it) or `overwrite` (start
+    again; its old files are replaced as the new run writes them).
+    """
+    run = check_run_dir(out, resume=resume, overwrite=overwrite)
+    if resume:
+        return run
     try:
         (run / CHECKPOINT_DIR).mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise DataError(f"{run}: cannot write the run directory ({err.strerror or err})", key="out") from None
     if overwrite:
-        for stale in (last, run / CHECKPOINT_DIR / "best.ckpt", run / MODEL_WEIGHTS, run / MODEL_META):
-            stale.unlink(missing_ok=True)
+        stale = ("last.ckpt", "best.ckpt")
+        for path in (*(run / CHECKPOINT_DIR / n for n in stale), run / MODEL_WEIGHTS, run / MODEL_META):
+            path.unlink(missing_ok=True)
+    return run
+
+
+def check_run(cfg: RunOptions, *, resume: bool, overwrite: bool) -> Path | None:
+    """Everything `start_run` will refuse, writing nothing (None: an in-memory run): what a task checks
+    before it loads its data. On resume, also the options against the saved config.yaml."""
+    if cfg.out is None:
+        return None
+    run = check_run_dir(cfg.out, resume=resume, overwrite=overwrite)
+    if resume:
+        check_resume(cfg, run / CONFIG_FILE)
+    return run
+
+
+def start_run(cfg: RunOptions, *, resume: bool, overwrite: bool) -> Path | None:
+    """The first step of every run directory, classifier and autoencoder alike (None: an in-memory run).
+
+    On resume the saved config.yaml must match `cfg` except the options that may change (`check_resume`) and a
+    checkpoint must be there; otherwise a directory that holds a run is refused unless `overwrite`. Then `cfg`
+    is saved as config.yaml. The life cycle goes on in `fit` (checkpoints, metrics.csv, the model files) and
+    ends with the task's evaluation (eval.json).
+    """
+    run = check_run(cfg, resume=resume, overwrite=overwrite)
+    if run is None:
+        return None
+    prepare_run_dir(run, resume=resume, overwrite=overwrite)
+    save_config(cfg, run / CONFIG_FILE)
     return run
 
 

@@ -22,8 +22,8 @@ from torch import Tensor, nn
 from deepshrink.atomic import atomic_write_json
 from deepshrink.choices import DAE_CORRUPTION_MODE, DAE_LR
 from deepshrink.data.examples import Examples, load_examples
-from deepshrink.engine.artifacts import CONFIG_FILE, MODEL_META, check_run_kind, prepare_run_dir
-from deepshrink.engine.config import DenoiseConfig, check_resume, parse_config, save_config, validated
+from deepshrink.engine.artifacts import MODEL_META, check_run, check_run_kind, start_run
+from deepshrink.engine.config import DenoiseConfig, parse_config, validated
 from deepshrink.engine.fit import fit
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.functional.corruption import corrupt
@@ -258,7 +258,7 @@ def train_dae_run(
     cfg = validated(cfg, DenoiseConfig)
     if cfg.out is None:
         raise ConfigError("no output directory: give out (--out RUN_DIR)", key="out")
-    run = Path(cfg.out)
+    check_run(cfg, resume=resume, overwrite=overwrite)  # before the data is loaded: nothing written yet
     examples = load_examples(cfg.data, kind=cfg.kind, window=cfg.window)
     info = examples.info
     model_name = cfg.model or ("dae_conv2d" if info["kind"] == "image" else "dae_conv1d")
@@ -279,11 +279,7 @@ def train_dae_run(
     top = float(level[1] if isinstance(level, (tuple, list)) else level)
     task = denoising_task(cfg, net, level=level, clip=clip, val_level=top or None)
     data = ExampleDataModule(train, val, batch_size=cfg.batch_size or 128, seed=cfg.seed)
-    if resume:
-        check_resume(cfg, run / CONFIG_FILE)  # as a classifier run: the same options, or a clear error
-    else:
-        prepare_run_dir(run, overwrite=overwrite)
-    save_config(cfg, run / CONFIG_FILE)
+    run = start_run(cfg, resume=resume, overwrite=overwrite)  # as a classifier run
 
     def meta(final: dict[str, Any]) -> dict[str, Any]:
         scores = net.anomaly_score(val).double()

@@ -22,8 +22,8 @@ import torch
 from deepshrink import __version__
 from deepshrink.data.noise_recordings import check_recorded
 from deepshrink.data.windows import WindowSplits
-from deepshrink.engine.artifacts import CONFIG_FILE, METRICS_FILE, prepare_run_dir
-from deepshrink.engine.config import TrainConfig, check_resume, save_config, validated
+from deepshrink.engine.artifacts import METRICS_FILE, check_run, start_run
+from deepshrink.engine.config import TrainConfig, validated
 from deepshrink.engine.evaluate import (
     evaluate_snr_grid,
     save_eval_figures,
@@ -144,19 +144,14 @@ def train(
     """
     config = validated(config, TrainConfig)
     check_classifier(config.model)  # an unknown model or an autoencoder fails before any data is loaded
-    run = Path(config.out) if config.out is not None else None
-    if run is not None and resume:
-        check_resume(config, run / CONFIG_FILE)
+    check_run(config, resume=resume, overwrite=overwrite)  # before the data is loaded: nothing written yet
     kinds = [config.noise, *(config.eval_noise or [])]
     check_recorded(kinds)  # a missing noise recording fails before the data is loaded
     ds = dataset if dataset is not None else build_dataset(config)
     check_recorded(kinds, ds)
     dm, task = classification_parts(config, ds)
     meta = build_meta(config, dm, ds)
-    if run is not None and not resume:
-        prepare_run_dir(run, overwrite=overwrite)  # refuse an existing run before writing anything into it
-    if run is not None:
-        save_config(config, run / CONFIG_FILE)
+    run = start_run(config, resume=resume, overwrite=overwrite)
     result = fit(
         task,
         dm,
