@@ -226,3 +226,27 @@ def test_evaluate_on_other_test_conditions_refuses_windows_the_run_saw(tmp_path,
         assert message in err and "c0" in err and len(err.splitlines()) == 1
     assert main(["evaluate", "--run", str(run), "--fold", "x"]) == 2
     assert "fold" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [*SUBCOMMANDS, "dae train", "dae denoise", "dae score", "monitor stream"],
+)
+def test_every_command_parses_with_one_parser_family(command, monkeypatch, capsys):
+    # issue 24: no command lives in a second (plain argparse) world; its help and errors look alike
+    import argparse
+
+    import jsonargparse
+
+    built = []
+    init = argparse.ArgumentParser.__init__
+
+    def record(self, *args, **kwargs):
+        built.append(type(self))
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "__init__", record)
+    assert main([*command.split(), "--help"]) == 0
+    capsys.readouterr()
+    assert built or command == "dae", command  # `dae --help` lists its actions, each with its parser
+    assert all(issubclass(cls, jsonargparse.ArgumentParser) for cls in built), (command, built)

@@ -64,16 +64,32 @@ DATA_ARG = (
 )
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse with errors as one line and exit code 2, like every other user mistake; descriptions keep
-    their line breaks (examples)."""
+class _HelpFormatter(DefaultHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Every option with its type and default; descriptions keep their line breaks (examples)."""
+
+
+class _OwnHelpFormatter(_HelpFormatter):
+    """For options declared with their own help text, which says the default where it matters."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if isinstance(action, argparse._HelpAction):
+            return super()._get_help_string(action)
+        return action.help or ""
+
+
+class OneLineParser(ArgumentParser):
+    """The parser of the commands whose options are not a config (evaluate, predict, export, models, demo,
+    dae denoise / score, monitor stream): jsonargparse's, as for the config-backed ones (one parser family,
+    one help layout), with errors as one line and exit code 2, like every other user mistake."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        kwargs.setdefault("formatter_class", _OwnHelpFormatter)
         super().__init__(*args, **kwargs)
 
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+    def error(self, message: str, ex: Exception | None = None):
+        del ex
+        detail = " ".join(str(message).split())
+        self.exit(2, f"{self.prog}: error: {detail} (see --help)\n")
 
 
 def key_values(items: Sequence[str] | None, option: str) -> dict[str, Any]:
@@ -148,6 +164,9 @@ def _refuse_renamed(argv: list[str]) -> None:
 
 
 def _config_file(argv: list[str]) -> tuple[str | None, list[str]]:
+    # Not jsonargparse's ActionConfigFile: that applies the file where --config stands, so in
+    # `--epochs 5 --config f.yaml` the file would win. Here the command line wins wherever --config stands,
+    # over a base (a run's saved config) too, and an unknown key in the file is named with a close match.
     rest, path, i = [], None, 0
     while i < len(argv):
         tok = argv[i]
@@ -208,10 +227,6 @@ def _cli_error(err: Exception) -> ConfigError:
     if "nrecognized arguments" in text:
         return ConfigError(" ".join(text.split()))
     return config_error(err, "command line")
-
-
-class _HelpFormatter(DefaultHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Every option with its type and default; descriptions keep their line breaks (examples)."""
 
 
 def command_parser(
