@@ -55,3 +55,25 @@ def test_the_readme_names_every_data_set():
     readme = (REPO / "README.md").read_text()
     for name in DATASETS:
         assert f"`{name}`" in readme or f"{name}:" in readme, name
+
+
+def load_toy_life(root=None, *, bearing=None, channel=None, variable=None, sample_rate=None, interval_s=None):
+    """A stand-in snapshot loader: a sequence of three snapshots of its own."""
+    from deepshrink.data.recording import SnapshotSequence, file_snapshots
+
+    CALLS.append((str(root), bearing))
+    snaps = file_snapshots([(i, 10.0 * i, i) for i in range(3)], lambda i: lambda: np.full((1, 64), i, "f4"))
+    return SnapshotSequence(name="toy-life", sample_rate=1000.0, snapshots=snaps, meta={})
+
+
+def test_a_new_snapshot_data_set_is_one_registry_entry(monkeypatch, tmp_path):
+    # the monitor's sequences dispatch through the registry: by name, and by recognising a folder
+    from deepshrink.data.sequence import load_sequence
+
+    entry = DataSet("toylife", "snapshots", f"{__name__}:load_toy_life", None, "*.life", "a toy life")
+    monkeypatch.setitem(DATASETS, "toylife", entry)
+    assert load_sequence(f"toylife:{tmp_path}", bearing="b1").name == "toy-life"
+    assert CALLS[-1] == (str(tmp_path), "b1")
+    (tmp_path / "x.life").write_text("x")
+    assert load_sequence(str(tmp_path)).name == "toy-life" and CALLS[-1] == (str(tmp_path), None)
+    assert dataset("femto").recognises(tmp_path) is False  # FEMTO keeps its own recogniser

@@ -31,6 +31,7 @@ __all__ = [
     "femto_bearings",
     "is_femto_folder",
     "load_femto",
+    "load_femto_sequence",
     "read_femto_snapshot",
 ]
 
@@ -278,3 +279,30 @@ def load_femto(
             "gaps": files[-1][0] - files[0][0] + 1 - len(files),
         },
     )
+
+
+def load_femto_sequence(
+    root: str | os.PathLike | None = None,
+    *,
+    bearing: str | None = None,
+    channel: int | str | None = None,
+    variable: str | None = None,
+    sample_rate: float | None = None,
+    interval_s: float | None = None,
+) -> SnapshotSequence:
+    """`load_femto` with the options every snapshot source takes (the registry's loader of "femto"),
+    refusing those that do not apply: its rate and interval are facts of the data, so a different value is
+    a mistake, not an override; its files have no variables."""
+    if variable is not None:
+        raise ConfigError(f"option variable={variable!r} does not apply to FEMTO data", key="variable")
+    for name, value, fixed in (
+        ("sample_rate", sample_rate, FEMTO_RATE),
+        ("interval_s", interval_s, FEMTO_INTERVAL_S),
+    ):
+        try:
+            same = value is None or float(value) == fixed
+        except (TypeError, ValueError):
+            same = False
+        if not same:
+            raise ConfigError(f"{name}={value!r} does not apply: FEMTO data has {name}={fixed:g}", key=name)
+    return load_femto(root, bearing=bearing, channel=channel)

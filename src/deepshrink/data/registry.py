@@ -11,9 +11,10 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["DATASETS", "DataSet", "dataset", "of_kind"]
+__all__ = ["DATASETS", "DataSet", "dataset", "of_kind", "recognised"]
 
 Kind = Literal["signals", "images", "snapshots"]
 
@@ -30,6 +31,13 @@ class DataSet:
     fetcher: str | None
     marker: str
     description: str
+    recognizer: str | None = None  # "module:function(folder) -> bool", where a glob cannot say it
+
+    def recognises(self, folder: Any) -> bool:
+        """Whether `folder` holds this data set (its recognizer, else a file matching its marker)."""
+        if self.recognizer is not None:
+            return bool(_resolve(self.recognizer)(folder))
+        return any(True for _ in Path(folder).glob(self.marker))
 
     def load(self, *args: Any, **kwargs: Any) -> Any:
         return self.loader_fn()(*args, **kwargs)
@@ -78,8 +86,9 @@ DATASETS: dict[str, DataSet] = {
             "*idx*", "MNIST handwritten digits (IDX files)",
         ),
         DataSet(
-            "femto", "snapshots", "deepshrink.data.femto:load_femto", None, "*/*/acc_00001.csv",
+            "femto", "snapshots", "deepshrink.data.femto:load_femto_sequence", None, "*/*/acc_00001.csv",
             "FEMTO / PRONOSTIA run-to-failure bearings (IEEE PHM 2012 challenge)",
+            "deepshrink.data.femto:is_femto_folder",  # the set, its Learning_set/ or one bearing's folder
         ),
     )
 }  # fmt: skip
@@ -88,6 +97,11 @@ DATASETS: dict[str, DataSet] = {
 def dataset(name: str) -> DataSet | None:
     """The entry of `name` (None for a name the package does not know)."""
     return DATASETS.get(name)
+
+
+def recognised(folder: Any, kind: Kind) -> DataSet | None:
+    """The first entry of `kind` whose folder `folder` is (None: none of them)."""
+    return next((d for d in of_kind(kind) if d.recognises(folder)), None)
 
 
 def of_kind(kind: Kind) -> list[DataSet]:

@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 from deepshrink.data.degradation import make_run_to_failure
-from deepshrink.data.femto import FEMTO_INTERVAL_S, FEMTO_RATE, is_femto_folder, load_femto
 from deepshrink.data.io import SIGNAL_SUFFIXES, read_signal_file
 from deepshrink.data.recording import (
     SnapshotSequence,
@@ -27,6 +26,7 @@ from deepshrink.data.recording import (
     file_snapshots,
     natural_key,
 )
+from deepshrink.data.registry import dataset, recognised
 from deepshrink.data.specs import call_loader
 from deepshrink.errors import ConfigError, DataError
 
@@ -48,13 +48,6 @@ def snapshot_number(path: str | os.PathLike) -> int | None:
     return int(runs[-1]) if runs else None
 
 
-def _number(value) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
-
-
 def read_snapshot_file(path: Path, variable: str | None, channel, rate: float | None) -> np.ndarray:
     """One snapshot file; a file whose own rate disagrees with the sequence's would be scored wrongly."""
     x, own = read_signal_file(path, variable=variable, channel=channel)
@@ -68,19 +61,6 @@ def _sequence_rate(first: Path, sample_rate, variable: str | None, channel) -> f
     """The given rate, else the first file's own rate (None when its format has none)."""
     rate = check_rate(sample_rate, "sample_rate", key="sample_rate")
     return rate if rate is not None else read_signal_file(first, variable=variable, channel=channel)[1]
-
-
-def _femto(root, *, bearing, channel, variable, sample_rate, interval_s) -> SnapshotSequence:
-    """FEMTO data, refusing the options that do not apply to it (its rate and interval are facts of the
-    data: a different value is a mistake, not an override)."""
-    _reject("FEMTO data", {"variable": variable})
-    for name, value, fixed in (
-        ("sample_rate", sample_rate, FEMTO_RATE),
-        ("interval_s", interval_s, FEMTO_INTERVAL_S),
-    ):
-        if value is not None and _number(value) != fixed:
-            raise ConfigError(f"{name}={value!r} does not apply: FEMTO data has {name}={fixed:g}", key=name)
-    return load_femto(root, bearing=bearing, channel=channel)
 
 
 def _files_sequence(name: str, rows, *, rate, variable, channel, meta: dict) -> SnapshotSequence:
@@ -110,14 +90,10 @@ def load_snapshot_folder(
         for f in folder.iterdir()
         if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in SIGNAL_SUFFIXES
     ]
-    if any(f.name.lower().startswith("acc_") and f.suffix.lower() == ".csv" for f in files):
-        return _femto(
-            folder,
-            bearing=None,
-            channel=channel,
-            variable=variable,
-            sample_rate=sample_rate,
-            interval_s=interval,
+    named = recognised(folder, "snapshots")  # a named data set's folder (a FEMTO bearing: acc_*.csv)
+    if named is not None:
+        return named.load(
+            folder, channel=channel, variable=variable, sample_rate=sample_rate, interval_s=interval
         )
     if not files:
         raise DataError(f"{folder}: no snapshot files ({', '.join(SIGNAL_SUFFIXES)}) in the folder")
@@ -255,10 +231,13 @@ def load_sequence(
     else:
         _reject(f"{text!r} (simulator options only apply to 'simulator')", simulator_options)
         path = Path(text).expanduser()
-        femto = text == "femto" or text.startswith("femto:")
-        if femto or (path.is_dir() and is_femto_folder(path)):
-            root = (text[len("femto:") :] or None) if femto else path  # "femto" alone: the usual places
-            seq = _femto(
+        name, _, rest = text.partition(":")
+        named = dataset(name) if dataset(name) is not None and dataset(name).kind == "snapshots" else None
+        root = (rest or None) if named is not None else path  # "femto" alone: the usual places
+        if named is None and path.is_dir():
+            named = recognised(path, "snapshots")
+        if named is not None:
+            seq = named.load(
                 root, bearing=bearing, channel=channel, variable=variable, sample_rate=sample_rate,
                 interval_s=interval_s,
             )  # fmt: skip
