@@ -85,9 +85,10 @@ def _split_xy(dataset: Any) -> tuple[Tensor, Tensor]:
         x, y = split.x, split.y
     x = torch.as_tensor(np.asarray(x, dtype=np.float32))
     y = torch.as_tensor(np.asarray(y, dtype=np.int64))
-    if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
+    if x.ndim not in (3, 4) or y.ndim != 1 or len(x) != len(y):
         raise ConfigError(
-            f"evaluation data: expected x (N, C, L) and y (N,), got {tuple(x.shape)}, {tuple(y.shape)}"
+            f"evaluation data: expected x (N, C, L) or images (N, C, H, W) and y (N,), got {tuple(x.shape)}, "
+            f"{tuple(y.shape)}"
         )
     if len(x) == 0:
         raise DataError("evaluation data: no test windows")

@@ -15,6 +15,7 @@ from deepshrink.atomic import atomic_write
 from deepshrink.engine.artifacts import check_run_kind
 from deepshrink.engine.inference import Pipeline
 from deepshrink.errors import ConfigError, DataError
+from deepshrink.models import model_info
 
 EXPORT_FORMATS = ("onnx",)
 _EXTRA = 'pip install "deepshrink[export]"'
@@ -65,8 +66,12 @@ def export_onnx(
         _need(module)
     model = _Pipeline(model.eval().cpu(), str(meta.get("normalize", "none"))).eval()
     in_ch = int(meta["model_kwargs"].get("in_channels", 1))
+    w = int(meta["window"])
+    shape = (
+        (in_ch, w, w) if model_info(meta["model"]).input_kind == "image2d" else (in_ch, w)
+    )  # images: w x w
     g = torch.Generator().manual_seed(seed)
-    x = 3.0 * torch.randn(batch, in_ch, int(meta["window"]), generator=g) + 0.5
+    x = 3.0 * torch.randn(batch, *shape, generator=g) + 0.5
 
     def write(tmp: str) -> None:
         with warnings.catch_warnings():
@@ -87,7 +92,7 @@ def export_onnx(
         return float("nan")
     ort = _need("onnxruntime")
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
-    x2 = 0.2 * torch.randn(batch + 3, in_ch, int(meta["window"]), generator=g)  # another batch size
+    x2 = 0.2 * torch.randn(batch + 3, *shape, generator=g)  # another batch size
     diff = 0.0
     with torch.inference_mode():
         for inp in (x, x2):

@@ -13,6 +13,7 @@ from deepshrink.data.windows import windows_of
 from deepshrink.engine.artifacts import check_run_kind
 from deepshrink.engine.inference import infer
 from deepshrink.errors import DataError
+from deepshrink.models import model_info
 
 __all__ = ["predict_file", "predict_files"]
 
@@ -33,6 +34,11 @@ def predict_file(
     """
     check_run_kind(meta, "classification")
     classes = list(meta["classes"])
+    if model_info(meta["model"]).input_kind == "image2d":
+        raise DataError(
+            f"{meta.get('_path', 'the run')}: an image classifier; predict classifies signal files (for "
+            "images: deepshrink.engine.inference.infer on (N, C, H, W) arrays)"
+        )
     window = int(meta["window"])
     inp = read_signal_input(
         path,

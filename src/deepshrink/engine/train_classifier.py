@@ -31,8 +31,10 @@ from deepshrink.engine.evaluate import (
 )
 from deepshrink.engine.fit import fit
 from deepshrink.engine.windowing import build_dataset
+from deepshrink.errors import ConfigError
 from deepshrink.formatting import snr_text
 from deepshrink.layers import has_shrinkage
+from deepshrink.models import model_info
 from deepshrink.plots import plot_confusion_matrix, plot_training_curves, save_figure
 from deepshrink.tasks import ClassificationTask, SignalDataModule
 from deepshrink.tasks.classification import check_classifier
@@ -66,7 +68,7 @@ def build_meta(cfg: TrainConfig, dm: SignalDataModule, ds: Any) -> dict[str, Any
         "task": "classification",
         "classes": list(dm.classes),
         "sample_rate": float(ds.sample_rate) if getattr(ds, "sample_rate", None) else None,
-        "window": int(cfg.window),
+        "window": int(getattr(ds, "window", None) or cfg.window),  # an image's width for image data
         "normalize": cfg.normalize,
         "noise": {
             "kind": cfg.noise,
@@ -102,6 +104,7 @@ def classification_parts(config: TrainConfig, data: Any) -> tuple[SignalDataModu
         noise_mode=config.noise_mode,
         seed=config.seed,
     )
+    _check_input(config.model, dm.tensors["train"][0].ndim)
     task = ClassificationTask(
         config.model,
         num_classes=len(dm.classes),
@@ -120,6 +123,16 @@ def classification_parts(config: TrainConfig, data: Any) -> tuple[SignalDataModu
         noise_bank=dm.noise_bank("train"),
     )
     return dm, task
+
+
+def _check_input(model: str, ndim: int) -> None:
+    """A 1-D model on images, or a 2-D one on signal windows, is one clear line, not a shape error."""
+    kind = model_info(model).input_kind
+    given = {3: "signal1d", 4: "image2d"}.get(ndim)
+    if kind in ("signal1d", "image2d") and given is not None and kind != given:
+        wants = "images (a *_2d_* model)" if kind == "image2d" else "1-D windows"
+        gets = "images" if given == "image2d" else "1-D signal windows"
+        raise ConfigError(f"model {model!r} takes {wants}, but the data gives {gets}", key="model")
 
 
 def train(

@@ -11,12 +11,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from deepshrink.data.image_splits import image_spec, image_splits
 from deepshrink.data.manifest import harmonize_rates
 from deepshrink.data.recording import Recording
 from deepshrink.data.scenarios import conditions_of, relabel, scenario_folds, select_classes
 from deepshrink.data.specs import load_recordings
 from deepshrink.data.windows import WindowSplits, check_coverage, make_windows
 from deepshrink.engine.config import DATA, TrainConfig, fields_with
+from deepshrink.errors import ConfigError
 
 __all__ = ["DATA_FIELDS", "build_dataset", "describe_recordings", "folds_of", "load_split_recordings"]
 
@@ -102,7 +104,25 @@ class _WindowCache:
 _WINDOWS = _WindowCache(size=4)
 
 
+def _image_windows(cfg: TrainConfig) -> WindowSplits:
+    """An image data set's splits (`data/image_splits.py`); the options that cut or rate windows, and the
+    scenarios other than within, do not apply to images and are refused rather than ignored."""
+    defaults = TrainConfig()
+    for key in ("window", "stride", "eval_stride", "target_rate", "test_data", "labels"):
+        if getattr(cfg, key) != getattr(defaults, key):
+            raise ConfigError(f"{key} does not apply to image data (an image is one window)", key=key)
+    if cfg.scenario != "within":
+        raise ConfigError(
+            f"scenario {cfg.scenario!r}: image data has the within scenario only", key="scenario"
+        )
+    return image_splits(
+        cfg.data, split=cfg.split, random_state=cfg.split_seed, classes=cfg.classes, **dict(cfg.data_kwargs)
+    )
+
+
 def _make_windows(cfg: TrainConfig) -> WindowSplits:
+    if image_spec(cfg.data) is not None:
+        return _image_windows(cfg)
     train, test = load_split_recordings(cfg)
     classes = list(cfg.classes) if cfg.classes else sorted({r.label for r in train + (test or [])})
     return make_windows(
