@@ -106,3 +106,11 @@ def test_command_line_trains_benchmarks_and_refuses_predict_on_images(tmp_path, 
     results = json.loads((tmp_path / "b" / "results.json").read_text())
     assert {r["model"] for r in results["records"]} >= {"resnet_2d_s", "drsn_cw_2d_s"}
     assert any(r.get("thresholds") for r in results["records"] if r["model"] == "drsn_cw_2d_s")
+
+
+def test_datasets_previews_an_image_split(capsys):
+    assert main(["datasets", "digits", "--data-arg", "train_size=200"]) == 0
+    out = capsys.readouterr().out
+    assert "1x8x8 images per class and split" in out and "│ total │ 200" in out
+    assert main(["datasets"]) == 0
+    assert "(images) --data mnist[:PATH]" in capsys.readouterr().out

@@ -49,7 +49,7 @@ def _overview() -> int:
     for entry in DATASETS.values():  # every named data set, from the one registry
         status, where = _status(entry)
         rows.append((entry.name, entry.usage(), status, where))
-    rows.append(("digits", "(autoencoders) --data digits", "built in", "scikit-learn's 8x8 digits"))
+    rows.append(("digits", "(images) --data digits", "built in", "scikit-learn's 8x8 digits"))
     rows.append(
         (
             "your recordings",
@@ -82,10 +82,27 @@ def _describe(spec: str, recordings: list) -> dict:
     return info
 
 
+def _split_table(title: str, ds) -> None:
+    counts = ds.counts()
+    rows = [(c, counts["train"][c], counts["val"][c], counts["test"][c]) for c in ds.classes]
+    rows.append(("total", len(ds.train), len(ds.val), len(ds.test)))
+    print(f"\n{title}")  # a long title above the table, not folded into its narrow width
+    print_table(None, ["class", "train", "val", "test"], rows)
+    empty = [(s, c) for s in ("train", "val", "test") for c in ds.classes if counts[s][c] == 0]
+    if empty:
+        print("  not trainable as is: " + ", ".join(f"no {c} windows in {s}" for s, c in empty))
+
+
 def _preview(cfg: TrainConfig) -> None:
     # imported here: `--help` and usage errors answer before the data and engine modules load
+    from deepshrink.data.image_splits import image_spec
     from deepshrink.engine.windowing import build_dataset, folds_of, load_split_recordings
 
+    if image_spec(cfg.data) is not None:  # images: no recordings, one split of whole images
+        ds = build_dataset(cfg, check=False)
+        shape = "x".join(str(n) for n in ds.train.x.shape[1:])
+        _split_table(f"{cfg.data}: {shape} images per class and split", ds)
+        return
     train, test = load_split_recordings(cfg)
     # cross-dataset: the training and the test data set are described apart, so neither hides the other
     sources = {"": train} if test is None else {"train": train, "test": test}
@@ -108,20 +125,13 @@ def _preview(cfg: TrainConfig) -> None:
     folds = [cfg.fold] if cfg.fold is not None or cfg.test_conditions or cfg.test_groups else folds_of(cfg)
     for fold in folds:
         ds = build_dataset(replace(cfg, fold=fold), check=False)
-        counts = ds.counts()
         title = f"windows per class and split: scenario {cfg.scenario}" + (
             "" if fold is None else f", fold {fold}"
         )
         split = {k: v for k, v in ds.split_info.items() if k not in ("scenario", "fold") and v}
         if split:
             title += " (" + "; ".join(f"{k} {v}" for k, v in split.items()) + ")"
-        rows = [(c, counts["train"][c], counts["val"][c], counts["test"][c]) for c in ds.classes]
-        rows.append(("total", len(ds.train), len(ds.val), len(ds.test)))
-        print(f"\n{title}")  # a long title above the table, not folded into its narrow width
-        print_table(None, ["class", "train", "val", "test"], rows)
-        empty = [(s, c) for s in ("train", "val", "test") for c in ds.classes if counts[s][c] == 0]
-        if empty:
-            print("  not trainable as is: " + ", ".join(f"no {c} windows in {s}" for s, c in empty))
+        _split_table(title, ds)
     ms = 1000 * cfg.window / info["rates"][0]
     print(f"window {cfg.window} samples ({ms:.1f} ms), stride {cfg.stride}, eval stride {cfg.eval_stride}")
 

@@ -52,7 +52,7 @@ class DataSet:
         """How a command names it."""
         return {
             "signals": f"--data {self.name}[:PATH]",
-            "images": f"(autoencoders) --data {self.name}[:PATH]",
+            "images": f"(images) --data {self.name}[:PATH]",
             "snapshots": f"(monitor) --data {self.name}[:PATH]",
         }[self.kind]
 
