@@ -73,7 +73,13 @@ def test_exported_run_normalises_raw_windows_like_pytorch(mode, tmp_path):
     model = _trained_stats(
         create_model("drsn_cw_paper", in_channels=1, num_classes=4), torch.randn(8, 1, 256)
     )
-    meta = {"task": "classification", "model_kwargs": {"in_channels": 1}, "window": 256, "normalize": mode}
+    meta = {
+        "task": "classification",
+        "model": "drsn_cw_paper",
+        "model_kwargs": {"in_channels": 1},
+        "window": 256,
+        "normalize": mode,
+    }
     path = tmp_path / "run.onnx"
     export_onnx(model, meta, path)
     raw = 5.0 * torch.randn(6, 1, 256) + 2.0  # a level and an offset far from a normalised window's
