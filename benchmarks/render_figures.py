@@ -36,6 +36,7 @@ FIGURES = {
     "uestc_to_cwru": "uestc_to_cwru.json",
     "cwru_train_clean": "cwru_train_clean.json",
     "cwru_train_gaussian": "cwru_train_gaussian.json",
+    "cwru_recorded_uestc": "cwru_recorded_uestc.json",
 }
 # drawn file -> docs/img suffix (the demo's names are older and kept)
 KEEP = {
