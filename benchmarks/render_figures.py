@@ -37,11 +37,14 @@ FIGURES = {
     "cwru_train_clean": "cwru_train_clean.json",
     "cwru_train_gaussian": "cwru_train_gaussian.json",
     "cwru_recorded_uestc": "cwru_recorded_uestc.json",
+    "mnist_zscore": "mnist_zscore.json",
+    "mnist_none": "mnist_none.json",
 }
 # drawn file -> docs/img suffix (the demo's names are older and kept)
 KEEP = {
     "accuracy_vs_snr.png": "accuracy_vs_snr.png",
     "thresholds_vs_snr_drsn_cw_paper.png": "thresholds_vs_snr_drsn_cw.png",
+    "thresholds_vs_snr_drsn_cw_2d_s.png": "thresholds_vs_snr_drsn_cw_2d_s.png",
 }
 DEMO = {
     "accuracy_vs_snr.png": "demo_accuracy_vs_snr.png",
