@@ -3,7 +3,8 @@
 For two runs that differ in one setting (e.g. `--normalize none` against `zscore`): a model trained with the
 same seed (and fold) in both runs saw the same split and the same training-noise stream, so the two runs form
 a pair per seed; per band the report gives the mean of A − B with its 95 % interval
-(`deepshrink.benchmark.stats`).
+(`deepshrink.benchmark.stats`). With two models or more, a second table says whether one model gains more
+from the change than another: per pair, (A − B of the later model) − (A − B of the earlier one).
 
 usage: python benchmarks/compare_runs.py A.json B.json [--models a,b,...]
 """
@@ -15,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from deepshrink.benchmark.stats import paired_row, paired_table_head
+from deepshrink.benchmark.stats import BANDS, band_values, paired_difference, paired_row, paired_table_head
 from deepshrink.engine.windowing import DATA_FIELDS
 
 
@@ -30,6 +31,12 @@ def _load(path: Path) -> dict | None:
             file=sys.stderr,
         )
         return None
+
+
+def _gains(records_a: list[dict], records_b: list[dict], model: str, band) -> dict[tuple, float]:
+    """{(seed, fold): A − B of `model` in the band}: what the change between the runs gives the model."""
+    a, b = band_values(records_a, model, band), band_values(records_b, model, band)
+    return {k: a[k] - b[k] for k in a.keys() & b.keys()}
 
 
 def main(argv=None) -> int:
@@ -72,6 +79,18 @@ def main(argv=None) -> int:
     for m in models:
         cells, pairs, _ = paired_row(a, m, b, m)
         print(f"| {m} | " + " | ".join(cells) + f" | {pairs} |")
+    if len(models) > 1:
+        print("\ndoes one model gain more? (A − B of the later model) − (A − B of the earlier one)\n")
+        print("\n".join(paired_table_head("gain difference")))
+        for i, later in enumerate(models):
+            for earlier in models[:i]:
+                diffs = [
+                    paired_difference(_gains(a, b, later, band), _gains(a, b, earlier, band))
+                    for _, band in BANDS
+                ]
+                cells = ["-" if d is None else d.text() for d in diffs]
+                pairs = max((d.pairs for d in diffs if d is not None), default=0)
+                print(f"| {later} − {earlier} | " + " | ".join(cells) + f" | {pairs} |")
     return 0
 
 

@@ -37,6 +37,7 @@ FIGURES = {
     "cwru_train_clean": "cwru_train_clean.json",
     "cwru_train_gaussian": "cwru_train_gaussian.json",
     "cwru_recorded_uestc": "cwru_recorded_uestc.json",
+    "cwru_paper_recipe_zscore": "cwru_paper_recipe_zscore.json",
     "mnist_zscore": "mnist_zscore.json",
     "mnist_none": "mnist_none.json",
 }

@@ -184,3 +184,21 @@ def test_compare_runs_pairs_seeds_across_runs_and_refuses_other_data(tmp_path, c
     assert main([str(a), str(tmp_path / "missing.json")]) == 2
     err = capsys.readouterr().err
     assert "missing.json" in err and len(err.strip().splitlines()) == 1
+
+
+def test_compare_runs_says_which_model_gains_more_from_the_change(tmp_path, capsys):
+    # run A (e.g. the longer recipe) gives m +2, +2.5, +3 points per seed over run B and gives n nothing, so
+    # the gain difference n − m is -2.5, significant over 3 pairs; one model alone has no second table
+    config = {"data": "sim:", "scenario": "within", "recipe": "paper"}
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    recs_a = _records("m", [82.0, 84.5, 88.0]) + _records("n", [70.0, 71.0, 72.0])
+    recs_b = _records("m", [80.0, 82.0, 85.0]) + _records("n", [70.0, 71.0, 72.0])
+    a.write_text(json.dumps({"config": config, "records": recs_a}))
+    b.write_text(json.dumps({"config": {**config, "recipe": "adamw"}, "records": recs_b}))
+    main = _compare_runs().main
+    assert main([str(a), str(b), "--models", "m,n"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("| n − m |"))
+    assert "-2.5 [" in row and "no significant" not in row.split("|")[2] and row.endswith("| 3 |")
+    assert main([str(a), str(b), "--models", "m"]) == 0
+    assert "gain more" not in capsys.readouterr().out
