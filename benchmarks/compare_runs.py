@@ -12,31 +12,13 @@ usage: python benchmarks/compare_runs.py A.json B.json [--models a,b,...]
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from deepshrink.benchmark.stats import BANDS, band_values, paired_difference, paired_row, paired_table_head
+from deepshrink.benchmark.report import load_results
+from deepshrink.benchmark.stats import gain_row, paired_row, paired_table_head
 from deepshrink.engine.windowing import DATA_FIELDS
-
-
-def _load(path: Path) -> dict | None:
-    try:
-        results = json.loads(path.read_text())
-        results["records"] = list(results["records"])
-        return results
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        print(
-            f"error: {path}: not a readable benchmark results.json ({e.__class__.__name__}: {e})",
-            file=sys.stderr,
-        )
-        return None
-
-
-def _gains(records_a: list[dict], records_b: list[dict], model: str, band) -> dict[tuple, float]:
-    """{(seed, fold): A − B of `model` in the band}: what the change between the runs gives the model."""
-    a, b = band_values(records_a, model, band), band_values(records_b, model, band)
-    return {k: a[k] - b[k] for k in a.keys() & b.keys()}
+from deepshrink.errors import DataError
 
 
 def main(argv=None) -> int:
@@ -45,8 +27,10 @@ def main(argv=None) -> int:
     p.add_argument("b", type=Path, help="results.json of run B")
     p.add_argument("--models", help="comma-separated models (default: those in both runs, in A's order)")
     args = p.parse_args(argv)
-    ra, rb = _load(args.a), _load(args.b)
-    if ra is None or rb is None:
+    try:
+        ra, rb = load_results(args.a), load_results(args.b)
+    except DataError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
     a, b = ra["records"], rb["records"]
     ca, cb = ra.get("config") or {}, rb.get("config") or {}
@@ -84,12 +68,7 @@ def main(argv=None) -> int:
         print("\n".join(paired_table_head("gain difference")))
         for i, later in enumerate(models):
             for earlier in models[:i]:
-                diffs = [
-                    paired_difference(_gains(a, b, later, band), _gains(a, b, earlier, band))
-                    for _, band in BANDS
-                ]
-                cells = ["-" if d is None else d.text() for d in diffs]
-                pairs = max((d.pairs for d in diffs if d is not None), default=0)
+                cells, pairs, _ = gain_row(a, b, later, earlier)
                 print(f"| {later} − {earlier} | " + " | ".join(cells) + f" | {pairs} |")
     return 0
 

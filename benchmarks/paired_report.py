@@ -8,13 +8,13 @@ usage: python benchmarks/paired_report.py benchmarks/results/noise_robustness_cw
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from deepshrink.benchmark.report import shortcut_warnings, summary_table
+from deepshrink.benchmark.report import load_results, shortcut_warnings, summary_table
 from deepshrink.benchmark.shortcut import SHORTCUT_MODEL
 from deepshrink.benchmark.stats import paired_table
+from deepshrink.errors import DataError
 
 
 def main(argv=None) -> int:
@@ -22,7 +22,11 @@ def main(argv=None) -> int:
     p.add_argument("results", type=Path)
     p.add_argument("--models", help="comma-separated models in this order (default: as in the results)")
     args = p.parse_args(argv)
-    results = json.loads(args.results.read_text())
+    try:
+        results = load_results(args.results)
+    except DataError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     records = results["records"]
     models = args.models.split(",") if args.models else list(dict.fromkeys(r["model"] for r in records))
     nets = [m for m in models if m != SHORTCUT_MODEL]

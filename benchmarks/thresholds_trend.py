@@ -11,7 +11,6 @@ usage: python benchmarks/thresholds_trend.py benchmarks/results/noise_robustness
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -19,6 +18,8 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
+from deepshrink.benchmark.report import load_results
+from deepshrink.errors import DataError
 from deepshrink.formatting import markdown_table, snr_text
 
 
@@ -54,7 +55,11 @@ def main(argv=None) -> int:
     p.add_argument("results", type=Path)
     p.add_argument("--model", default="drsn_cw_paper")
     args = p.parse_args(argv)
-    rows = trend(json.loads(args.results.read_text())["records"], args.model)
+    try:
+        rows = trend(load_results(args.results)["records"], args.model)
+    except DataError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     if not rows:
         print(f"no thresholds of {args.model} in {args.results}", file=sys.stderr)
         return 2

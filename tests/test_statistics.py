@@ -154,13 +154,27 @@ def test_report_gives_the_throughput_of_the_trainings_it_timed():
     assert "the other 3 of 4 were kept" in resumed
 
 
-def _compare_runs():
+def _script(name: str):
     # a benchmark script, not a package module: load it from its file
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "compare_runs.py"
-    spec = importlib.util.spec_from_file_location("compare_runs", path)
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _compare_runs():
+    return _script("compare_runs")
+
+
+@pytest.mark.parametrize("script", ["paired_report", "thresholds_trend"])
+def test_result_scripts_refuse_a_file_that_is_not_benchmark_results_in_one_line(tmp_path, capsys, script):
+    other = tmp_path / "speed.json"
+    other.write_text(json.dumps({"rows": []}))  # another script's JSON: no records
+    for path in (other, tmp_path / "missing.json"):
+        assert _script(script).main([str(path)]) == 2
+        err = capsys.readouterr().err
+        assert path.name in err and len(err.strip().splitlines()) == 1
 
 
 def test_compare_runs_pairs_seeds_across_runs_and_refuses_other_data(tmp_path, capsys):

@@ -7,10 +7,13 @@ unit only the mean is shown. Claims about models are stated as paired difference
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from pathlib import Path
 
 from deepshrink.benchmark.shortcut import FEATURES, SHORTCUT_MODEL
 from deepshrink.benchmark.stats import BANDS, band_values, paired_table
+from deepshrink.errors import DataError
 from deepshrink.formatting import markdown_table, mean_std, mean_std_text, snr_text
 from deepshrink.paper import PAPER_ACCURACY, PAPER_SNRS, PAPER_TABLE3, PAPER_TABLE4
 
@@ -18,6 +21,7 @@ __all__ = [
     "accuracy_tables",
     "band_mean",
     "group_accuracy",
+    "load_results",
     "mean_std",
     "paper_key",
     "render_report",
@@ -25,6 +29,20 @@ __all__ = [
     "shortcut_warnings",
     "summary_table",
 ]
+
+
+def load_results(path: str | Path) -> dict:
+    """A benchmark's results.json (any schema) with its records as a list; DataError, one line naming the
+    file, when it is missing or is not a benchmark's results (the benchmark scripts exit 2 on it)."""
+    try:
+        results = json.loads(Path(path).read_text())
+        results["records"] = list(results["records"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise DataError(
+            f"{path}: not a readable benchmark results.json ({e.__class__.__name__}: {e})"
+        ) from None
+    return results
+
 
 SHORTCUT_MARGIN = 10.0  # points: a shortcut this close to a network is worth a warning
 

@@ -21,6 +21,7 @@ __all__ = [
     "BANDS",
     "PairedDifference",
     "band_values",
+    "gain_row",
     "paired_difference",
     "paired_row",
     "paired_table",
@@ -97,10 +98,28 @@ def paired_row(records_a: list[dict], a: str, records_b: list[dict], b: str) -> 
     """Model `a` of `records_a` minus model `b` of `records_b`, per band: the cells' text ("-" where no unit
     pairs), the most pairs of any band, and the numbers as results.json keeps them. One run (two models) or
     two runs (one model, `benchmarks/compare_runs.py`)."""
+    return _band_row(
+        a, b, lambda band: band_values(records_a, a, band), lambda band: band_values(records_b, b, band)
+    )
+
+
+def gain_row(records_a: list[dict], records_b: list[dict], a: str, b: str) -> tuple[list[str], int, dict]:
+    """Does model `a` gain more than model `b` from what differs between run A and run B? Per band and pair,
+    (A − B of `a`) − (A − B of `b`); the same cells, pairs and numbers as `paired_row`."""
+
+    def gains(model: str, band) -> dict[tuple, float]:
+        va, vb = band_values(records_a, model, band), band_values(records_b, model, band)
+        return {k: va[k] - vb[k] for k in va.keys() & vb.keys()}
+
+    return _band_row(a, b, lambda band: gains(a, band), lambda band: gains(b, band))
+
+
+def _band_row(a: str, b: str, values_a, values_b) -> tuple[list[str], int, dict]:
+    """The paired difference per band of two {(seed, fold): value} sources (callables of the band)."""
     cells, n = [], 0
     entry: dict = {"a": a, "b": b}
     for name, band in BANDS:
-        diff = paired_difference(band_values(records_a, a, band), band_values(records_b, b, band))
+        diff = paired_difference(values_a(band), values_b(band))
         cells.append("-" if diff is None else diff.text())
         if diff is not None:
             n = max(n, diff.pairs)
