@@ -17,7 +17,7 @@ from pathlib import Path
 
 from deepshrink.benchmark.report import load_results
 from deepshrink.benchmark.stats import gain_row, paired_row, paired_table_head
-from deepshrink.engine.windowing import DATA_FIELDS
+from deepshrink.engine.classify.windowing import DATA_FIELDS
 from deepshrink.errors import DataError
 
 

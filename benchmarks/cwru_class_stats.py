@@ -20,8 +20,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import command_line, finish
-from deepshrink.data.cwru import load_cwru
-from deepshrink.data.windows import make_windows
+from deepshrink.data.sets.cwru import load_cwru
+from deepshrink.data.split.windows import make_windows
 from deepshrink.errors import DeepShrinkError
 from deepshrink.formatting import markdown_table, mean_std_text
 

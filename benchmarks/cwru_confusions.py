@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import command_line, finish
 from cwru_class_stats import window_stats
 from deepshrink.benchmark import BenchmarkConfig
-from deepshrink.engine.artifacts import load_model
-from deepshrink.engine.windowing import build_dataset
+from deepshrink.engine.classify.windowing import build_dataset
+from deepshrink.engine.core.artifacts import load_model
 from deepshrink.errors import DeepShrinkError
 from deepshrink.formatting import markdown_table
 

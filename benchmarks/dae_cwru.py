@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 from deepshrink.atomic import atomic_write_json, atomic_write_text
 from deepshrink.data import load_recordings
-from deepshrink.data.windows import windows_of
+from deepshrink.data.split.windows import windows_of
 from deepshrink.formatting import markdown_table
 from deepshrink.functional import add_noise
 from deepshrink.functional.metrics import snr_improvement_db

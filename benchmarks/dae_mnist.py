@@ -34,8 +34,8 @@ import torch
 import torch.nn.functional as F
 
 from deepshrink.atomic import atomic_write_json, atomic_write_text
-from deepshrink.data.images import load_mnist
-from deepshrink.engine.dae import train_denoiser
+from deepshrink.data.sets.images import load_mnist
+from deepshrink.engine.denoise.training import train_denoiser
 from deepshrink.formatting import markdown_table
 from deepshrink.functional import corrupt, psnr, ssim
 from deepshrink.functional.seeding import mix_seed

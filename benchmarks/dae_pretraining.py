@@ -22,8 +22,8 @@ from pathlib import Path
 import torch
 
 from deepshrink.atomic import atomic_write_json, atomic_write_text
-from deepshrink.data.images import load_mnist
-from deepshrink.engine.pretraining import pretraining_experiment
+from deepshrink.data.sets.images import load_mnist
+from deepshrink.engine.denoise.pretraining import pretraining_experiment
 from deepshrink.formatting import markdown_table, mean_std_text
 
 

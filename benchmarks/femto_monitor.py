@@ -33,11 +33,11 @@ from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import command_line, finish, machine_description
-from deepshrink.data.femto import femto_bearings
-from deepshrink.engine.config import MonitorConfig
-from deepshrink.engine.monitor import INDICATORS, LEVEL
-from deepshrink.engine.monitor_run import run_monitor
-from deepshrink.engine.runtime import configure_threads
+from deepshrink.data.sets.femto import femto_bearings
+from deepshrink.engine.core.config import MonitorConfig
+from deepshrink.engine.core.runtime import configure_threads
+from deepshrink.engine.monitor.reference import INDICATORS, LEVEL
+from deepshrink.engine.monitor.run import run_monitor
 from deepshrink.formatting import markdown_table, mean_std_text
 from deepshrink.functional import health
 

@@ -31,11 +31,11 @@ from deepshrink.formatting import markdown_table
 def _score_once(run: str, data: str, n: int, threads: int) -> dict:
     """In a fresh process: load the fitted monitor and score n snapshots read from disk one by one (cycling
     through Bearing1_1's files with FEMTO's reader); time and peak resident memory."""
-    from deepshrink.data.femto import load_femto
     from deepshrink.data.recording import Snapshot
-    from deepshrink.engine.monitor import load_reference
-    from deepshrink.engine.monitor_run import _score_rows
-    from deepshrink.engine.runtime import configure_threads
+    from deepshrink.data.sets.femto import load_femto
+    from deepshrink.engine.core.runtime import configure_threads
+    from deepshrink.engine.monitor.reference import load_reference
+    from deepshrink.engine.monitor.run import _score_rows
 
     configure_threads(threads)
     ref, _ = load_reference(run)
@@ -72,10 +72,10 @@ def main(argv=None) -> int:
         run, data, n = args._score
         print(json.dumps(_score_once(run, data, int(n), args.threads)))
         return 0
-    from deepshrink.data.femto import load_femto
-    from deepshrink.engine.config import MonitorConfig
-    from deepshrink.engine.monitor_run import run_monitor
-    from deepshrink.engine.runtime import configure_threads
+    from deepshrink.data.sets.femto import load_femto
+    from deepshrink.engine.core.config import MonitorConfig
+    from deepshrink.engine.core.runtime import configure_threads
+    from deepshrink.engine.monitor.run import run_monitor
 
     configure_threads(args.threads)
     tmp = Path(tempfile.mkdtemp(prefix="monitor_speed_"))
@@ -101,7 +101,7 @@ def main(argv=None) -> int:
     t1 = time.perf_counter()
     import numpy as np
 
-    from deepshrink.engine.monitor import fit_reference
+    from deepshrink.engine.monitor.reference import fit_reference
 
     ref_x = np.stack([s.read() for s in seq.snapshots[:30]])
     fit_reference(ref_x[:20], ref_x[20:], seed=0)

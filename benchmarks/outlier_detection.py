@@ -37,7 +37,7 @@ from sklearn.neighbors import LocalOutlierFactor
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import command_line, finish, machine_description
 from deepshrink.data import load_recordings
-from deepshrink.data.windows import windows_of
+from deepshrink.data.split.windows import windows_of
 from deepshrink.errors import DataError
 from deepshrink.formatting import markdown_table, mean_std_text
 from deepshrink.sklearn import DAEOutlierDetector

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from deepshrink.data.simulator import make_bearing_signals
+from deepshrink.data.simulate.simulator import make_bearing_signals
 
 WINDOW = 2048
 

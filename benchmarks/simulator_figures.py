@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from scipy import signal as sps
 
-from deepshrink.data.simulator import make_bearing_signals
+from deepshrink.data.simulate.simulator import make_bearing_signals
 
 LABELS = ["normal", "B014", "IR014", "OR014"]
 TITLES = {

@@ -21,10 +21,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import command_line, finish, machine_description
-from deepshrink.engine.config import TrainConfig, parse_config
-from deepshrink.engine.evaluate import noisy_windows
-from deepshrink.engine.train_classifier import train
-from deepshrink.engine.windowing import build_dataset
+from deepshrink.engine.classify.evaluate import noisy_windows
+from deepshrink.engine.classify.training import train
+from deepshrink.engine.classify.windowing import build_dataset
+from deepshrink.engine.core.config import TrainConfig, parse_config
 from deepshrink.formatting import markdown_table, snr_text
 from deepshrink.functional import normalize
 from deepshrink.sklearn import DRSNClassifier

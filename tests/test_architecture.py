@@ -132,7 +132,7 @@ def test_function_local_imports_are_optional_dependencies_or_noted():
     found = []
     for path in SRC.rglob("*.py"):
         if path.parent.name in late or (
-            path.name == "config.py" and path.parent.name in ("engine", "benchmark")
+            path.name == "config.py" and path.parent.name in ("core", "benchmark")
         ):
             continue
         tree = ast.parse(path.read_text())
@@ -146,8 +146,8 @@ def test_function_local_imports_are_optional_dependencies_or_noted():
 
 
 def test_one_inference_path():
-    # normalise -> network is written once (engine/inference.py: evaluate, predict, the estimator and the
-    # ONNX export run it), and "is this a DRSN" is one function, not a class-name string (24)
+    # normalise -> network is written once (engine/classify/inference.py: evaluate, predict, the estimator and
+    # the ONNX export run it), and "is this a DRSN" is one function, not a class-name string (24)
     offenders = []
     for path in SRC.rglob("*.py"):
         text = path.read_text()
@@ -158,3 +158,39 @@ def test_one_inference_path():
         if '__name__ == "Shrinkage"' in text:
             offenders.append(f"{path.name}: class-name test for Shrinkage")
     assert not offenders, offenders
+
+
+# the rooms by product inside engine/ (33): a product imports the shared core, never another product, except
+# the monitor, whose DAE is trained as a denoiser
+ENGINE_ROOMS = {"core": set(), "classify": {"core"}, "denoise": {"core"}, "monitor": {"core", "denoise"}}
+DATA_ROOMS = ("readers", "sets", "simulate", "split")
+
+
+def test_engine_rooms_import_only_the_core():
+    wrong = []
+    for module, deps in _graph().items():
+        parts = module.split(".")
+        if parts[:2] != ["deepshrink", "engine"] or len(parts) < 4:
+            continue
+        room = parts[2]
+        assert room in ENGINE_ROOMS, f"{module}: engine/{room}/ is not a room of docs/architecture.md"
+        for dep in deps:
+            d = dep.split(".")
+            if (
+                d[:2] == ["deepshrink", "engine"]
+                and len(d) > 2
+                and d[2] != room
+                and d[2] not in ENGINE_ROOMS[room]
+            ):
+                wrong.append(f"{module} -> {dep}")
+    assert not wrong, wrong
+
+
+def test_engine_and_data_hold_rooms_not_corridors():
+    for layer, rooms, top in (
+        ("engine", ENGINE_ROOMS, {"__init__.py"}),
+        ("data", DATA_ROOMS, {"__init__.py", "recording.py"}),
+    ):
+        folder = SRC / layer
+        assert {p.name for p in folder.glob("*.py")} == top, f"{layer}/ holds files beside its rooms"
+        assert {p.name for p in folder.iterdir() if p.is_dir() and p.name != "__pycache__"} == set(rooms)

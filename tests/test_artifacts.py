@@ -5,8 +5,8 @@ import json
 import pytest
 import torch
 
-from deepshrink.engine import artifacts
-from deepshrink.engine.artifacts import (
+from deepshrink.engine.core import artifacts
+from deepshrink.engine.core.artifacts import (
     atomic_write,
     atomic_write_text,
     load_model,
@@ -52,7 +52,7 @@ def test_atomic_write_crash_keeps_old_file(tmp_path):
 
 
 def test_checkpoint_io_crash_mid_write_keeps_previous(tmp_path, monkeypatch):
-    from deepshrink.engine.fit import AtomicCheckpointIO
+    from deepshrink.engine.core.fit import AtomicCheckpointIO
 
     io = AtomicCheckpointIO()
     path = tmp_path / "checkpoints" / "last.ckpt"
@@ -149,6 +149,6 @@ def test_artifacts_module_does_not_import_lightning():
     import subprocess
     import sys
 
-    code = "import sys, deepshrink.engine.artifacts; assert 'lightning' not in sys.modules"
+    code = "import sys, deepshrink.engine.core.artifacts; assert 'lightning' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
     assert artifacts.MODEL_META == "model.json"

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from deepshrink.cli.main import main
-from deepshrink.data.images import load_digits_images
-from deepshrink.engine.artifacts import load_model
+from deepshrink.data.sets.images import load_digits_images
+from deepshrink.engine.core.artifacts import load_model
 
 L_SIGNAL = 256
 
@@ -230,8 +230,8 @@ def test_corrupt_autoencoder_metadata_is_refused(image_run, tmp_path, capsys):
 
 
 def test_auto_epochs_give_enough_steps_on_small_data(tmp_path, monkeypatch):
-    from deepshrink.engine import dae
-    from deepshrink.engine.config import DenoiseConfig, parse_config
+    from deepshrink.engine.core.config import DenoiseConfig, parse_config
+    from deepshrink.engine.denoise import training as dae
 
     calls = {}
     real_fit = dae.fit
@@ -262,7 +262,7 @@ def test_score_reports_the_level_and_warns_on_a_foreign_level_or_rate(signal_run
     res = json.loads(capsys.readouterr().out)
     assert res["files"][0]["level_db"] < -15 and all("level_db" in r for r in res["scores"])
     # a file recorded at another rate than the training data: resampled, and said
-    from deepshrink.engine.dae_apply import score_summary
+    from deepshrink.engine.denoise.apply import score_summary
 
     rows = [{"file": "fast.mat", "score": 0.1, "anomaly": False, "level_db": 0.5, "rate": 24000.0}]
     meta = {"score_threshold": 1.0, "data": {"kind": "signal", "sample_rate": 12000.0}}

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import scipy.io as sio
 
-from deepshrink.data import cwru, cwru_file_info, cwru_tasks, fetch_cwru, load_cwru, make_windows
-from deepshrink.data import io as dio
+from deepshrink.data import cwru_file_info, cwru_tasks, fetch_cwru, load_cwru, make_windows
+from deepshrink.data.readers import io as dio
+from deepshrink.data.sets import cwru
 from deepshrink.errors import ConfigError, DataError
 
 IDS_0HP = {

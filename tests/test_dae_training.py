@@ -2,8 +2,8 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 
-from deepshrink.engine.dae import evaluate_denoiser, train_denoiser
-from deepshrink.engine.pretraining import finetune_classifier, label_subset, pretrain_greedy
+from deepshrink.engine.denoise.pretraining import finetune_classifier, label_subset, pretrain_greedy
+from deepshrink.engine.denoise.training import evaluate_denoiser, train_denoiser
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.functional import corrupt, psnr, snr_improvement_db
 from deepshrink.models import MLPDAE, EncoderClassifier, create_model

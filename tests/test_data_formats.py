@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import scipy.io as sio
 
-from deepshrink.data import io as dio
-from deepshrink.data.io import read_signal_file
+from deepshrink.data.readers import io as dio
+from deepshrink.data.readers.io import read_signal_file
 from deepshrink.errors import DataError
 
 SIG = np.random.default_rng(0).standard_normal(3000)

@@ -1,4 +1,4 @@
-"""deepshrink.data.io: every reader on tiny files, and every user mistake as a one-line DataError."""
+"""deepshrink.data.readers.io: every reader on tiny files, and every user mistake as a one-line DataError."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 import scipy.io as sio
 from scipy.io import wavfile
 
-from deepshrink.data import io as dio
-from deepshrink.data.io import download_file, md5sum, read_idx, read_signal_file, resample_signal
+from deepshrink.data.readers import io as dio
+from deepshrink.data.readers.io import download_file, md5sum, read_idx, read_signal_file, resample_signal
 from deepshrink.errors import DataError
 
 RNG = np.random.default_rng(0)

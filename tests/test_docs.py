@@ -6,7 +6,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-from deepshrink.engine.config import TrainConfig
+from deepshrink.engine.core.config import TrainConfig
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

@@ -66,7 +66,7 @@ def test_exported_run_normalises_raw_windows_like_pytorch(mode, tmp_path):
     probabilities equal the PyTorch pipeline's (normalise, network, softmax) within 1e-5."""
     ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnxscript")
-    from deepshrink.engine.export import export_onnx
+    from deepshrink.engine.classify.export import export_onnx
     from deepshrink.functional.normalize import normalize
 
     torch.manual_seed(0)

@@ -90,7 +90,7 @@ def _one_line_error(capsys, needle: str) -> str:
 
 
 def test_export_without_onnx_names_the_extra(run, tmp_path, capsys, monkeypatch):
-    import deepshrink.engine.export as export
+    import deepshrink.engine.classify.export as export
 
     real = export.importlib.import_module
 
@@ -386,7 +386,7 @@ def test_files_without_a_rate_are_announced_and_sample_rate_is_accepted(run, tmp
 
 
 def test_float_wav_and_struct_mat_inputs(tmp_path):
-    from deepshrink.data.io import read_signal_file
+    from deepshrink.data.readers.io import read_signal_file
     from deepshrink.errors import DataError
 
     sio.savemat(tmp_path / "b.mat", {"bearing": {"gs": np.arange(10.0), "sr": 1000.0}})

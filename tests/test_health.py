@@ -1,5 +1,5 @@
 """Health indicators, thresholds at a false-alarm rate, persistent alarms, prognostic metrics, and the
-simulated run to failure (functional/health.py, data/degradation.py)."""
+simulated run to failure (functional/health.py, data/simulate/degradation.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from deepshrink.data.degradation import make_run_to_failure, severity_at
+from deepshrink.data.simulate.degradation import make_run_to_failure, severity_at
 from deepshrink.errors import ConfigError
 from deepshrink.functional import health
 

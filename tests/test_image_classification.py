@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from deepshrink.cli.main import main
-from deepshrink.data.image_splits import image_spec, image_splits
+from deepshrink.data.split.image_splits import image_spec, image_splits
 from deepshrink.engine import TrainConfig, evaluate_snr_grid, train
 from deepshrink.errors import ConfigError, DataError
 

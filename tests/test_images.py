@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from deepshrink.data import fetch_mnist, load_digits_images, load_mnist, md5sum
-from deepshrink.data import images as dimages
-from deepshrink.data import io as dio
+from deepshrink.data.readers import io as dio
+from deepshrink.data.sets import images as dimages
 from deepshrink.errors import ConfigError, DataError
 
 RNG = np.random.default_rng(2)

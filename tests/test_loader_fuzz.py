@@ -26,7 +26,7 @@ from deepshrink.data import (
     load_uestc,
     read_signal_file,
 )
-from deepshrink.data.io import SIGNAL_SUFFIXES
+from deepshrink.data.readers.io import SIGNAL_SUFFIXES
 from deepshrink.errors import DataError
 from test_public_loaders import write_mfpt_file, write_pu_file
 
@@ -35,7 +35,7 @@ RNG = np.random.default_rng(11)
 
 
 def _float_wav(path: Path) -> None:
-    # a 32-bit IEEE-float .wav written by hand (format code 3), like the tests of deepshrink.data.io
+    # a 32-bit IEEE-float .wav written by hand (format code 3), like the tests of deepshrink.data.readers.io
     import struct
 
     data = RNG.standard_normal(200).astype("<f4").tobytes()

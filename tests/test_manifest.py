@@ -9,7 +9,7 @@ import pytest
 import scipy.io as sio
 
 from deepshrink.data import Recording, load_folder, load_manifest, load_recordings, make_windows
-from deepshrink.data.manifest import harmonize_rates
+from deepshrink.data.readers.manifest import harmonize_rates
 from deepshrink.errors import ConfigError, DataError
 
 RNG = np.random.default_rng(1)

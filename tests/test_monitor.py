@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from deepshrink.cli.main import main
-from deepshrink.data.degradation import make_run_to_failure
-from deepshrink.engine.monitor_run import COLUMNS
+from deepshrink.data.simulate.degradation import make_run_to_failure
+from deepshrink.engine.monitor.run import COLUMNS
 
 # a short simulated life: 90 snapshots, the fault from #60; a small, fast DAE fit
 SIM = ["--data-arg", "n_snapshots=90", "--data-arg", "onset=60", "--epochs", "2", "--window", "512", "-q"]

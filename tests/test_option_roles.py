@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import pytest
 
 from deepshrink.benchmark.config import CELL_FIELDS, GRID_FIELDS, BenchmarkConfig
-from deepshrink.engine.config import (
+from deepshrink.engine.classify.windowing import DATA_FIELDS, _key, _WindowCache, build_dataset
+from deepshrink.engine.core.config import (
     DATA,
     RESUMABLE,
     SCENARIO_OPTIONS,
@@ -19,7 +20,6 @@ from deepshrink.engine.config import (
     fields_with,
     option,
 )
-from deepshrink.engine.windowing import DATA_FIELDS, _key, _WindowCache, build_dataset
 
 
 def test_the_derived_lists_are_the_ones_the_code_relied_on():
@@ -96,10 +96,10 @@ def test_each_default_has_one_value_everywhere_it_applies():
     import inspect
 
     from deepshrink.choices import DAE_CORRUPTION_MODE, DAE_LR, EVAL_SEED
-    from deepshrink.engine.config import MonitorConfig
-    from deepshrink.engine.dae import train_denoiser
-    from deepshrink.engine.evaluate import evaluate_run
-    from deepshrink.engine.monitor import fit_reference
+    from deepshrink.engine.classify.evaluate import evaluate_run
+    from deepshrink.engine.core.config import MonitorConfig
+    from deepshrink.engine.denoise.training import train_denoiser
+    from deepshrink.engine.monitor.reference import fit_reference
     from deepshrink.sklearn import DenoisingAutoencoder, DRSNClassifier, HealthMonitor
     from deepshrink.tasks import DenoisingTask
 

@@ -23,12 +23,11 @@ from deepshrink.data import (
     load_mfpt,
     load_pu,
     load_uestc,
-    mfpt,
-    pu,
     read_signal_file,
 )
-from deepshrink.data import io as dio
-from deepshrink.data.simulator import make_bearing_signals
+from deepshrink.data.readers import io as dio
+from deepshrink.data.sets import mfpt, pu
+from deepshrink.data.simulate.simulator import make_bearing_signals
 from deepshrink.errors import ConfigError, DataError
 
 RNG = np.random.default_rng(7)

@@ -16,10 +16,15 @@ from scipy.io import wavfile
 from deepshrink.benchmark.config import cell_key
 from deepshrink.choices import EVAL_SEED
 from deepshrink.cli.main import main
-from deepshrink.data.noise_recordings import TRAIN_SHARE, check_recorded, recorded_files, recorded_noise
+from deepshrink.data.readers.noise_recordings import (
+    TRAIN_SHARE,
+    check_recorded,
+    recorded_files,
+    recorded_noise,
+)
 from deepshrink.data.recording import Recording
 from deepshrink.engine import TrainConfig, evaluate_snr_grid, train
-from deepshrink.engine.option_types import NoiseKinds, NoiseName
+from deepshrink.engine.core.option_types import NoiseKinds, NoiseName
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.functional import add_noise, noise_bank, noise_like, snr_db
 from deepshrink.functional.noise import _draw_recorded, add_window_noise

@@ -9,7 +9,7 @@ import pytest
 from deepshrink.cli.main import main
 from deepshrink.data import load_recordings
 from deepshrink.data.recording import Recording
-from deepshrink.data.registry import DATASETS, DataSet, dataset, of_kind
+from deepshrink.data.sets.registry import DATASETS, DataSet, dataset, of_kind
 
 CALLS = []
 
@@ -68,7 +68,7 @@ def load_toy_life(root=None, *, bearing=None, channel=None, variable=None, sampl
 
 def test_a_new_snapshot_data_set_is_one_registry_entry(monkeypatch, tmp_path):
     # the monitor's sequences dispatch through the registry: by name, and by recognising a folder
-    from deepshrink.data.sequence import load_sequence
+    from deepshrink.data.readers.sequence import load_sequence
 
     entry = DataSet("toylife", "snapshots", f"{__name__}:load_toy_life", None, "*.life", "a toy life")
     monkeypatch.setitem(DATASETS, "toylife", entry)

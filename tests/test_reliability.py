@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 import torch
 
-from deepshrink.engine.artifacts import load_model
-from deepshrink.engine.config import TrainConfig, parse_config
-from deepshrink.engine.train_classifier import train
+from deepshrink.engine.classify.training import train
+from deepshrink.engine.core.artifacts import load_model
+from deepshrink.engine.core.config import TrainConfig, parse_config
 from deepshrink.errors import DataError
 
 WINDOW = 256
@@ -167,7 +167,7 @@ def test_unwritable_run_directory_is_reported_before_training(folder, tmp_path):
 def test_a_full_disk_is_reported_before_training(folder, tmp_path, monkeypatch):
     import shutil
 
-    from deepshrink.engine import fit as fit_module
+    from deepshrink.engine.core import fit as fit_module
 
     monkeypatch.setattr(
         fit_module.shutil, "disk_usage", lambda p: shutil._ntuple_diskusage(10**9, 10**9 - 1000, 1000)

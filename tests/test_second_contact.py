@@ -109,12 +109,12 @@ def test_scenario_options_the_scenario_does_not_use_are_refused(tmp_path, capsys
 
 
 def test_evaluate_refuses_test_conditions_the_run_scenario_ignores(tmp_path, capsys):
-    from deepshrink.engine.config import TrainConfig, save_config
+    from deepshrink.engine.core.config import TrainConfig, save_config
 
     run = tmp_path / "run"
     run.mkdir()
     save_config(TrainConfig(out=str(run)), run / "config.yaml")
-    from deepshrink.engine.artifacts import save_model
+    from deepshrink.engine.core.artifacts import save_model
     from deepshrink.models import create_model
 
     kwargs = {"in_channels": 1, "num_classes": 10}

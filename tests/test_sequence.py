@@ -9,8 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deepshrink.data import femto
-from deepshrink.data.femto import (
+from deepshrink.data.readers.sequence import (
+    load_sequence,
+    load_snapshot_folder,
+    load_snapshot_manifest,
+    natural_key,
+    snapshot_number,
+)
+from deepshrink.data.sets import femto
+from deepshrink.data.sets.femto import (
     FEMTO_CHANNELS,
     FEMTO_CONDITIONS,
     FEMTO_INTERVAL_S,
@@ -18,13 +25,6 @@ from deepshrink.data.femto import (
     femto_bearings,
     load_femto,
     read_femto_snapshot,
-)
-from deepshrink.data.sequence import (
-    load_sequence,
-    load_snapshot_folder,
-    load_snapshot_manifest,
-    natural_key,
-    snapshot_number,
 )
 from deepshrink.errors import ConfigError, DataError
 
@@ -451,14 +451,15 @@ def test_real_femto_bearings():
     assert femto_bearings(REAL_FEMTO) == [f"Bearing{c}_{b}" for c in (1, 2, 3) for b in (1, 2)]
     seq = load_femto(REAL_FEMTO, bearing="Bearing1_1")
     numbers = [s.number for s in seq.snapshots]
-    assert len(seq) == 203 and numbers[0] == 1 and numbers[-1] == 2803 and numbers == sorted(set(numbers))
-    assert numbers[:31] == [*range(1, 31), 50] and numbers[-120:] == list(range(2684, 2804))
-    assert seq.snapshots[-1].time_s == 28020.0 and seq.meta["gaps"] == 2803 - 203
+    # snapshots 1-30, every 5th of the first 2 hours (to 720), every 50th after, and the last 120
+    assert len(seq) == 327 and numbers[0] == 1 and numbers[-1] == 2803 and numbers == sorted(set(numbers))
+    assert numbers[:34] == [*range(1, 31), 35, 40, 45, 50] and numbers[-120:] == list(range(2684, 2804))
+    assert seq.snapshots[-1].time_s == 28020.0 and seq.meta["gaps"] == 2803 - 327
     first = seq.snapshots[0].read()
     assert first.shape == (2, 2560) and first.dtype == np.float32
     assert first[:, 0].tolist() == [np.float32(0.552), np.float32(-0.146)]
     seq = load_sequence(f"femto:{REAL_FEMTO}", bearing="Bearing3_2")
-    assert len(seq) == 180 and seq.condition == "1500rpm_5000N"
+    assert len(seq) == 304 and seq.condition == "1500rpm_5000N"
     for s in seq.snapshots:
         x = s.read()
         assert x.shape == (2, 2560) and np.isfinite(x).all(), s.source

@@ -1,4 +1,4 @@
-"""Tests of the bearing vibration simulator (deepshrink.data.simulator)."""
+"""Tests of the bearing vibration simulator (deepshrink.data.simulate.simulator)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import signal as sps
 
-from deepshrink.data.simulator import BEARING_6205, class_names, make_bearing_signals
+from deepshrink.data.simulate.simulator import BEARING_6205, class_names, make_bearing_signals
 from deepshrink.errors import ConfigError
 
 TEN = ["normal", "B007", "B014", "B021", "IR007", "IR014", "IR021", "OR007", "OR014", "OR021"]

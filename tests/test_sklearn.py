@@ -15,8 +15,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from deepshrink.engine.config import TrainConfig, parse_config
-from deepshrink.engine.train_classifier import train
+from deepshrink.engine.classify.training import train
+from deepshrink.engine.core.config import TrainConfig, parse_config
 from deepshrink.sklearn import (
     EXPECTED_FAILED_CHECKS,
     DAEOutlierDetector,

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from deepshrink.engine.artifacts import load_model
-from deepshrink.engine.config import RunOptions
-from deepshrink.engine.fit import fit
+from deepshrink.engine.core.artifacts import load_model
+from deepshrink.engine.core.config import RunOptions
+from deepshrink.engine.core.fit import fit
 from deepshrink.models import list_models, model_info
 from deepshrink.tasks import ClassificationTask, DenoisingTask, ExampleDataModule, SignalDataModule
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from deepshrink.data import Recording, make_windows
-from deepshrink.data.windows import window_starts
+from deepshrink.data.split.windows import window_starts
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.functional import normalize
 
@@ -160,7 +160,7 @@ def test_cross_condition_split():
 
 
 def test_cross_condition_folds_leave_one_condition_out():
-    from deepshrink.data.scenarios import scenario_folds
+    from deepshrink.data.split.scenarios import scenario_folds
 
     recs = [cond(f"{lab}{rpm}", lab, 4000, f"{rpm}rpm") for lab in ("a", "b") for rpm in (800, 1000, 1200)]
     assert scenario_folds(recs, "cross-condition") == [0, 1, 2]
@@ -173,7 +173,7 @@ def test_cross_condition_folds_leave_one_condition_out():
 
 
 def test_cross_group_folds_never_share_a_group():
-    from deepshrink.data.scenarios import scenario_folds
+    from deepshrink.data.split.scenarios import scenario_folds
 
     recs = []
     for lab in ("a", "b"):
@@ -205,7 +205,7 @@ def test_cross_dataset_tests_on_the_other_data_set():
 
 
 def test_check_coverage_names_the_class_and_the_split():
-    from deepshrink.data.windows import check_coverage
+    from deepshrink.data.split.windows import check_coverage
 
     recs = [rec(f"r{i}", "ab"[i], 2000) for i in range(2)]  # one recording per class
     ds = make_windows(recs, window=500, scenario="cross-group", split=(0.6, 0.2, 0.2))
@@ -214,7 +214,7 @@ def test_check_coverage_names_the_class_and_the_split():
 
 
 def test_relabel_to_fault_types_and_select_classes():
-    from deepshrink.data.scenarios import relabel, select_classes
+    from deepshrink.data.split.scenarios import relabel, select_classes
 
     recs = [rec("x", "IR007", 100, fault="inner"), rec("y", "B014", 100, fault="ball")]
     mapped = relabel(recs, "fault")
@@ -316,7 +316,7 @@ def test_normalize_errors():
 
 
 def test_seen_windows_finds_test_windows_that_share_samples_with_training():
-    from deepshrink.data.windows import seen_windows
+    from deepshrink.data.split.windows import seen_windows
 
     recs = [cond(f"{lab}{c}", lab, 4000, c) for lab in ("a", "b") for c in ("0HP", "1HP")]
     within = make_windows(recs, window=400, stride=100)

@@ -31,7 +31,8 @@ __all__ = [
 #: additive noise kinds (functional/noise.py)
 NoiseKind = Literal["gaussian", "laplacian", "uniform", "pink", "brown", "blue", "colored"]
 NOISE_KINDS: tuple[str, ...] = get_args(NoiseKind)
-#: recorded noise: "recorded:PATH" names the recordings its segments are cut from (data/noise_recordings.py);
+#: recorded noise: "recorded:PATH" names the recordings its segments are cut from
+#: (data/readers/noise_recordings.py);
 #: the functional ops take the segments' source as a `NoiseBank` and the kind "recorded" (or that spelling)
 RECORDED = "recorded"
 
@@ -44,7 +45,7 @@ def is_recorded(kind: object) -> bool:
 def split_recorded(kind: str) -> tuple[str, float | None]:
     """(PATH, RATE or None) of "recorded:PATH" or "recorded:PATH@RATE"; ValueError for any other text.
     Text only (the command line checks it before torch is imported); the files are read by
-    data/noise_recordings.py."""
+    data/readers/noise_recordings.py."""
     spec = kind[len(RECORDED) + 1 :].strip() if is_recorded(kind) else ""
     if not spec:
         raise ValueError(
@@ -75,11 +76,11 @@ NORMALIZE_MODES: tuple[str, ...] = get_args(Normalize)
 RecipeName = Literal["adamw", "paper"]
 Schedule = Literal["cosine", "onecycle", "constant"]
 SCHEDULES: tuple[str, ...] = get_args(Schedule)
-#: evaluation scenarios (data/scenarios.py, docs/evaluation.md)
+#: evaluation scenarios (data/split/scenarios.py, docs/evaluation.md)
 Scenario = Literal["within", "cross-condition", "cross-group", "cross-dataset"]
 SCENARIOS: tuple[str, ...] = get_args(Scenario)
 
-# Defaults that the config declares (engine/config.py) and that layers below it, which cannot import the
+# Defaults that the config declares (engine/core/config.py) and that layers below it, which cannot import the
 # config, use too: each value is written here once.
 #: seed of the evaluation noise: every model of a comparison sees the same noisy test windows
 EVAL_SEED = 1234

@@ -12,8 +12,8 @@ from typing import Any
 
 from deepshrink.benchmark.config import BenchmarkConfig, Cell, cell_config, training_range
 from deepshrink.benchmark.shortcut import shortcut_records
-from deepshrink.engine.train_classifier import train
-from deepshrink.engine.windowing import build_dataset
+from deepshrink.engine.classify.training import train
+from deepshrink.engine.classify.windowing import build_dataset
 from deepshrink.errors import DeepShrinkError
 
 __all__ = ["record_fields", "run_cell", "shortcut_row", "train_and_evaluate"]

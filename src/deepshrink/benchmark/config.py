@@ -23,7 +23,7 @@ from typing import Any, Literal
 from jsonargparse.typing import NonNegativeFloat, PositiveInt
 
 from deepshrink.choices import RECORDED, is_recorded, split_recorded
-from deepshrink.engine.config import (
+from deepshrink.engine.core.config import (
     AXIS,
     CELL,
     PLACE,
@@ -38,7 +38,7 @@ from deepshrink.engine.config import (
     replace,
     to_dict,
 )
-from deepshrink.engine.option_types import NoiseKinds, NoiseName
+from deepshrink.engine.core.option_types import NoiseKinds, NoiseName
 from deepshrink.errors import ConfigError
 
 __all__ = [
@@ -141,7 +141,7 @@ class BenchmarkConfig(TrainConfig):
         if self.folds is not None:
             return [int(f) for f in self.folds]
         if self.scenario in ("cross-condition", "cross-group"):
-            from deepshrink.engine.windowing import (
+            from deepshrink.engine.classify.windowing import (
                 folds_of,  # loads the data: only when the folds are asked for
             )
 

@@ -24,9 +24,9 @@ from deepshrink.benchmark.parallel import run_parallel
 from deepshrink.benchmark.report import render_report
 from deepshrink.benchmark.shortcut import SHORTCUT_MODEL
 from deepshrink.benchmark.stats import paired_table
-from deepshrink.data.noise_recordings import check_recorded
-from deepshrink.engine.config import to_dict
-from deepshrink.engine.windowing import build_dataset
+from deepshrink.data.readers.noise_recordings import check_recorded
+from deepshrink.engine.classify.windowing import build_dataset
+from deepshrink.engine.core.config import to_dict
 from deepshrink.errors import ConfigError, DeepShrinkError
 from deepshrink.formatting import epoch_metrics, snr_text
 

@@ -19,8 +19,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import Tensor
 
-from deepshrink.data.noise_recordings import recorded_noise
-from deepshrink.engine.evaluate import noisy_windows
+from deepshrink.data.readers.noise_recordings import recorded_noise
+from deepshrink.engine.classify.evaluate import noisy_windows
 from deepshrink.functional.noise import NoiseBank, add_noise, add_window_noise
 from deepshrink.functional.seeding import mix_seed
 

@@ -1,7 +1,7 @@
 """Helpers shared by the subcommands: config parsing from argv + YAML, tables, progress lines, KEY=VALUE.
 
 Options of config-backed commands (train, benchmark, dae train, datasets) are the config keys, declared once
-in `deepshrink.engine.config`; a flag may be written with dashes or underscores (`--batch-size` is
+in `deepshrink.engine.core.config`; a flag may be written with dashes or underscores (`--batch-size` is
 `--batch_size`). `--config FILE` reads a YAML file; options on the command line win over it.
 """
 
@@ -20,8 +20,8 @@ from jsonargparse import ArgumentParser, DefaultHelpFormatter
 from rich.console import Console
 from rich.table import Table
 
-from deepshrink.engine.config import config_parser, parse_config
-from deepshrink.engine.option_types import config_error, load_yaml_text, read_yaml_file
+from deepshrink.engine.core.config import config_parser, parse_config
+from deepshrink.engine.core.option_types import config_error, load_yaml_text, read_yaml_file
 from deepshrink.errors import ConfigError
 from deepshrink.formatting import epoch_metrics
 

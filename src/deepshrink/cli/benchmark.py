@@ -60,7 +60,7 @@ def main(argv: list[str], prog: str) -> int:
     # imported after parsing: --help and usage errors answer without torch
     from deepshrink.benchmark.report import shortcut_warnings, summary_table
     from deepshrink.benchmark.runner import StderrProgress, run_benchmark
-    from deepshrink.engine.runtime import configure_threads
+    from deepshrink.engine.core.runtime import configure_threads
 
     configure_threads(cfg.threads_per_worker or cfg.threads)
     say = (lambda _msg: None) if flags.quiet else StderrProgress()

@@ -19,7 +19,7 @@ from deepshrink.cli._common import (
     parse_config_argv,
     print_table,
 )
-from deepshrink.engine.config import DenoiseConfig
+from deepshrink.engine.core.config import DenoiseConfig
 from deepshrink.errors import ConfigError
 
 HELP = "denoising autoencoders: train one, denoise files with it, score files for anomalies"
@@ -89,8 +89,8 @@ def _train(argv: list[str], prog: str) -> int:
     if cfg.out is None:
         raise ConfigError("no output directory: pass --out RUN_DIR", key="out")
     # imported here, not at the top: `--help` and usage errors answer without torch and Lightning
-    from deepshrink.engine.dae import train_dae_run
-    from deepshrink.engine.runtime import configure_threads
+    from deepshrink.engine.core.runtime import configure_threads
+    from deepshrink.engine.denoise.training import train_dae_run
 
     configure_threads(cfg.threads)
     result = train_dae_run(
@@ -119,16 +119,16 @@ def _train(argv: list[str], prog: str) -> int:
 
 
 def _load(run_dir: str):
-    from deepshrink.engine.artifacts import load_model, read_meta
-    from deepshrink.engine.dae import check_autoencoder_run
+    from deepshrink.engine.core.artifacts import load_model, read_meta
+    from deepshrink.engine.denoise.training import check_autoencoder_run
 
     check_autoencoder_run(read_meta(run_dir))  # before building anything
     return load_model(run_dir)
 
 
 def _inputs(paths: list[str], kind: str) -> tuple[list[Path], list[Path]]:
-    from deepshrink.data.examples import IMAGE_SUFFIXES, list_input_files
-    from deepshrink.data.io import SIGNAL_SUFFIXES
+    from deepshrink.data.readers.io import SIGNAL_SUFFIXES
+    from deepshrink.data.split.examples import IMAGE_SUFFIXES, list_input_files
 
     suffixes = (*IMAGE_SUFFIXES, ".npy") if kind == "image" else SIGNAL_SUFFIXES
     files, skipped = [], []
@@ -156,7 +156,7 @@ def _denoise(argv: list[str], prog: str) -> int:
     p = _apply_parser(prog, DENOISE_DESCRIPTION)
     p.add_argument("--out-dir", dest="out_dir", help="folder for the outputs (default: beside each input)")
     args = p.parse_args(argv)
-    from deepshrink.engine.dae_apply import denoise_file
+    from deepshrink.engine.denoise.apply import denoise_file
 
     model, meta = _load(args.run)
     files, skipped = _inputs(args.paths, meta["data"]["kind"])
@@ -174,7 +174,7 @@ def _score(argv: list[str], prog: str) -> int:
     p = _apply_parser(prog, SCORE_DESCRIPTION)
     p.add_argument("--format", default="table", choices=("table", "csv", "json"))
     args = p.parse_args(argv)
-    from deepshrink.engine.dae_apply import score_file, score_summary
+    from deepshrink.engine.denoise.apply import score_file, score_summary
 
     model, meta = _load(args.run)
     files, skipped = _inputs(args.paths, meta["data"]["kind"])

@@ -11,7 +11,7 @@ from deepshrink.cli._common import (
     parse_config_argv,
     print_table,
 )
-from deepshrink.engine.config import TrainConfig, replace
+from deepshrink.engine.core.config import TrainConfig, replace
 
 HELP = "show the data sets and where they are looked for; preview a data spec and its split"
 DESCRIPTION = """Without DATA: the data sets `--data` can use and where each is looked for (an explicit path,
@@ -32,7 +32,7 @@ EXTRA = (DATA_ARG,)
 
 
 def _status(entry) -> tuple[str, str]:
-    from deepshrink.data.locate import candidate_roots
+    from deepshrink.data.sets.locate import candidate_roots
 
     tried = candidate_roots(entry.name)
     for folder in tried:
@@ -43,7 +43,7 @@ def _status(entry) -> tuple[str, str]:
 
 
 def _overview() -> int:
-    from deepshrink.data.registry import DATASETS
+    from deepshrink.data.sets.registry import DATASETS
 
     rows = [("simulator", "--data simulator", "built in", "synthetic bearing signals (the default)")]
     for entry in DATASETS.values():  # every named data set, from the one registry
@@ -63,7 +63,7 @@ def _overview() -> int:
 
 
 def _describe(spec: str, recordings: list) -> dict:
-    from deepshrink.engine.windowing import describe_recordings
+    from deepshrink.engine.classify.windowing import describe_recordings
 
     info = describe_recordings(recordings)
     print(f"{spec}: {info['recordings']} recordings, {info['seconds']:g} s in all")
@@ -95,8 +95,8 @@ def _split_table(title: str, ds) -> None:
 
 def _preview(cfg: TrainConfig) -> None:
     # imported here: `--help` and usage errors answer before the data and engine modules load
-    from deepshrink.data.image_splits import image_spec
-    from deepshrink.engine.windowing import build_dataset, folds_of, load_split_recordings
+    from deepshrink.data.split.image_splits import image_spec
+    from deepshrink.engine.classify.windowing import build_dataset, folds_of, load_split_recordings
 
     if image_spec(cfg.data) is not None:  # images: no recordings, one split of whole images
         ds = build_dataset(cfg, check=False)

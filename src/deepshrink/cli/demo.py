@@ -31,7 +31,7 @@ def main(argv: list[str], prog: str) -> int:
     args = p.parse_args(argv)
     from deepshrink.benchmark.report import accuracy_tables, row_label  # after parsing: --help without torch
     from deepshrink.benchmark.runner import StderrProgress, run_benchmark
-    from deepshrink.engine.runtime import configure_threads
+    from deepshrink.engine.core.runtime import configure_threads
 
     configure_threads(args.threads)
     cfg = BenchmarkConfig(

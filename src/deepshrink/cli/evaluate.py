@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from deepshrink.choices import EVAL_SEED
 from deepshrink.cli._common import OneLineParser, add_quiet, command_parser, key_values, print_table
-from deepshrink.engine.config import TEST_SCENARIO_KEYS, TrainConfig
-from deepshrink.engine.option_types import NoiseKinds, SnrGrid
+from deepshrink.engine.core.config import TEST_SCENARIO_KEYS, TrainConfig
+from deepshrink.engine.core.option_types import NoiseKinds, SnrGrid
 from deepshrink.errors import ConfigError
 
 HELP = "accuracy of a trained run versus SNR (table + eval.json, eval.csv and figures)"
@@ -76,8 +76,8 @@ def main(argv: list[str], prog: str) -> int:
         raise ConfigError(f"--snr: {err}") from None
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be >= 1, got {args.batch_size}")
-    from deepshrink.engine.evaluate import evaluate_run  # here: --help answers without torch
-    from deepshrink.engine.runtime import configure_threads
+    from deepshrink.engine.classify.evaluate import evaluate_run  # here: --help answers without torch
+    from deepshrink.engine.core.runtime import configure_threads
 
     configure_threads(args.threads)
     records, written = evaluate_run(

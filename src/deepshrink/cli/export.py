@@ -27,8 +27,8 @@ def main(argv: list[str], prog: str) -> int:
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     args = p.parse_args(argv)
-    from deepshrink.engine.artifacts import check_run_kind, load_model, read_meta  # after parsing
-    from deepshrink.engine.export import export_onnx
+    from deepshrink.engine.classify.export import export_onnx
+    from deepshrink.engine.core.artifacts import check_run_kind, load_model, read_meta  # after parsing
 
     check_run_kind(read_meta(args.run), "classification")
     model, meta = load_model(args.run)

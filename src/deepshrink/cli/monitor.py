@@ -16,7 +16,7 @@ from deepshrink.cli._common import (
     parse_config_argv,
     print_table,
 )
-from deepshrink.engine.config import MonitorConfig
+from deepshrink.engine.core.config import MonitorConfig
 
 HELP = "condition monitoring: fit on a machine's healthy snapshots, score its life, raise alarms"
 DESCRIPTION = """Fit health indicators on the healthy reference of one machine (its first --healthy
@@ -135,7 +135,7 @@ def _stream(argv: list[str], prog: str) -> int:
     p.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER", help="new snapshot files or folders")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     args = p.parse_args(argv)
-    from deepshrink.engine.monitor_run import stream  # here: --help answers without torch
+    from deepshrink.engine.monitor.run import stream  # here: --help answers without torch
 
     new, summary = stream(args.run, args.paths, progress=_progress(args.quiet))
     for name in summary["indicators"]:
@@ -159,8 +159,8 @@ def main(argv: list[str], prog: str) -> int:
         cfg.model_kwargs = {**cfg.model_kwargs, **key_values(flags.model_arg, "--model-arg")}
     if flags.data_arg:
         cfg.data_kwargs = {**cfg.data_kwargs, **key_values(flags.data_arg, "--data-arg")}
-    from deepshrink.engine.monitor_run import run_monitor  # here: --help answers without torch
-    from deepshrink.engine.runtime import configure_threads
+    from deepshrink.engine.core.runtime import configure_threads
+    from deepshrink.engine.monitor.run import run_monitor  # here: --help answers without torch
 
     configure_threads(cfg.threads)
     run, summary = run_monitor(

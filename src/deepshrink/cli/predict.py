@@ -26,7 +26,7 @@ def _files(paths: list[str]) -> tuple[list[Path], list[Path], list[Path]]:
     """(files named on the command line, files found in folders, folder files of other types)."""
     explicit, found, skipped = [], [], []
     for p in paths:
-        from deepshrink.data.examples import list_input_files
+        from deepshrink.data.split.examples import list_input_files
 
         files, other = list_input_files(p)
         if Path(p).expanduser().is_dir():
@@ -61,9 +61,9 @@ def main(argv: list[str], prog: str) -> int:
     if args.sample_rate is not None and not args.sample_rate > 0:
         raise ConfigError(f"--sample-rate must be > 0, got {args.sample_rate}")
     # imported after parsing: --help and usage errors answer without torch
-    from deepshrink.engine.artifacts import check_run_kind, load_model, read_meta
-    from deepshrink.engine.predict import predict_file
-    from deepshrink.engine.runtime import configure_threads
+    from deepshrink.engine.classify.predict import predict_file
+    from deepshrink.engine.core.artifacts import check_run_kind, load_model, read_meta
+    from deepshrink.engine.core.runtime import configure_threads
 
     configure_threads(args.threads)
     check_run_kind(read_meta(args.run), "classification")  # before loading any weights

@@ -16,8 +16,8 @@ from deepshrink.cli._common import (
     parse_config_argv,
     print_table,
 )
-from deepshrink.engine.config import TrainConfig
-from deepshrink.engine.option_types import read_yaml_file
+from deepshrink.engine.core.config import TrainConfig
+from deepshrink.engine.core.option_types import read_yaml_file
 from deepshrink.errors import ConfigError
 from deepshrink.formatting import snr_text
 
@@ -72,8 +72,8 @@ def main(argv: list[str], prog: str) -> int:
     if cfg.out is None:
         raise ConfigError("no output directory: pass --out RUN_DIR (or `out:` in the config)", key="out")
     # imported here, not at the top: `--help` and usage errors answer without torch and Lightning
-    from deepshrink.engine.runtime import configure_threads
-    from deepshrink.engine.train_classifier import train
+    from deepshrink.engine.classify.training import train
+    from deepshrink.engine.core.runtime import configure_threads
 
     configure_threads(cfg.threads)
     progress = None if flags.quiet else EpochLine(cfg.model)

@@ -3,7 +3,7 @@
 `fit` is the one place a Lightning Trainer runs; `train` (classifiers) and `train_dae_run` /
 `train_denoiser` (autoencoders) build a task from a config and call it. Names are imported lazily:
 `load_model`, `predict_files` and `evaluate_*` do not import Lightning, which alone takes about 5 s of the
-8 s an import of `lightning` costs on the 2-core VM (measured: `import deepshrink.engine.artifacts` 2.9 s
+8 s an import of `lightning` costs on the 2-core VM (measured: `import deepshrink.engine.core.artifacts` 2.9 s
 with torch, `import lightning` 7.9 s), so using a trained model stays quick.
 """
 
@@ -12,31 +12,31 @@ from __future__ import annotations
 from deepshrink.lazy import lazy_exports
 
 _EXPORTS = {
-    "TrainConfig": "config",
-    "DenoiseConfig": "config",
-    "RunOptions": "config",
-    "load_config": "config",
-    "save_config": "config",
-    "parse_config": "config",
-    "load_model": "artifacts",
-    "save_model": "artifacts",
-    "read_meta": "artifacts",
-    "fit": "fit",
-    "FitResult": "fit",
-    "train": "train_classifier",
-    "TrainResult": "train_classifier",
-    "build_dataset": "windowing",
-    "evaluate_windows": "evaluate",
-    "evaluate_snr_grid": "evaluate",
-    "evaluate_run": "evaluate",
-    "predict_files": "predict",
-    "export_onnx": "export",
-    "train_denoiser": "dae",
-    "evaluate_denoiser": "dae",
-    "train_dae_run": "dae",
-    "pretrain_greedy": "pretraining",
-    "finetune_classifier": "pretraining",
-    "pretraining_experiment": "pretraining",
+    "TrainConfig": "core.config",
+    "DenoiseConfig": "core.config",
+    "RunOptions": "core.config",
+    "load_config": "core.config",
+    "save_config": "core.config",
+    "parse_config": "core.config",
+    "load_model": "core.artifacts",
+    "save_model": "core.artifacts",
+    "read_meta": "core.artifacts",
+    "fit": "core.fit",
+    "FitResult": "core.fit",
+    "train": "classify.training",
+    "TrainResult": "classify.training",
+    "build_dataset": "classify.windowing",
+    "evaluate_windows": "classify.evaluate",
+    "evaluate_snr_grid": "classify.evaluate",
+    "evaluate_run": "classify.evaluate",
+    "predict_files": "classify.predict",
+    "export_onnx": "classify.export",
+    "train_denoiser": "denoise.training",
+    "evaluate_denoiser": "denoise.training",
+    "train_dae_run": "denoise.training",
+    "pretrain_greedy": "denoise.pretraining",
+    "finetune_classifier": "denoise.pretraining",
+    "pretraining_experiment": "denoise.pretraining",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -34,8 +34,9 @@ class MLPDAE(AutoEncoder):
     """Fully connected (denoising) autoencoder: D -> hidden[0] -> ... -> hidden[-1] -> ... -> D.
 
     The classic Vincent et al. DAE is `hidden=(512,)` with sigmoid units and a sigmoid output. With several
-    hidden layers it is a stacked DAE: `deepshrink.engine.pretraining.pretrain_greedy` trains it layer by
-    layer (each layer as a `LayerDAE`).
+    hidden layers it is a stacked DAE:
+    `deepshrink.engine.denoise.pretraining.pretrain_greedy` trains it layer by layer
+    (each layer as a `LayerDAE`).
     `tied=True` uses the transposed encoder weights in the decoder (each decoder layer keeps its own bias).
     The decoder's hidden layers use the encoder's activation, so a decoder layer reconstructs the code of the
     layer below in its own range (what greedy pre-training needs).

@@ -3,9 +3,9 @@
 `DRSNClassifier`, `DenoisingAutoencoder` and `DAEOutlierDetector` follow scikit-learn's contract (parameters
 only stored by `__init__`, `fit` returns self, learned attributes end in `_`, `random_state`, `get_params` /
 `set_params`, `clone`, `Pipeline`, `GridSearchCV`) and pass its conformance suite except the few checks in
-`EXPECTED_FAILED_CHECKS`, each with its reason. They train through the one `deepshrink.engine.fit`, with the
-same tasks and models as the command line: a `DRSNClassifier` with the defaults of `deepshrink train` on the
-same windows and seed learns the same weights.
+`EXPECTED_FAILED_CHECKS`, each with its reason. They train through the one
+`deepshrink.engine.core.fit`, with the same tasks and models as the command line: a `DRSNClassifier` with the
+defaults of `deepshrink train` on the same windows and seed learns the same weights.
 
 Pickling a fitted estimator stores the network as its registry name, keyword arguments and state dict
 (tensors), and rebuilds it on loading: load pickles only from sources you trust (pickle can run code; for
@@ -26,12 +26,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from deepshrink.choices import DAE_LR
-from deepshrink.engine.config import TrainConfig, parse_config
-from deepshrink.engine.dae import denoise_config, denoising_task
-from deepshrink.engine.fit import fit
-from deepshrink.engine.inference import Inference, infer
-from deepshrink.engine.option_types import Snr
-from deepshrink.engine.train_classifier import classification_parts
+from deepshrink.engine.classify.inference import Inference, infer
+from deepshrink.engine.classify.training import classification_parts
+from deepshrink.engine.core.config import TrainConfig, parse_config
+from deepshrink.engine.core.fit import fit
+from deepshrink.engine.core.option_types import Snr
+from deepshrink.engine.denoise.training import denoise_config, denoising_task
 from deepshrink.errors import ConfigError
 from deepshrink.models import create_model
 from deepshrink.tasks import ExampleDataModule

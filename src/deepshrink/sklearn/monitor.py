@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from deepshrink.choices import DAE_LR
-from deepshrink.engine.monitor import INDICATORS, LEVEL, fit_reference
+from deepshrink.engine.monitor.reference import INDICATORS, LEVEL, fit_reference
 from deepshrink.functional.health import alarm_flags
 from deepshrink.sklearn._estimators import _seed, _windows
 

@@ -4,7 +4,7 @@
   classifier module such as an `EncoderClassifier` for fine-tuning).
 - `DenoisingTask` + `ExampleDataModule`: autoencoders that reconstruct clean examples from corrupted ones.
 
-Both are trained by `deepshrink.engine.fit`, the one place that runs a Lightning `Trainer`.
+Both are trained by `deepshrink.engine.core.fit`, the one place that runs a Lightning `Trainer`.
 """
 
 from deepshrink.tasks.batches import TensorBatches

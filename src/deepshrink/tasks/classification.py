@@ -20,7 +20,7 @@ from torch import Tensor, nn
 from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
-from deepshrink.data.noise_recordings import recorded_noise
+from deepshrink.data.readers.noise_recordings import recorded_noise
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.functional.noise import NoiseBank, add_noise, add_window_noise
 from deepshrink.functional.normalize import normalize

@@ -1,0 +1,446 @@
+"""The one place that reads user files: .mat, .npy/.npz, .csv, .wav signals and IDX image files.
+
+MATLAB specifics (structs addressed as ``variable="bearing.gs"``, v7.3) live in
+`deepshrink.data.readers.matfile`, WAV parsing (integer PCM and IEEE float) in
+`deepshrink.data.readers.wavfile`; the .mat helpers are re-exported here so that loaders import every
+reader from this one module.
+
+Every failure a user can cause (missing file, truncated or corrupt file, unknown variable, NaN/inf, empty
+data) becomes a `DataError` whose single line names the file and the problem, so no scipy/numpy traceback
+reaches the command line.
+
+Layout convention: signals come back as float32 arrays of shape (channels, samples). A 1-D array is one
+channel; a 2-D array is read with the longer axis as time (a (122571, 1) CWRU column and a (2, 48000) stereo
+array both come out right). A column/channel can be picked with `channel`.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import os
+import re
+import urllib.error
+import urllib.request
+import zipfile
+import zlib
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.signal import resample_poly
+
+from deepshrink.atomic import atomic_write
+from deepshrink.data.readers.matfile import (
+    is_struct,
+    load_mat_variables,
+    mat_field,
+    mat_fields,
+    mat_string,
+    mat_struct_elements,
+    struct_hint,
+)
+from deepshrink.data.readers.wavfile import read_wav
+from deepshrink.errors import DataError, NonFiniteError
+
+__all__ = [
+    "SIGNAL_SUFFIXES",
+    "check_finite",
+    "check_md5",
+    "download_file",
+    "load_mat_variables",
+    "mat_field",
+    "mat_fields",
+    "mat_string",
+    "mat_struct_elements",
+    "md5sum",
+    "read_idx",
+    "read_md5sums",
+    "read_signal_file",
+    "resample_signal",
+]
+
+SIGNAL_SUFFIXES = (".mat", ".npy", ".npz", ".csv", ".wav")
+
+# Scalar .mat/.npz variables taken as the sampling rate when present (first match wins).
+_RATE_NAMES = ("fs", "Fs", "FS", "sample_rate", "sampling_rate", "samplerate", "sr", "SR", "SampleFrequency")
+
+_IDX_DTYPES = {
+    0x08: np.dtype(np.uint8),
+    0x09: np.dtype(np.int8),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+
+
+def _existing_file(path: str | os.PathLike) -> Path:
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise DataError(f"{p}: file not found")
+    if not p.is_file():
+        raise DataError(f"{p}: not a file")
+    return p
+
+
+def md5sum(path: str | os.PathLike, *, chunk_size: int = 1 << 20) -> str:
+    """Hex md5 digest of a file, read in chunks (DataError if it is missing or unreadable)."""
+    p = _existing_file(path)
+    h = hashlib.md5()
+    try:
+        with open(p, "rb") as f:
+            while block := f.read(chunk_size):
+                h.update(block)
+    except OSError as err:
+        raise DataError(f"{p}: cannot read ({err.strerror or err})") from None
+    return h.hexdigest()
+
+
+def read_md5sums(folder: str | os.PathLike) -> dict[str, str]:
+    """The sums of ``MD5SUMS`` in `folder` (``md5sum`` output: "<hex>  <path>"), {} when there is none.
+
+    Keys are the listed path (relative to `folder`, with "/") and, when no two entries share it, the bare file
+    name, so a loader can look a file up either way. Lines that are not a sum and a path are skipped.
+    """
+    f = Path(folder) / "MD5SUMS"
+    if not f.is_file():
+        return {}
+    try:
+        text = f.read_text(encoding="utf-8", errors="replace")
+    except OSError as err:
+        raise DataError(f"{f}: cannot read ({err.strerror or err})") from None
+    sums: dict[str, str] = {}
+    names: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        parts = line.strip().split(maxsplit=1)
+        if len(parts) != 2 or not re.fullmatch(r"[0-9a-fA-F]{32}", parts[0]):
+            continue
+        rel = parts[1].strip().lstrip("*").replace("\\", "/").removeprefix("./")
+        sums[rel] = parts[0].lower()
+        names.setdefault(rel.rsplit("/", 1)[-1], []).append(parts[0].lower())
+    for name, found in names.items():
+        if len(found) == 1:
+            sums.setdefault(name, found[0])
+    return sums
+
+
+def check_md5(path: str | os.PathLike, expected: str | None) -> None:
+    """Raise DataError naming `path` when its md5 is not `expected` (no check when `expected` is None)."""
+    if expected is None:
+        return
+    got = md5sum(path)
+    if got != expected.lower():
+        raise DataError(
+            f"{path}: md5 mismatch (expected {expected}, got {got}); the file is corrupt or truncated"
+        )
+
+
+def check_finite(x: np.ndarray, name: str) -> None:
+    """Raise DataError if `x` (channels, samples) holds NaN or inf: say how many and where the first is."""
+    finite = np.isfinite(x)
+    if finite.all():
+        return
+    bad = np.argwhere(~finite)
+    first = tuple(int(i) for i in bad[0])
+    where = f"channel {first[0]}, sample {first[1]}" if len(first) == 2 else f"index {first}"
+    raise NonFiniteError(f"{name}: {len(bad)} NaN/inf value(s), first at {where}")
+
+
+def _to_channels(arr: np.ndarray, name: str, channel: int | str | None) -> np.ndarray:
+    """Numeric array -> float32 (channels, samples), optionally keeping one channel."""
+    if arr.dtype.kind not in "biuf":
+        raise DataError(f"{name}: holds {arr.dtype} data, expected real numbers")
+    arr = np.squeeze(arr) if arr.ndim > 2 else arr
+    if arr.ndim == 0 or arr.size == 0:
+        raise DataError(f"{name}: is empty (no samples)")
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    elif arr.ndim == 2:
+        # time runs along the longer axis (CWRU stores (N, 1) columns, audio-style arrays are (C, N))
+        if arr.shape[0] > arr.shape[1]:
+            arr = arr.T
+    else:
+        raise DataError(f"{name}: has shape {arr.shape}; expected 1-D or 2-D (channels, samples)")
+    if channel is not None:
+        if isinstance(channel, str):
+            if not channel.lstrip("-").isdigit():
+                raise DataError(f"{name}: channel {channel!r} must be an index here (no column names)")
+            channel = int(channel)
+        if not -arr.shape[0] <= channel < arr.shape[0]:
+            raise DataError(f"{name}: channel {channel} out of range (the data has {arr.shape[0]} channels)")
+        arr = arr[[channel]]
+    with np.errstate(over="ignore"):  # beyond float32's range becomes inf, reported by check_finite
+        out = np.ascontiguousarray(arr, dtype=np.float32)
+    check_finite(out, name)
+    return out
+
+
+def _rate_from(variables: dict, name: str) -> float | None:
+    for key in _RATE_NAMES:
+        if key in variables:
+            v = np.asarray(variables[key])
+            if v.size == 1 and v.dtype.kind in "biuf" and float(v.reshape(())) > 0:
+                return float(v.reshape(()))
+            raise DataError(f"{name}: variable {key!r} is not a positive scalar sampling rate")
+    return None
+
+
+def _pick_variable(variables: dict, name: str, path: Path, variable: str | None) -> str:
+    if variable is not None:
+        if variable not in variables:
+            present = ", ".join(sorted(variables)) or "none"
+            raise DataError(f"{name}: no variable {variable!r} (present: {present})")
+        return variable
+    candidates = [
+        k
+        for k, v in variables.items()
+        if isinstance(v, np.ndarray) and v.dtype.kind in "biuf" and v.size > 1 and k not in _RATE_NAMES
+    ]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        structs = [k for k, v in variables.items() if is_struct(v)]
+        if structs:
+            listed = "; ".join(f"{k!r} ({struct_hint(variables[k], k)})" for k in structs)
+            raise DataError(f"{name}: holds no plain numeric variable, only struct(s): {listed}")
+        raise DataError(f"{name}: no numeric signal variable found (present: {', '.join(sorted(variables))})")
+    # CWRU-style files: prefer the drive-end signal of the file's own number (files may carry stray ones)
+    de = [k for k in candidates if k.endswith("_DE_time")]
+    numbers = re.findall(r"\d+", path.stem)
+    own = [k for k in de if numbers and re.fullmatch(rf"X0*{int(numbers[-1])}_DE_time", k)]
+    if len(own) == 1:
+        return own[0]
+    if len(de) == 1:
+        return de[0]
+    names = ", ".join(sorted(candidates))
+    raise DataError(f"{name}: several signal variables ({names}); choose one with variable=")
+
+
+def _read_mat(p: Path, variable: str | None, channel: int | str | None) -> tuple[np.ndarray, float | None]:
+    name = str(p)
+    variables = load_mat_variables(p)
+    if variable is not None and "." in variable and variable not in variables:
+        # a struct field: the signal, and a rate field (fs, sr, ...) beside it in the same struct
+        arr = mat_field(variables, variable, name=name)
+        parent = mat_field(variables, variable.rsplit(".", 1)[0], name=name)
+        siblings = {f: mat_field(parent, f, name=name) for f in mat_fields(parent) if f in _RATE_NAMES}
+        key, rate = variable, _rate_from(siblings, f"{name} [{variable.rsplit('.', 1)[0]}]")
+        rate = rate if rate is not None else _rate_from(variables, name)
+    else:
+        key = _pick_variable(variables, name, p, variable)
+        arr, rate = variables[key], _rate_from(variables, name)
+    if is_struct(arr):
+        raise DataError(f"{name} [{key}]: is a struct ({struct_hint(arr, key)})")
+    if not isinstance(arr, np.ndarray):
+        raise DataError(f"{name} [{key}]: holds {type(arr).__name__}, expected a numeric array")
+    return _to_channels(arr, f"{name} [{key}]", channel), rate
+
+
+def read_npy(p: Path) -> Any:
+    """np.load of an .npy / .npz file, never unpickling, every failure one DataError naming the file."""
+    name = str(p)
+    try:
+        loaded = np.load(p, allow_pickle=False)
+    except ValueError as err:
+        msg = str(err)
+        if "allow_pickle" in msg or "Object arrays" in msg:
+            raise DataError(f"{name}: holds Python objects (pickled); save a plain numeric array") from None
+        raise DataError(f"{name}: corrupt or truncated .npy file ({msg})") from None
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as err:
+        raise DataError(f"{name}: corrupt or truncated file ({type(err).__name__}: {err})") from None
+    except Exception as err:  # numpy's readers (npy header, zip container) raise an open-ended set on garbage
+        raise DataError(f"{name}: cannot read ({type(err).__name__}: {err})") from None
+    return loaded
+
+
+def _read_npy(p: Path, variable: str | None, channel: int | str | None) -> tuple[np.ndarray, float | None]:
+    name = str(p)
+    loaded = read_npy(p)
+    if isinstance(loaded, np.lib.npyio.NpzFile):
+        with loaded:
+            try:
+                variables = {k: loaded[k] for k in loaded.files}
+            except Exception as err:  # a damaged member: the same open-ended set (zip, zlib, npy header)
+                raise DataError(f"{name}: corrupt .npz file ({type(err).__name__}: {err})") from None
+        if not variables:
+            raise DataError(f"{name}: .npz file holds no arrays")
+        key = _pick_variable(variables, name, p, variable)
+        signal = _to_channels(np.asarray(variables[key]), f"{name} [{key}]", channel)
+        return signal, _rate_from(variables, name)
+    if variable is not None:
+        raise DataError(f"{name}: a .npy file holds one array; variable={variable!r} does not apply")
+    return _to_channels(loaded, name, channel), None
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_csv(p: Path, variable: str | None, channel: int | str | None) -> tuple[np.ndarray, float | None]:
+    name = str(p)
+    if variable is not None:
+        raise DataError(f"{name}: variable={variable!r} is for .mat/.npz files; use channel= for a column")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise DataError(f"{name}: cannot read as text ({type(err).__name__}: {err})") from None
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise DataError(f"{name}: is empty (no samples)")
+    first = lines[0]
+    delimiter = next((d for d in (",", ";", "\t") if d in first), None)
+    cells = next(csv.reader([first], delimiter=delimiter)) if delimiter else first.split()
+    cells = [c.strip() for c in cells]
+    header = None if all(_is_number(c) for c in cells) else cells
+    body = lines[1:] if header else lines
+    if not body:
+        raise DataError(f"{name}: has a header but no data rows")
+    try:
+        arr = np.loadtxt(io.StringIO("\n".join(body)), delimiter=delimiter, dtype=np.float64, ndmin=2)
+    except ValueError as err:
+        raise DataError(f"{name}: non-numeric or ragged data ({err})") from None
+    if isinstance(channel, str) and not channel.lstrip("-").isdigit():
+        if header is None:
+            raise DataError(f"{name}: channel {channel!r} given by name but the file has no header row")
+        if channel not in header:
+            raise DataError(f"{name}: no column {channel!r} (columns: {', '.join(header)})")
+        channel = header.index(channel)
+    elif isinstance(channel, str):
+        channel = int(channel)
+    if channel is not None and not -arr.shape[1] <= channel < arr.shape[1]:
+        raise DataError(f"{name}: column {channel} out of range (the file has {arr.shape[1]} column(s))")
+    cols = arr.T if channel is None else arr.T[[channel]]
+    out = np.ascontiguousarray(cols, dtype=np.float32)
+    check_finite(out, name)
+    return out, None
+
+
+def _read_wav(p: Path, variable: str | None, channel: int | str | None) -> tuple[np.ndarray, float | None]:
+    x, rate = read_wav(p, variable, channel)
+    check_finite(x, str(p))
+    return x, rate
+
+
+_READERS = {".mat": _read_mat, ".npy": _read_npy, ".npz": _read_npy, ".csv": _read_csv, ".wav": _read_wav}
+
+
+def read_signal_file(
+    path: str | os.PathLike, *, variable: str | None = None, channel: int | str | None = None
+) -> tuple[np.ndarray, float | None]:
+    """Read one recording: returns (float32 array (channels, samples), sample rate or None if unknown).
+
+    .mat (v4-v7 via scipy; v7.3 needs h5py): `variable` names the array; without it the only numeric array
+    is used (for CWRU-style files, the file's own `X<id>_DE_time`). A scalar `fs`/`sample_rate` variable
+    gives the rate. .npy (never unpickled) / .npz: one array / `variable`. .csv: numeric columns are
+    channels, a header row is allowed and `channel` picks a column by name or index. .wav: integer PCM
+    8/16/24/32-bit, scaled to [-1, 1), or IEEE float 32/64-bit (values as stored), with its rate.
+    `channel` (an index) keeps a single channel. A struct field is addressed with a dotted `variable`
+    ("bearing.gs", any depth); a rate field (`sr`, `fs`, ...) in the same struct gives the rate. A file whose
+    only data is a struct says which fields it has. Any problem raises `DataError`.
+    """
+    p = _existing_file(path)
+    reader = _READERS.get(p.suffix.lower())
+    if reader is None:
+        raise DataError(f"{p}: unsupported file type {p.suffix!r} (expected {', '.join(SIGNAL_SUFFIXES)})")
+    return reader(p, variable, channel)
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read an IDX file (MNIST format), gzip-compressed or raw; returns the array in native byte order.
+
+    Validates the magic number (two zero bytes, a type code, the number of dimensions), the dimensions and the
+    payload length; truncated or corrupt files raise DataError.
+    """
+    p = _existing_file(path)
+    name = str(p)
+    try:
+        with open(p, "rb") as f:
+            head = f.read(2)
+        opener = gzip.open if head == b"\x1f\x8b" else open
+        with opener(p, "rb") as f:
+            data = f.read()
+    except (OSError, EOFError, zlib.error) as err:
+        raise DataError(f"{name}: corrupt or truncated IDX file ({type(err).__name__}: {err})") from None
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
+        raise DataError(f"{name}: not an IDX file (bad magic number {data[:4].hex() or 'none'})")
+    dtype, ndim = _IDX_DTYPES[data[2]], data[3]
+    if ndim == 0 or len(data) < 4 + 4 * ndim:
+        raise DataError(f"{name}: corrupt IDX header ({ndim} dimensions, {len(data)} bytes)")
+    dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
+    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    payload = len(data) - 4 - 4 * ndim
+    if payload != expected:
+        kind = "truncated" if payload < expected else "has trailing bytes"
+        raise DataError(f"{name}: {kind} IDX file (dims {dims} need {expected} bytes, found {payload})")
+    arr = np.frombuffer(data, dtype=dtype, offset=4 + 4 * ndim).reshape(dims)
+    return arr.astype(dtype.newbyteorder("="), copy=True)
+
+
+def resample_signal(x: np.ndarray, rate: float, target: float, *, name: str = "signal") -> np.ndarray:
+    """Resample float32 (channels, samples) from `rate` to `target` Hz with scipy's polyphase filter.
+
+    The ratio is approximated by a fraction with denominator <= 1000 (exact for the usual 48k/12k, 44.1k/48k
+    pairs). Returns float32; raises DataError if the result would be empty.
+    """
+    if rate <= 0 or target <= 0:
+        raise DataError(f"{name}: sample rates must be positive (got {rate} -> {target})")
+    if abs(float(rate) - float(target)) < 1e-9:
+        return x
+    frac = Fraction(float(target) / float(rate)).limit_denominator(1000)
+    if x.shape[-1] * frac.numerator // frac.denominator < 1:
+        raise DataError(f"{name}: too short to resample from {rate:g} Hz to {target:g} Hz")
+    if frac.numerator > 1000:  # the polyphase filter grows with the factor: a wrong rate, not a real request
+        raise DataError(f"{name}: will not upsample {target / rate:.0f}-fold ({rate:g} -> {target:g} Hz)")
+    try:
+        y = resample_poly(np.asarray(x, dtype=np.float64), frac.numerator, frac.denominator, axis=-1)
+    except MemoryError:
+        raise DataError(f"{name}: not enough memory to resample from {rate:g} Hz to {target:g} Hz") from None
+    return np.ascontiguousarray(y, dtype=np.float32)
+
+
+def download_file(
+    url: str,
+    dest: str | os.PathLike,
+    *,
+    expected_md5: str | None = None,
+    timeout: float = 60.0,
+    magic: bytes | None = None,
+) -> Path:
+    """Download `url` to `dest` atomically (temp file in the same folder, then os.replace).
+
+    expected_md5: checked before the file appears at `dest`. magic: the bytes the file must start with (so an
+    HTML error page is not saved as data). Network failures and mismatches raise DataError; returns `dest`.
+    """
+    dest_p = Path(dest)
+
+    def write(tmp: str) -> None:  # any error here leaves no file at dest (atomic_write removes tmp)
+        h = hashlib.md5()
+        with open(tmp, "wb") as f:
+            try:
+                with urllib.request.urlopen(url, timeout=timeout) as resp:
+                    while block := resp.read(1 << 20):
+                        h.update(block)
+                        f.write(block)
+            except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as err:
+                reason = getattr(err, "reason", None) or err
+                raise DataError(
+                    f"could not download {url} ({reason}); check the network connection, or download the "
+                    f"file by hand into {dest_p.parent}"
+                ) from None
+        got = h.hexdigest()
+        if expected_md5 is not None and got != expected_md5:
+            raise DataError(f"{url}: md5 mismatch for the download (expected {expected_md5}, got {got})")
+        if magic is not None:
+            with open(tmp, "rb") as f:
+                if not f.read(len(magic)).startswith(magic):
+                    raise DataError(f"{url}: the server did not return the expected file (an error page?)")
+
+    return atomic_write(dest_p, write)

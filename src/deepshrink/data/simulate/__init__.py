@@ -1,0 +1,1 @@
+"""The built-in simulators: bearing-fault recordings and run-to-failure lives."""

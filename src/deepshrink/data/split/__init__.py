@@ -1,0 +1,1 @@
+"""Leak-free splitting: recordings to windows by time, the scenarios, image splits, autoencoder examples."""

@@ -1,0 +1,1 @@
+"""Classifiers: training, evaluation, prediction, inference, ONNX export, windows from a config."""

@@ -1,0 +1,1 @@
+"""What every product shares: configs and option types, the one Trainer (fit), run artifacts, runtime."""

@@ -1,0 +1,1 @@
+"""Denoising autoencoders: training, applying a trained one, greedy pre-training."""

@@ -1,0 +1,1 @@
+"""Condition monitoring: the healthy reference, the run over a machine's life, streaming."""
