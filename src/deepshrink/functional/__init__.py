@@ -1,9 +1,11 @@
-"""Pure tensor operations: thresholding, noise and corruptions, normalisation, seeds, metrics.
+"""Pure tensor operations: thresholding, noise and corruptions, normalisation, seeds, metrics; and, in
+NumPy/SciPy, bearing geometry and envelope analysis (`bearing`, `envelope`).
 
 No state and no nn.Module here: the torchmetrics objects that the tasks log (stateful) live in
 `deepshrink.tasks.metrics`.
 """
 
+from deepshrink.functional.bearing import BEARINGS, BearingGeometry, bearing_geometry
 from deepshrink.functional.corruption import (
     CORRUPTIONS,
     corrupt,
@@ -12,6 +14,17 @@ from deepshrink.functional.corruption import (
     masking_noise,
     missing_values,
     salt_and_pepper,
+)
+from deepshrink.functional.envelope import (
+    DEFAULT_THRESHOLD_DB,
+    EnvelopeDiagnosis,
+    cepstral_prewhitening,
+    diagnose_signal,
+    envelope,
+    family_scores,
+    fast_kurtogram,
+    spectral_kurtosis,
+    squared_envelope_spectrum,
 )
 from deepshrink.functional.metrics import psnr, signal_power, snr_db, snr_improvement_db, ssim
 from deepshrink.functional.noise import NOISE_KINDS, NoiseBank, add_noise, noise_bank, noise_like
@@ -27,13 +40,23 @@ from deepshrink.functional.thresholding import (
 )
 
 __all__ = [
+    "BEARINGS",
     "CORRUPTIONS",
+    "DEFAULT_THRESHOLD_DB",
     "NOISE_KINDS",
     "NORMALIZE_MODES",
     "THRESHOLDS",
+    "BearingGeometry",
+    "EnvelopeDiagnosis",
     "NoiseBank",
     "add_noise",
+    "bearing_geometry",
+    "cepstral_prewhitening",
     "corrupt",
+    "diagnose_signal",
+    "envelope",
+    "family_scores",
+    "fast_kurtogram",
     "firm_threshold",
     "garrote_threshold",
     "gaussian_noise",
@@ -52,6 +75,8 @@ __all__ = [
     "snr_db",
     "snr_improvement_db",
     "soft_threshold",
+    "spectral_kurtosis",
+    "squared_envelope_spectrum",
     "ssim",
     "threshold",
     "window_seeds",
