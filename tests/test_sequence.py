@@ -213,6 +213,11 @@ def test_load_femto_bearing(tmp_path):
         "rpm": 1800,
         "load_n": 4000,
         "gaps": 7,
+        "set": "Learning_set",
+        "units": ["g", "g"],
+        "expected_snapshots": 10,
+        "missing_numbers": [3, 4, 5, 6, 7, 8, 9],
+        "skipped_entries": [],
     }
     np.testing.assert_array_equal(seq.snapshots[2].read(), [[3.5] * 3, [-3.5] * 3])
     # the reader pickles (worker processes score snapshots)

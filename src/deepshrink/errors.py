@@ -28,3 +28,8 @@ class ConfigError(DeepShrinkError):
 
 class NonFiniteError(DataError):
     """The data hold NaN or inf values. A monitor reports such a snapshot as such instead of stopping."""
+
+
+class DataWarning(UserWarning):
+    """Data that reads, but maybe not as meant: a clock column taken as vibration, entries named like
+    snapshots that are not files. A warning, not an error: the user may know better."""

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from deepshrink.errors import ConfigError
+from deepshrink.errors import ConfigError, DataWarning
 
 # The shared label map of the cross-dataset scenario: every public loader sets meta["fault"] to one of these.
 FAULT_TYPES = ("normal", "inner", "outer", "ball", "combined")
@@ -29,7 +32,8 @@ class Recording:
         scenario splits on; None when the data set has only one.
     meta: anything else known. Loaders of public data sets fill the same keys: `fault` (one of FAULT_TYPES,
         the label map shared across data sets), `fault_size` (as the data set states it, or None), `path`,
-        `channel`, `native_rate`, and data-set specific ones (load_hp, rpm, cwru_id, damage, ...).
+        `channel`, `native_rate`, and data-set specific ones (load_hp, rpm, cwru_id, damage, ...); users'
+        files whose header names their channels add `channel_names` and `units` (manifests).
     """
 
     signal: np.ndarray
@@ -94,6 +98,8 @@ class Snapshot:
     source: where it comes from (a file path, "simulator:N"): every error about it names this.
     read: returns the samples as a float32 array (channels, samples); raises `DataError` naming `source`.
         Snapshots are read when they are scored, so memory is bounded by the reference, not the life.
+    condition: the operating condition the snapshot was taken in ("1800rpm_load1"), or None when not given:
+        the monitor keeps one healthy baseline per condition.
     """
 
     index: int
@@ -101,6 +107,7 @@ class Snapshot:
     time_s: float | None
     source: str
     read: Callable[[], np.ndarray] = field(repr=False, compare=False)
+    condition: str | None = None
 
 
 @dataclass
@@ -111,7 +118,9 @@ class SnapshotSequence:
     condition: the operating condition, or None; channel_names: one name per channel, or None;
     meta: what else is known. Keys used by the monitor: `interval_s` (seconds between snapshot numbers),
     `end_of_life` (True when the last snapshot is the end of the machine's life, as in a run-to-failure test),
-    `onset_index` (simulator: the index of the first snapshot with the fault).
+    `onset_index` (simulator: the index of the first snapshot with the fault). Numbered files (a folder,
+    FEMTO) add what was expected and found (`numbering_meta`: expected_snapshots, gaps, missing_numbers)
+    and `skipped_entries`; files whose header states units add `units` (one per channel, None if unknown).
     """
 
     name: str
@@ -144,3 +153,49 @@ def file_snapshots(
         Snapshot(index=i, number=n, time_s=t, source=str(f), read=reader(f))
         for i, (n, t, f) in enumerate(rows, start=start)
     ]
+
+
+# lists in a sequence's meta stay short: a sparse life of 100000 numbers must not fill summary files
+MAX_LISTED = 50
+
+
+def numbering_meta(numbers: Sequence[int]) -> dict:
+    """What numbered snapshots were expected and what was found, from the sorted distinct `numbers`:
+    expected_snapshots (first to last number), gaps (how many numbers are missing) and missing_numbers
+    (the first MAX_LISTED of them, ascending)."""
+    expected = numbers[-1] - numbers[0] + 1
+    missing: list[int] = []
+    for a, b in itertools.pairwise(numbers):
+        missing += range(a + 1, min(b, a + 1 + MAX_LISTED - len(missing)))
+        if len(missing) >= MAX_LISTED:
+            break
+    return {"expected_snapshots": expected, "gaps": expected - len(numbers), "missing_numbers": missing}
+
+
+def unreadable(path: Path) -> str | None:
+    """Why an entry named like a snapshot file cannot be read as one (None: a readable file)."""
+    if path.is_symlink() and not path.exists():
+        return "broken symbolic link (its target is missing)"
+    if path.is_dir():
+        return "a folder, not a file"
+    if not path.is_file():
+        return "not a regular file" if path.exists() else "vanished while the folder was listed"
+    if not os.access(path, os.R_OK):
+        return "not readable (permission denied)"
+    return None
+
+
+def skipped_entries(folder: Path, skipped: Sequence[tuple[Path, str]]) -> list[dict]:
+    """The meta list of entries named like snapshots that are not readable files (the first MAX_LISTED),
+    each {"name", "reason"}; a `DataWarning` says how many, so that "29 snapshots" is not all a user sees."""
+    if not skipped:
+        return []
+    shown = "; ".join(f"{p.name} ({why})" for p, why in skipped[:3])
+    more = f"; and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+    warnings.warn(
+        f"{folder}: skipped {len(skipped)} entr{'ies' if len(skipped) > 1 else 'y'} named like snapshot files"
+        f" that cannot be read: {shown}{more}",
+        DataWarning,
+        stacklevel=3,
+    )
+    return [{"name": p.name, "reason": why} for p, why in skipped[:MAX_LISTED]]

@@ -2,8 +2,9 @@
 
 MATLAB specifics (structs addressed as ``variable="bearing.gs"``, v7.3) live in
 `deepshrink.data.readers.matfile`, WAV parsing (integer PCM and IEEE float) in
-`deepshrink.data.readers.wavfile`; the .mat helpers are re-exported here so that loaders import every
-reader from this one module.
+`deepshrink.data.readers.wavfile`, CSV columns in `deepshrink.data.readers.csvfile`, md5 sums in
+`deepshrink.data.readers.checksums`; they are re-exported here so that loaders import every reader from
+this one module.
 
 Every failure a user can cause (missing file, truncated or corrupt file, unknown variable, NaN/inf, empty
 data) becomes a `DataError` whose single line names the file and the problem, so no scipy/numpy traceback
@@ -11,15 +12,15 @@ reaches the command line.
 
 Layout convention: signals come back as float32 arrays of shape (channels, samples). A 1-D array is one
 channel; a 2-D array is read with the longer axis as time (a (122571, 1) CWRU column and a (2, 48000) stereo
-array both come out right). A column/channel can be picked with `channel`.
+array both come out right). Channels are picked with `channel`: an index, "1,2" or a list (CSV columns by
+header name too, `deepshrink.data.readers.csvfile`). `read_signal` also returns the channel names and units a
+file states (`SignalFile`); `read_signal_file` only (signal, rate).
 """
 
 from __future__ import annotations
 
-import csv
 import gzip
 import hashlib
-import io
 import os
 import re
 import urllib.error
@@ -34,6 +35,9 @@ import numpy as np
 from scipy.signal import resample_poly
 
 from deepshrink.atomic import atomic_write
+from deepshrink.data.readers.channels import Channel, SignalFile, check_finite, select_columns
+from deepshrink.data.readers.checksums import check_md5, existing_file, md5sum, read_md5sums
+from deepshrink.data.readers.csvfile import read_csv
 from deepshrink.data.readers.matfile import (
     is_struct,
     load_mat_variables,
@@ -44,10 +48,11 @@ from deepshrink.data.readers.matfile import (
     struct_hint,
 )
 from deepshrink.data.readers.wavfile import read_wav
-from deepshrink.errors import DataError, NonFiniteError
+from deepshrink.errors import DataError
 
 __all__ = [
     "SIGNAL_SUFFIXES",
+    "SignalFile",
     "check_finite",
     "check_md5",
     "download_file",
@@ -59,6 +64,7 @@ __all__ = [
     "md5sum",
     "read_idx",
     "read_md5sums",
+    "read_signal",
     "read_signal_file",
     "resample_signal",
 ]
@@ -78,80 +84,8 @@ _IDX_DTYPES = {
 }
 
 
-def _existing_file(path: str | os.PathLike) -> Path:
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise DataError(f"{p}: file not found")
-    if not p.is_file():
-        raise DataError(f"{p}: not a file")
-    return p
-
-
-def md5sum(path: str | os.PathLike, *, chunk_size: int = 1 << 20) -> str:
-    """Hex md5 digest of a file, read in chunks (DataError if it is missing or unreadable)."""
-    p = _existing_file(path)
-    h = hashlib.md5()
-    try:
-        with open(p, "rb") as f:
-            while block := f.read(chunk_size):
-                h.update(block)
-    except OSError as err:
-        raise DataError(f"{p}: cannot read ({err.strerror or err})") from None
-    return h.hexdigest()
-
-
-def read_md5sums(folder: str | os.PathLike) -> dict[str, str]:
-    """The sums of ``MD5SUMS`` in `folder` (``md5sum`` output: "<hex>  <path>"), {} when there is none.
-
-    Keys are the listed path (relative to `folder`, with "/") and, when no two entries share it, the bare file
-    name, so a loader can look a file up either way. Lines that are not a sum and a path are skipped.
-    """
-    f = Path(folder) / "MD5SUMS"
-    if not f.is_file():
-        return {}
-    try:
-        text = f.read_text(encoding="utf-8", errors="replace")
-    except OSError as err:
-        raise DataError(f"{f}: cannot read ({err.strerror or err})") from None
-    sums: dict[str, str] = {}
-    names: dict[str, list[str]] = {}
-    for line in text.splitlines():
-        parts = line.strip().split(maxsplit=1)
-        if len(parts) != 2 or not re.fullmatch(r"[0-9a-fA-F]{32}", parts[0]):
-            continue
-        rel = parts[1].strip().lstrip("*").replace("\\", "/").removeprefix("./")
-        sums[rel] = parts[0].lower()
-        names.setdefault(rel.rsplit("/", 1)[-1], []).append(parts[0].lower())
-    for name, found in names.items():
-        if len(found) == 1:
-            sums.setdefault(name, found[0])
-    return sums
-
-
-def check_md5(path: str | os.PathLike, expected: str | None) -> None:
-    """Raise DataError naming `path` when its md5 is not `expected` (no check when `expected` is None)."""
-    if expected is None:
-        return
-    got = md5sum(path)
-    if got != expected.lower():
-        raise DataError(
-            f"{path}: md5 mismatch (expected {expected}, got {got}); the file is corrupt or truncated"
-        )
-
-
-def check_finite(x: np.ndarray, name: str) -> None:
-    """Raise DataError if `x` (channels, samples) holds NaN or inf: say how many and where the first is."""
-    finite = np.isfinite(x)
-    if finite.all():
-        return
-    bad = np.argwhere(~finite)
-    first = tuple(int(i) for i in bad[0])
-    where = f"channel {first[0]}, sample {first[1]}" if len(first) == 2 else f"index {first}"
-    raise NonFiniteError(f"{name}: {len(bad)} NaN/inf value(s), first at {where}")
-
-
-def _to_channels(arr: np.ndarray, name: str, channel: int | str | None) -> np.ndarray:
-    """Numeric array -> float32 (channels, samples), optionally keeping one channel."""
+def _to_channels(arr: np.ndarray, name: str, channel: Channel) -> np.ndarray:
+    """Numeric array -> float32 (channels, samples), optionally keeping the channels `channel` picks."""
     if arr.dtype.kind not in "biuf":
         raise DataError(f"{name}: holds {arr.dtype} data, expected real numbers")
     arr = np.squeeze(arr) if arr.ndim > 2 else arr
@@ -165,14 +99,10 @@ def _to_channels(arr: np.ndarray, name: str, channel: int | str | None) -> np.nd
             arr = arr.T
     else:
         raise DataError(f"{name}: has shape {arr.shape}; expected 1-D or 2-D (channels, samples)")
-    if channel is not None:
-        if isinstance(channel, str):
-            if not channel.lstrip("-").isdigit():
-                raise DataError(f"{name}: channel {channel!r} must be an index here (no column names)")
-            channel = int(channel)
-        if not -arr.shape[0] <= channel < arr.shape[0]:
-            raise DataError(f"{name}: channel {channel} out of range (the data has {arr.shape[0]} channels)")
-        arr = arr[[channel]]
+    unnamed = "channel {item!r} must be an index here (no column names)"
+    picked = select_columns(channel, arr.shape[0], name, unnamed=unnamed)
+    if picked is not None:
+        arr = arr[picked]
     with np.errstate(over="ignore"):  # beyond float32's range becomes inf, reported by check_finite
         out = np.ascontiguousarray(arr, dtype=np.float32)
     check_finite(out, name)
@@ -220,7 +150,7 @@ def _pick_variable(variables: dict, name: str, path: Path, variable: str | None)
     raise DataError(f"{name}: several signal variables ({names}); choose one with variable=")
 
 
-def _read_mat(p: Path, variable: str | None, channel: int | str | None) -> tuple[np.ndarray, float | None]:
+def _read_mat(p: Path, variable: str | None, channel: Channel) -> SignalFile:
     name = str(p)
     variables = load_mat_variables(p)
     if variable is not None and "." in variable and variable not in variables:
@@ -237,7 +167,7 @@ def _read_mat(p: Path, variable: str | None, channel: int | str | None) -> tuple
         raise DataError(f"{name} [{key}]: is a struct ({struct_hint(arr, key)})")
     if not isinstance(arr, np.ndarray):
         raise DataError(f"{name} [{key}]: holds {type(arr).__name__}, expected a numeric array")
-    return _to_channels(arr, f"{name} [{key}]", channel), rate
+    return SignalFile(_to_channels(arr, f"{name} [{key}]", channel), rate)
 
 
 def read_npy(p: Path) -> Any:
@@ -257,7 +187,7 @@ def read_npy(p: Path) -> Any:
     return loaded
 
 
-def _read_npy(p: Path, variable: str | None, channel: int | str | None) -> tuple[np.ndarray, float | None]:
+def _read_npy(p: Path, variable: str | None, channel: Channel) -> SignalFile:
     name = str(p)
     loaded = read_npy(p)
     if isinstance(loaded, np.lib.npyio.NpzFile):
@@ -270,87 +200,59 @@ def _read_npy(p: Path, variable: str | None, channel: int | str | None) -> tuple
             raise DataError(f"{name}: .npz file holds no arrays")
         key = _pick_variable(variables, name, p, variable)
         signal = _to_channels(np.asarray(variables[key]), f"{name} [{key}]", channel)
-        return signal, _rate_from(variables, name)
+        return SignalFile(signal, _rate_from(variables, name))
     if variable is not None:
         raise DataError(f"{name}: a .npy file holds one array; variable={variable!r} does not apply")
-    return _to_channels(loaded, name, channel), None
+    return SignalFile(_to_channels(loaded, name, channel), None)
 
 
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-    except ValueError:
-        return False
-    return True
-
-
-def _read_csv(p: Path, variable: str | None, channel: int | str | None) -> tuple[np.ndarray, float | None]:
-    name = str(p)
-    if variable is not None:
-        raise DataError(f"{name}: variable={variable!r} is for .mat/.npz files; use channel= for a column")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        raise DataError(f"{name}: cannot read as text ({type(err).__name__}: {err})") from None
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if not lines:
-        raise DataError(f"{name}: is empty (no samples)")
-    first = lines[0]
-    delimiter = next((d for d in (",", ";", "\t") if d in first), None)
-    cells = next(csv.reader([first], delimiter=delimiter)) if delimiter else first.split()
-    cells = [c.strip() for c in cells]
-    header = None if all(_is_number(c) for c in cells) else cells
-    body = lines[1:] if header else lines
-    if not body:
-        raise DataError(f"{name}: has a header but no data rows")
-    try:
-        arr = np.loadtxt(io.StringIO("\n".join(body)), delimiter=delimiter, dtype=np.float64, ndmin=2)
-    except ValueError as err:
-        raise DataError(f"{name}: non-numeric or ragged data ({err})") from None
-    if isinstance(channel, str) and not channel.lstrip("-").isdigit():
-        if header is None:
-            raise DataError(f"{name}: channel {channel!r} given by name but the file has no header row")
-        if channel not in header:
-            raise DataError(f"{name}: no column {channel!r} (columns: {', '.join(header)})")
-        channel = header.index(channel)
-    elif isinstance(channel, str):
-        channel = int(channel)
-    if channel is not None and not -arr.shape[1] <= channel < arr.shape[1]:
-        raise DataError(f"{name}: column {channel} out of range (the file has {arr.shape[1]} column(s))")
-    cols = arr.T if channel is None else arr.T[[channel]]
-    out = np.ascontiguousarray(cols, dtype=np.float32)
-    check_finite(out, name)
-    return out, None
-
-
-def _read_wav(p: Path, variable: str | None, channel: int | str | None) -> tuple[np.ndarray, float | None]:
+def _read_wav(p: Path, variable: str | None, channel: Channel) -> SignalFile:
     x, rate = read_wav(p, variable, channel)
     check_finite(x, str(p))
-    return x, rate
+    return SignalFile(x, rate)
 
 
-_READERS = {".mat": _read_mat, ".npy": _read_npy, ".npz": _read_npy, ".csv": _read_csv, ".wav": _read_wav}
+_READERS = {".mat": _read_mat, ".npy": _read_npy, ".npz": _read_npy, ".wav": _read_wav}
+
+
+def read_signal(
+    path: str | os.PathLike,
+    *,
+    variable: str | None = None,
+    channel: Channel = None,
+    check_columns: bool = True,
+) -> SignalFile:
+    """`read_signal_file` with what the file says about its channels: a `SignalFile` (signal, sample_rate,
+    channel_names, units, rate_from_time). check_columns: warn (`DataWarning`) about CSV columns taken as
+    vibration that look like a clock or a counter."""
+    p = existing_file(path)
+    suffix = p.suffix.lower()
+    if suffix == ".csv":
+        return read_csv(p, variable, channel, check_columns=check_columns)
+    reader = _READERS.get(suffix)
+    if reader is None:
+        raise DataError(f"{p}: unsupported file type {p.suffix!r} (expected {', '.join(SIGNAL_SUFFIXES)})")
+    return reader(p, variable, channel)
 
 
 def read_signal_file(
-    path: str | os.PathLike, *, variable: str | None = None, channel: int | str | None = None
+    path: str | os.PathLike, *, variable: str | None = None, channel: Channel = None
 ) -> tuple[np.ndarray, float | None]:
     """Read one recording: returns (float32 array (channels, samples), sample rate or None if unknown).
 
     .mat (v4-v7 via scipy; v7.3 needs h5py): `variable` names the array; without it the only numeric array
     is used (for CWRU-style files, the file's own `X<id>_DE_time`). A scalar `fs`/`sample_rate` variable
     gives the rate. .npy (never unpickled) / .npz: one array / `variable`. .csv: numeric columns are
-    channels, a header row is allowed and `channel` picks a column by name or index. .wav: integer PCM
-    8/16/24/32-bit, scaled to [-1, 1), or IEEE float 32/64-bit (values as stored), with its rate.
-    `channel` (an index) keeps a single channel. A struct field is addressed with a dotted `variable`
-    ("bearing.gs", any depth); a rate field (`sr`, `fs`, ...) in the same struct gives the rate. A file whose
-    only data is a struct says which fields it has. Any problem raises `DataError`.
+    channels, a header row names them, a header column named like a time (time_s, t, timestamp) is the
+    time axis that gives the rate (`deepshrink.data.readers.csvfile`). .wav: integer PCM 8/16/24/32-bit,
+    scaled to [-1, 1), or IEEE float 32/64-bit (values as stored), with its rate. `channel` keeps the
+    channels it picks: an index, "1,2", a list, or CSV header names. A struct field is addressed with a
+    dotted `variable` ("bearing.gs", any depth); a rate field (`sr`, `fs`, ...) in the same struct gives
+    the rate. A file whose only data is a struct says which fields it has. Any problem raises `DataError`.
+    `read_signal` also returns the channel names and units.
     """
-    p = _existing_file(path)
-    reader = _READERS.get(p.suffix.lower())
-    if reader is None:
-        raise DataError(f"{p}: unsupported file type {p.suffix!r} (expected {', '.join(SIGNAL_SUFFIXES)})")
-    return reader(p, variable, channel)
+    signal, rate, *_ = read_signal(path, variable=variable, channel=channel)
+    return signal, rate
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -359,7 +261,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     Validates the magic number (two zero bytes, a type code, the number of dimensions), the dimensions and the
     payload length; truncated or corrupt files raise DataError.
     """
-    p = _existing_file(path)
+    p = existing_file(path)
     name = str(p)
     try:
         with open(p, "rb") as f:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deepshrink.data.readers.io import SIGNAL_SUFFIXES, read_signal_file, resample_signal
+from deepshrink.data.readers.io import SIGNAL_SUFFIXES, read_signal, resample_signal
 from deepshrink.data.recording import Recording, check_rate
 from deepshrink.errors import DataError
 
@@ -75,6 +75,12 @@ def _channel(value: str | int | None) -> int | str | None:
     return int(v) if v.lstrip("-").isdigit() else v
 
 
+def _named(names: tuple[str, ...] | None, units: tuple[str | None, ...] | None) -> dict:
+    """The channel names and units a file's header states, for the recording's meta (none: nothing)."""
+    out: dict = {"channel_names": list(names)} if names else {}
+    return out | ({"units": list(units)} if units and any(units) else {})
+
+
 def _read_one(
     path: Path,
     *,
@@ -88,7 +94,7 @@ def _read_one(
     fallback_rate: float | None = None,
     condition: str | None = None,
 ) -> Recording:
-    signal, own_rate = read_signal_file(path, variable=variable, channel=channel)
+    signal, own_rate, names, units, _ = read_signal(path, variable=variable, channel=channel)
     if rate is not None and own_rate is not None and abs(rate - own_rate) > 1e-6:
         raise DataError(f"{where}: sample_rate {rate:g} disagrees with the file's own rate {own_rate:g}")
     rate = rate if rate is not None else own_rate if own_rate is not None else fallback_rate
@@ -103,7 +109,7 @@ def _read_one(
         name=name,
         group=group,
         condition=condition,
-        meta={"path": str(path)},
+        meta={"path": str(path)} | _named(names, units),
     )
 
 

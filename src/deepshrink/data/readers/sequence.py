@@ -1,8 +1,10 @@
 """Snapshot sequences for condition monitoring: one machine's short recordings in time order.
 
-Sources: the degradation simulator, FEMTO bearings, a folder of numbered snapshot files of any format
-`read_signal_file` reads, or a CSV manifest listing files with their times. Snapshots are read only when
-they are scored, so a life of thousands of snapshots never sits in memory at once.
+Sources: the degradation simulator, FEMTO bearings, a folder of numbered (or time-stamped) snapshot files of
+any format `read_signal_file` reads, or a CSV manifest listing files with their times. Snapshots are read
+only when they are scored, so a life of thousands of snapshots never sits in memory at once. The first file
+is read when the sequence is made: its channel names and units (a CSV header) name the sequence's channels,
+and its columns are checked once (`DataWarning` for a clock taken as vibration), not at every snapshot.
 """
 
 from __future__ import annotations
@@ -12,31 +14,38 @@ import itertools
 import math
 import os
 import re
+from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from deepshrink.data.readers.io import SIGNAL_SUFFIXES, read_signal_file
+from deepshrink.data.readers.channels import Channel
+from deepshrink.data.readers.io import SIGNAL_SUFFIXES, SignalFile, read_signal
 from deepshrink.data.recording import (
     SnapshotSequence,
     check_positive,
     check_rate,
     file_snapshots,
     natural_key,
+    numbering_meta,
+    skipped_entries,
+    unreadable,
 )
 from deepshrink.data.sets.registry import dataset, recognised
 from deepshrink.data.sets.specs import call_loader
 from deepshrink.data.simulate.degradation import make_run_to_failure
-from deepshrink.errors import ConfigError, DataError
+from deepshrink.errors import ConfigError, DataError, NonFiniteError
 
 __all__ = [
+    "TIMESTAMP_FORMATS",
     "load_sequence",
     "load_snapshot_folder",
     "load_snapshot_manifest",
     "natural_key",
     "read_snapshot_file",
     "snapshot_number",
+    "timestamp_of",
 ]
 
 _SPECS = "'simulator', 'femto' or 'femto:PATH', a folder of numbered snapshot files, or a .csv manifest"
@@ -48,83 +57,193 @@ def snapshot_number(path: str | os.PathLike) -> int | None:
     return int(runs[-1]) if runs else None
 
 
+# the time stamps `timestamp_of` reads in a file name, as the error of a name without one lists them
+TIMESTAMP_FORMATS = (
+    "YYYY.MM.DD.hh.mm.ss (NASA IMS: 2004.02.12.10.32.39)",
+    "YYYYMMDDThhmmss or YYYYMMDD_hhmmss (20240101T120000, 20240101_120000; also with '-')",
+    "YYYY-MM-DDThh:mm:ss (ISO 8601: 2024-01-01T12:00:00; ' ' or '_' for 'T', '-' for ':', fraction allowed)",
+)
+_TIMESTAMPS = (
+    re.compile(
+        r"(?<!\d)(?P<Y>\d{4})\.(?P<m>\d\d)\.(?P<d>\d\d)\.(?P<H>\d\d)\.(?P<M>\d\d)\.(?P<S>\d\d)(?!\.?\d)"
+    ),
+    re.compile(r"(?<!\d)(?P<Y>\d{4})(?P<m>\d\d)(?P<d>\d\d)[Tt_-](?P<H>\d\d)(?P<M>\d\d)(?P<S>\d\d)(?!\d)"),
+    re.compile(
+        r"(?<!\d)(?P<Y>\d{4})-(?P<m>\d\d)-(?P<d>\d\d)[Tt _](?P<H>\d\d)(?P<sep>[:-])(?P<M>\d\d)(?P=sep)"
+        r"(?P<S>\d\d)(?:[.,](?P<f>\d{1,9}))?(?!\d)"
+    ),
+)
+
+
+def timestamp_of(path: str | os.PathLike) -> float | None:
+    """POSIX seconds (the time read as UTC) of the time stamp in a file name, or None when it has none.
+
+    The formats are TIMESTAMP_FORMATS: NASA IMS ``2004.02.12.10.32.39``, ``20240101T120000`` /
+    ``20240101_120000``, ISO ``2024-01-01T12:00:00`` / ``2024-01-01 12-00-00`` (colons are not allowed in
+    Windows file names). The whole name is searched, so a suffix may follow (``2004.02.12.10.32.39.csv``).
+    """
+    name = Path(path).name
+    for pattern in _TIMESTAMPS:
+        m = pattern.search(name)
+        if m is None:
+            continue
+        fields = [int(m.group(k)) for k in "YmdHMS"]
+        try:
+            t = datetime(*fields, tzinfo=timezone.utc).timestamp()  # type: ignore[misc]
+        except ValueError:  # month 13, hour 25: not a time stamp
+            return None
+        frac = m.groupdict().get("f")
+        return t + (int(frac) / 10 ** len(frac) if frac else 0.0)
+    return None
+
+
+def _utc(t: float) -> str:
+    return datetime.fromtimestamp(t, timezone.utc).isoformat().replace("+00:00", "Z")
+
+
 def read_snapshot_file(path: Path, variable: str | None, channel, rate: float | None) -> np.ndarray:
-    """One snapshot file; a file whose own rate disagrees with the sequence's would be scored wrongly."""
-    x, own = read_signal_file(path, variable=variable, channel=channel)
-    if own is not None and (rate is None or not math.isclose(own, rate, rel_tol=1e-9)):
+    """One snapshot file; a file whose own rate disagrees with the sequence's would be scored wrongly.
+    A rate measured from a time column is rounded by its printed digits: it need only agree to 0.1 %."""
+    info = read_signal(path, variable=variable, channel=channel, check_columns=False)
+    x, own = info.signal, info.sample_rate
+    tolerance = 1e-3 if info.rate_from_time else 1e-9
+    if own is not None and (rate is None or not math.isclose(own, rate, rel_tol=tolerance)):
         expected = f"{rate:g} Hz" if rate is not None else "none (its first file gives no rate)"
         raise DataError(f"{path}: sample rate {own:g} Hz differs from the sequence's rate, {expected}")
     return x
 
 
-def _sequence_rate(first: Path, sample_rate, variable: str | None, channel) -> float | None:
-    """The given rate, else the first file's own rate (None when its format has none)."""
+def _first_file(
+    first: Path, sample_rate, variable: str | None, channel
+) -> tuple[float | None, SignalFile | None]:
+    """The given rate, else the first file's own (None when its format has none), and what the first file
+    says of its channels (None when a given rate spares reading a NaN file: the monitor reports it)."""
     rate = check_rate(sample_rate, "sample_rate", key="sample_rate")
-    return rate if rate is not None else read_signal_file(first, variable=variable, channel=channel)[1]
+    try:
+        info = read_signal(first, variable=variable, channel=channel)
+    except NonFiniteError:
+        if rate is None:
+            raise
+        return rate, None
+    return (rate if rate is not None else info.sample_rate), info
 
 
-def _files_sequence(name: str, rows, *, rate, variable, channel, meta: dict) -> SnapshotSequence:
-    """A sequence of (number, time_s, path) rows read by `read_snapshot_file`."""
+def _files_sequence(name: str, rows, *, sample_rate, variable, channel, meta: dict) -> SnapshotSequence:
+    """A sequence of (number, time_s, path) rows read by `read_snapshot_file`, named by its first file."""
+    rate, info = _first_file(rows[0][2], sample_rate, variable, channel)
+    if info is not None and info.units and any(info.units):
+        meta["units"] = list(info.units)
     snapshots = file_snapshots(rows, lambda f: partial(read_snapshot_file, f, variable, channel, rate))
-    return SnapshotSequence(name=name, sample_rate=rate, snapshots=snapshots, meta=meta)
+    names = info.channel_names if info is not None else None
+    return SnapshotSequence(name=name, sample_rate=rate, snapshots=snapshots, channel_names=names, meta=meta)
+
+
+def _folder_files(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The snapshot files of a folder and the entries named like them that are not readable files."""
+    try:
+        entries = sorted(folder.iterdir(), key=lambda f: (natural_key(f.name), f.name))
+    except OSError as err:
+        raise DataError(f"{folder}: cannot list the folder ({err.strerror or err})") from None
+    files, skipped = [], []
+    for f in entries:
+        if f.name.startswith(".") or f.suffix.lower() not in SIGNAL_SUFFIXES:
+            continue
+        why = unreadable(f)
+        if why is None:
+            files.append(f)
+        else:
+            skipped.append((f, why))
+    return files, skipped
+
+
+def _rows_by_number(folder: Path, files: list[Path], interval: float | None) -> tuple[list, dict]:
+    numbered: dict[int, Path] = {}
+    for f in files:  # natural order: ties (snap_1, snap_01) are reported in a fixed order
+        n = snapshot_number(f)
+        if n is None:
+            raise DataError(
+                f"{f}: no snapshot number in its name; name files like snap_0001.npy, "
+                "give time_from='name' for time-stamped names, or a manifest with a time column"
+            )
+        if n in numbered:
+            stamped = (
+                "; the names hold time stamps: give time_from='name'" if timestamp_of(f) is not None else ""
+            )
+            raise DataError(
+                f"{folder}: snapshot number {n} appears twice: {numbered[n].name} and {f.name}{stamped}"
+            )
+        numbered[n] = f
+    ordered = sorted(numbered.items())
+    n0 = ordered[0][0]
+    rows = [(n, (n - n0) * interval if interval is not None else None, f) for n, f in ordered]
+    return rows, numbering_meta([n for n, _ in ordered])
+
+
+def _rows_by_name(folder: Path, files: list[Path]) -> tuple[list, dict]:
+    """Rows timed by the stamps in the names, which must increase in natural name order."""
+    stamped = []
+    for f in files:
+        t = timestamp_of(f)
+        if t is None:
+            raise DataError(
+                f"{f}: no time stamp in its name; expected one of: {'; '.join(TIMESTAMP_FORMATS)}"
+            )
+        stamped.append((f, t))
+    for (a, ta), (b, tb) in itertools.pairwise(stamped):
+        if tb <= ta:
+            how = "the same time as" if tb == ta else f"an earlier time ({_utc(tb)}) than"
+            raise DataError(
+                f"{folder}: {b.name} has {how} {a.name} ({_utc(ta)}), which comes before it in name order;"
+                " rename the files or list them in a manifest"
+            )
+    t0 = stamped[0][1]
+    return [(None, t - t0, f) for f, t in stamped], {"start_time": _utc(t0)}
 
 
 def load_snapshot_folder(
     path: str | os.PathLike,
     *,
-    channel: int | str | None = None,
+    channel: Channel = None,
     variable: str | None = None,
     sample_rate: float | None = None,
     interval_s: float | None = None,
+    time_from: str | None = "number",
 ) -> SnapshotSequence:
     """One snapshot per file, ordered by the number in each file name (a folder of acc_*.csv is FEMTO).
 
-    time_s = (number - first number) * interval_s when interval_s is given, else None.
+    time_from="number": time_s = (number - first number) * interval_s when interval_s is given, else None;
+    meta says what was expected and found: expected_snapshots (first to last number), gaps (how many
+    numbers are missing) and missing_numbers (the first 50). time_from="name": files in natural name order,
+    time_s from the time stamp in each name (`timestamp_of`) relative to the first (meta["start_time"], ISO
+    UTC); numbers are None. Both: skipped_entries, the entries named like snapshot files that are not
+    readable files ({"name", "reason"}: broken links, folders), also told by a `DataWarning`.
     """
     folder = Path(path).expanduser()
     if not folder.is_dir():
         raise DataError(f"{folder}: " + ("not a folder" if folder.exists() else "folder not found"))
     interval = check_positive(interval_s, "interval_s", "seconds", key="interval_s")
-    files = [
-        f
-        for f in folder.iterdir()
-        if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in SIGNAL_SUFFIXES
-    ]
+    time_from = time_from or "number"
+    if time_from not in ("number", "name"):
+        raise ConfigError(f"time_from must be 'number' or 'name', got {time_from!r}", key="time_from")
     named = recognised(folder, "snapshots")  # a named data set's folder (a FEMTO bearing: acc_*.csv)
     if named is not None:
+        _reject(f"{named.name} data (its times come from its snapshot numbers)", {"time_from": time_from})
         return named.load(
             folder, channel=channel, variable=variable, sample_rate=sample_rate, interval_s=interval
         )
+    files, skipped = _folder_files(folder)
     if not files:
-        raise DataError(f"{folder}: no snapshot files ({', '.join(SIGNAL_SUFFIXES)}) in the folder")
-    numbered: dict[int, Path] = {}
-    for f in sorted(files, key=lambda f: (natural_key(f.name), f.name)):  # ties (snap_1, snap_01): fixed
-        n = snapshot_number(f)
-        if n is None:
-            raise DataError(
-                f"{f}: no snapshot number in its name; name files like snap_0001.npy "
-                "or give a manifest with a time column"
-            )
-        if n in numbered:
-            raise DataError(f"{folder}: snapshot number {n} appears twice: {numbered[n].name} and {f.name}")
-        numbered[n] = f
-    ordered = sorted(numbered.items())
-    rate = _sequence_rate(ordered[0][1], sample_rate, variable, channel)
-    n0 = ordered[0][0]
-    rows = [(n, (n - n0) * interval if interval is not None else None, f) for n, f in ordered]
+        also = f"; skipped {len(skipped)} that cannot be read ({skipped[0][1]})" if skipped else ""
+        raise DataError(f"{folder}: no snapshot files ({', '.join(SIGNAL_SUFFIXES)}) in the folder{also}")
+    if time_from == "name":
+        _reject("time_from='name' (the times come from the file names)", {"interval_s": interval})
+        rows, found = _rows_by_name(folder, files)
+    else:
+        rows, found = _rows_by_number(folder, files, interval)
+    meta = {"interval_s": interval, "end_of_life": False, "dataset": "folder", "path": str(folder)}
+    meta |= {"time_from": time_from, **found, "skipped_entries": skipped_entries(folder, skipped)}
     return _files_sequence(
-        folder.name,
-        rows,
-        rate=rate,
-        variable=variable,
-        channel=channel,
-        meta={
-            "interval_s": interval,
-            "end_of_life": False,  # unknown for a plain folder
-            "dataset": "folder",
-            "path": str(folder),
-            "gaps": ordered[-1][0] - n0 + 1 - len(ordered),
-        },
+        folder.name, rows, sample_rate=sample_rate, variable=variable, channel=channel, meta=meta
     )
 
 
@@ -175,7 +294,7 @@ def _manifest_rows(manifest: Path) -> list[tuple[float, int | None, Path, int]]:
 def load_snapshot_manifest(
     csv_path: str | os.PathLike,
     *,
-    channel: int | str | None = None,
+    channel: Channel = None,
     variable: str | None = None,
     sample_rate: float | None = None,
 ) -> SnapshotSequence:
@@ -190,12 +309,11 @@ def load_snapshot_manifest(
     for a, b in itertools.pairwise(rows):
         if a[0] == b[0]:
             raise DataError(f"{manifest}: lines {a[3]} and {b[3]} have the same time {a[0]:g} s")
-    rate = _sequence_rate(rows[0][2], sample_rate, variable, channel)
     t0 = rows[0][0]
     return _files_sequence(
         manifest.stem,
         [(number, t - t0, f) for t, number, f, _ in rows],
-        rate=rate,
+        sample_rate=sample_rate,
         variable=variable,
         channel=channel,
         meta={"interval_s": None, "end_of_life": False, "dataset": "manifest", "path": str(manifest)},
@@ -203,9 +321,10 @@ def load_snapshot_manifest(
 
 
 def _reject(source: str, options: dict) -> None:
-    """Options the chosen source does not read are errors: a silently ignored option misleads."""
+    """Options the chosen source does not read are errors: a silently ignored option misleads (time_from's
+    default, "number", is what every source does)."""
     for name, value in options.items():
-        if value is not None:
+        if value is not None and not (name == "time_from" and value == "number"):
             raise ConfigError(f"option {name}={value!r} does not apply to {source}", key=name)
 
 
@@ -213,18 +332,21 @@ def load_sequence(
     spec: str | os.PathLike,
     *,
     bearing: str | None = None,
-    channel: int | str | None = None,
+    channel: Channel = None,
     variable: str | None = None,
     sample_rate: float | None = None,
     interval_s: float | None = None,
+    time_from: str | None = None,
     **simulator_options,
 ) -> SnapshotSequence:
-    """The sequence `spec` names: 'simulator', 'femto[:PATH]', a .csv manifest, or a snapshot folder."""
+    """The sequence `spec` names: 'simulator', 'femto[:PATH]', a .csv manifest, or a snapshot folder
+    (time_from: 'number' or 'name', see `load_snapshot_folder`; only folders take it)."""
     if not isinstance(spec, (str, os.PathLike)):
         raise ConfigError(f"data must be {_SPECS}; got {spec!r}", key="data")
     text = os.fspath(spec)
     if text.strip() == "simulator":
         named = {"bearing": bearing, "channel": channel, "variable": variable}
+        named["time_from"] = None if time_from == "number" else time_from  # the default: refused otherwise
         named |= {"sample_rate": sample_rate, "interval_s": interval_s}
         options = {k: v for k, v in named.items() if v is not None} | simulator_options
         seq = call_loader(make_run_to_failure, "simulator", (), options, key=None)
@@ -237,6 +359,7 @@ def load_sequence(
         if named is None and path.is_dir():
             named = recognised(path, "snapshots")
         if named is not None:
+            _reject(f"{named.name} data (its times come from its snapshot numbers)", {"time_from": time_from})
             seq = named.load(
                 root, bearing=bearing, channel=channel, variable=variable, sample_rate=sample_rate,
                 interval_s=interval_s,
@@ -244,10 +367,12 @@ def load_sequence(
         elif path.is_dir():
             _reject("a snapshot folder", {"bearing": bearing})
             seq = load_snapshot_folder(
-                path, channel=channel, variable=variable, sample_rate=sample_rate, interval_s=interval_s
-            )
+                path, channel=channel, variable=variable, sample_rate=sample_rate, interval_s=interval_s,
+                time_from=time_from or "number",
+            )  # fmt: skip
         elif path.suffix.lower() == ".csv":
-            _reject("a manifest (its times are given)", {"bearing": bearing, "interval_s": interval_s})
+            given = {"bearing": bearing, "interval_s": interval_s, "time_from": time_from}
+            _reject("a manifest (its times are given)", given)
             seq = load_snapshot_manifest(path, channel=channel, variable=variable, sample_rate=sample_rate)
         else:
             what = "a file" if path.is_file() else "not found"

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from scipy.io import wavfile
 
+from deepshrink.data.readers.channels import Channel, select_columns
 from deepshrink.errors import DataError
 
 __all__ = ["read_wav"]
@@ -56,19 +57,13 @@ def _scipy_read(p: Path, name: str) -> tuple[int, np.ndarray]:
         raise DataError(f"{name}: unsupported or corrupt .wav file ({_why(err)})") from None
 
 
-def _pick_channel(x: np.ndarray, channel: int | str | None, name: str) -> np.ndarray:
-    if channel is None:
-        return x
-    if isinstance(channel, str) and not channel.lstrip("-").isdigit():
-        raise DataError(f"{name}: channel {channel!r} must be an index here (no channel names)")
-    channel = int(channel)
-    if not -x.shape[0] <= channel < x.shape[0]:
-        raise DataError(f"{name}: channel {channel} out of range (the file has {x.shape[0]} channel(s))")
-    return x[[channel]]
+def _pick_channel(x: np.ndarray, channel: Channel, name: str) -> np.ndarray:
+    picked = select_columns(channel, x.shape[0], name)  # "1,0" or [0, 1] as well as one index
+    return x if picked is None else x[picked]
 
 
-def read_wav(p: Path, variable: str | None, channel: int | str | None) -> tuple[np.ndarray, float | None]:
-    """(float32 (channels, samples), rate) of a .wav file; `channel` (an index) keeps one channel."""
+def read_wav(p: Path, variable: str | None, channel: Channel) -> tuple[np.ndarray, float | None]:
+    """(float32 (channels, samples), rate) of a .wav file; `channel` (indices) keeps the channels it picks."""
     name = str(p)
     if variable is not None:
         raise DataError(f"{name}: variable={variable!r} is for .mat/.npz files; use channel= for a channel")

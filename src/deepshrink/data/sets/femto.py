@@ -1,10 +1,14 @@
 """FEMTO / PRONOSTIA run-to-failure bearings (IEEE PHM 2012): one `SnapshotSequence` per bearing.
 
 Layout: ``Learning_set/BearingX_Y/acc_NNNNN.csv``, one 0.1 s snapshot (2560 rows at 25.6 kHz) every 10 s;
-condition X sets speed and load. A monitor scores thousands of snapshots, so `read_femto_snapshot` parses
-the two acceleration columns with vectorised byte arithmetic (about 4x faster than `np.loadtxt` of the
-file, whose per-number strtod dominates); anything the fast path does not expect goes to a line-by-line
-parser that gives the exact row and column of a problem.
+condition X sets speed and load. The published archive unpacks to Learning_set/, Test_set/ (lives cut short
+for the challenge) and Full_Test_Set/ (the same lives to the end): a bearing is looked for in all three, and
+one that two sets hold (Test_set/Bearing1_3, Full_Test_Set/Bearing1_3) is chosen by its set/name.
+
+A monitor scores thousands of snapshots, so `read_femto_snapshot` parses the two acceleration columns with
+vectorised byte arithmetic (about 4x faster than `np.loadtxt` of the file, whose per-number strtod
+dominates); anything the fast path does not expect goes to a line-by-line parser that gives the exact row
+and column of a problem.
 """
 
 from __future__ import annotations
@@ -19,7 +23,14 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from deepshrink.data.readers.io import check_finite
-from deepshrink.data.recording import SnapshotSequence, file_snapshots, natural_key
+from deepshrink.data.recording import (
+    SnapshotSequence,
+    file_snapshots,
+    natural_key,
+    numbering_meta,
+    skipped_entries,
+    unreadable,
+)
 from deepshrink.data.sets.locate import dataset_root
 from deepshrink.errors import ConfigError, DataError
 
@@ -28,6 +39,7 @@ __all__ = [
     "FEMTO_CONDITIONS",
     "FEMTO_INTERVAL_S",
     "FEMTO_RATE",
+    "FEMTO_SETS",
     "femto_bearings",
     "is_femto_folder",
     "load_femto",
@@ -38,6 +50,9 @@ __all__ = [
 FEMTO_RATE = 25600.0
 FEMTO_INTERVAL_S = 10.0
 FEMTO_CHANNELS = ("horizontal", "vertical")
+FEMTO_UNIT = "g"
+# the folders the published archive unpacks to, in the order their bearings are listed
+FEMTO_SETS = ("Learning_set", "Test_set", "Full_Test_Set")
 # operating condition X of BearingX_Y: (rpm, radial load N)
 FEMTO_CONDITIONS = {1: (1800, 4000), 2: (1650, 4200), 3: (1500, 5000)}
 
@@ -181,12 +196,19 @@ def read_femto_snapshot(path: str | os.PathLike, channel: int | str | None = Non
     return out
 
 
+def _set_folders(base: Path) -> list[Path]:
+    """The archive's set folders under `base`, in FEMTO_SETS order (names matched case-insensitively)."""
+    found = {c.name.lower(): c for c in base.iterdir() if c.is_dir()}
+    return [found[s.lower()] for s in FEMTO_SETS if s.lower() in found]
+
+
 def is_femto_folder(path: str | os.PathLike) -> bool:
-    """True for a folder holding Learning_set/, BearingX_Y/ folders, or acc_*.csv snapshot files."""
+    """True for a folder holding the archive's sets (Learning_set/, Test_set/, Full_Test_Set/), BearingX_Y/
+    folders, or acc_*.csv snapshot files."""
     p = Path(path)
     if not p.is_dir():
         return False
-    if (p / "Learning_set").is_dir():
+    if _set_folders(p):
         return True
     return any(
         (c.is_dir() and c.name.lower().startswith("bearing")) or (c.is_file() and _is_acc_name(c.name))
@@ -198,31 +220,98 @@ def _is_acc_name(name: str) -> bool:
     return name.lower().startswith("acc_") and name.lower().endswith(".csv")
 
 
-def _bearing_dirs(root: str | os.PathLike | None) -> tuple[Path, dict[str, Path]]:
-    """(the folder searched, {bearing name: folder}) in natural order."""
+def _set_name(folder: Path) -> str | None:
+    """The archive's name of a set folder (Learning_set, ...), None for any other folder."""
+    return next((s for s in FEMTO_SETS if s.lower() == folder.name.lower()), None)
+
+
+def _bearings_in(folder: Path) -> list[Path]:
+    dirs = [c for c in folder.iterdir() if c.is_dir() and c.name.lower().startswith("bearing")]
+    return sorted(dirs, key=lambda d: natural_key(d.name))
+
+
+def _bearing_dirs(root: str | os.PathLike | None) -> tuple[Path, list[tuple[str | None, Path]]]:
+    """(the folder searched, [(set name or None, bearing folder)]), sets in FEMTO_SETS order, bearings in
+    natural order."""
     base = dataset_root(
         "femto", root, looks_right=is_femto_folder, hint="put Learning_set/BearingX_Y/acc_NNNNN.csv there"
     )
-    if (base / "Learning_set").is_dir():
-        base = base / "Learning_set"
     if any(c.is_file() and _is_acc_name(c.name) for c in base.iterdir()):
-        return base, {base.name: base}  # a single bearing's folder
-    dirs = [c for c in base.iterdir() if c.is_dir() and c.name.lower().startswith("bearing")]
-    if not dirs:
+        return base, [(_set_name(base.parent), base)]  # a single bearing's folder
+    sets = _set_folders(base)
+    found = [(_set_name(s), d) for s in sets for d in _bearings_in(s)] if sets else []
+    found = found or [(_set_name(base), d) for d in _bearings_in(base)]  # a set folder, or bearings alone
+    if not found:
         raise DataError(f"{base}: no FEMTO bearing folders (BearingX_Y/ holding acc_NNNNN.csv) found")
-    return base, {d.name: d for d in sorted(dirs, key=lambda d: natural_key(d.name))}
+    return base, found
+
+
+def _names(found: list[tuple[str | None, Path]]) -> list[str]:
+    """A name for each bearing that chooses it: its folder name, or set/name when two sets hold it."""
+    count: dict[str, int] = {}
+    for _, d in found:
+        count[d.name.lower()] = count.get(d.name.lower(), 0) + 1
+    return [f"{s}/{d.name}" if s and count[d.name.lower()] > 1 else d.name for s, d in found]
+
+
+def _listing(found: list[tuple[str | None, Path]]) -> str:
+    """The bearings found, grouped by set when there are several."""
+    sets = list(dict.fromkeys(s for s, _ in found))
+    if len(sets) == 1:
+        return ", ".join(d.name for _, d in found)
+    return "; ".join(f"{s}: " + ", ".join(d.name for t, d in found if t == s) for s in sets)
 
 
 def femto_bearings(root: str | os.PathLike | None = None) -> list[str]:
-    """The bearing folder names under the FEMTO folder (natural order: Bearing1_2 before Bearing1_10)."""
-    return list(_bearing_dirs(root)[1])
+    """The bearings under the FEMTO folder (natural order: Bearing1_2 before Bearing1_10; with several sets,
+    set by set), each named as `load_femto` takes it: set/name for a bearing that two sets hold."""
+    return _names(_bearing_dirs(root)[1])
 
 
-def _snapshot_files(folder: Path) -> list[tuple[int, Path]]:
-    """(number, path) of every acc_NNNNN.csv, by number; temp_*.csv and other files are not snapshots."""
+def _choose(base: Path, found: list[tuple[str | None, Path]], bearing: str | None) -> tuple[str | None, Path]:
+    """The (set, folder) `bearing` names: BearingX_Y or X_Y in any case, or Set/BearingX_Y."""
+    if bearing is None:
+        if len(found) != 1:
+            example = _names(found)[0]
+            raise ConfigError(
+                f"{base}: holds {len(found)} bearings ({_listing(found)}); choose one with --bearing"
+                f" (e.g. --bearing {example})",
+                key="bearing",
+            )
+        return found[0]
+    text = str(bearing).strip().replace("\\", "/")
+    set_part, _, name = text.rpartition("/")
+    name = name.lower()
+    fits = [
+        (s, d)
+        for s, d in found
+        if d.name.lower() in (name, f"bearing{name}")
+        and (not set_part or (s or "").lower() == set_part.lower())
+    ]
+    if not fits:
+        raise ConfigError(
+            f"unknown FEMTO bearing {bearing!r} in {base}; found: {_listing(found)}", key="bearing"
+        )
+    if len(fits) > 1:
+        where = ("both " if len(fits) == 2 else "") + " and ".join(str(s) for s, _ in fits)
+        spell = " or ".join(f"--bearing {s}/{d.name}" for s, d in fits)
+        raise ConfigError(
+            f"FEMTO bearing {bearing!r} is in {where} of {base}; choose one with {spell}", key="bearing"
+        )
+    return fits[0]
+
+
+def _snapshot_files(folder: Path) -> tuple[list[tuple[int, Path]], list[tuple[Path, str]]]:
+    """(number, path) of every acc_NNNNN.csv by number, and the entries named so that are not readable
+    files (broken links, folders); temp_*.csv and other files are not snapshots."""
     found: dict[int, Path] = {}
+    skipped: list[tuple[Path, str]] = []
     for f in sorted(folder.iterdir(), key=lambda f: (natural_key(f.name), f.name)):  # ties: a fixed order
-        if not (f.is_file() and _is_acc_name(f.name)):
+        if not _is_acc_name(f.name):
+            continue
+        why = unreadable(f)
+        if why is not None:
+            skipped.append((f, why))
             continue
         match = _ACC_FILE.fullmatch(f.name)
         if match is None:
@@ -232,8 +321,9 @@ def _snapshot_files(folder: Path) -> list[tuple[int, Path]]:
             raise DataError(f"{folder}: two files for snapshot {n}: {found[n].name} and {f.name}")
         found[n] = f
     if not found:
-        raise DataError(f"{folder}: no FEMTO snapshot files (acc_NNNNN.csv) in the folder")
-    return sorted(found.items())
+        also = f"; skipped {len(skipped)} that cannot be read ({skipped[0][1]})" if skipped else ""
+        raise DataError(f"{folder}: no FEMTO snapshot files (acc_NNNNN.csv) in the folder{also}")
+    return sorted(found.items()), skipped
 
 
 def load_femto(
@@ -241,23 +331,18 @@ def load_femto(
 ) -> SnapshotSequence:
     """One bearing's run to failure, in snapshot order; files are read only when a snapshot is scored.
 
-    root: the FEMTO folder (holding Learning_set/ or Bearing folders) or one bearing's folder; default
-    found by `dataset_root`. bearing: its folder name ("Bearing1_1", or "1_1"); may be left out only when
-    there is one. Time comes from the snapshot number, as the copy here is deliberately sparse.
+    root: the FEMTO folder (holding Learning_set/, Test_set/, Full_Test_Set/ or Bearing folders) or one
+    bearing's folder; default found by `dataset_root`. bearing: its folder name in any case ("Bearing1_1",
+    "bearing1_1" or "1_1"), set/name where two sets hold it ("Full_Test_Set/Bearing1_3"); may be left out
+    only when there is one. Time comes from the snapshot number, as the copy here is deliberately sparse.
+    meta: besides the condition, what was expected and found (expected_snapshots, gaps, missing_numbers,
+    skipped_entries; see `load_snapshot_folder`), the set and the units.
     """
     cols, names = _channel_columns(channel)
-    base, dirs = _bearing_dirs(root)
-    listed = ", ".join(dirs)
-    if bearing is None:
-        if len(dirs) != 1:
-            raise ConfigError(f"{base}: holds {len(dirs)} bearings ({listed}); choose one", key="bearing")
-        bearing = next(iter(dirs))
-    elif str(bearing) not in dirs and f"Bearing{bearing}" in dirs:
-        bearing = f"Bearing{bearing}"
-    if str(bearing) not in dirs:
-        raise ConfigError(f"unknown FEMTO bearing {bearing!r} in {base}; found: {listed}", key="bearing")
-    bearing = str(bearing)
-    files = _snapshot_files(dirs[bearing])
+    base, found = _bearing_dirs(root)
+    set_name, folder = _choose(base, found, bearing)
+    bearing = folder.name
+    files, skipped = _snapshot_files(folder)
     one = cols[0] if len(cols) == 1 else None
     rows = [(n, (n - 1) * FEMTO_INTERVAL_S, f) for n, f in files]
     snapshots = file_snapshots(rows, lambda f: partial(read_femto_snapshot, f, one))
@@ -276,7 +361,10 @@ def load_femto(
             "group": bearing,
             "rpm": rpm,
             "load_n": load_n,
-            "gaps": files[-1][0] - files[0][0] + 1 - len(files),
+            "set": set_name,
+            "units": [FEMTO_UNIT] * len(names),
+            **numbering_meta([n for n, _ in files]),
+            "skipped_entries": skipped_entries(folder, skipped),
         },
     )
 

@@ -36,6 +36,8 @@ __all__ = [
     "METRICS_FILE",
     "MODEL_META",
     "MODEL_WEIGHTS",
+    "MONITOR_ADVICE",
+    "TRAIN_ADVICE",
     "atomic_write",
     "atomic_write_json",
     "atomic_write_text",
@@ -56,13 +58,26 @@ CONFIG_FILE = "config.yaml"
 METRICS_FILE = "metrics.csv"
 CHECKPOINT_DIR = "checkpoints"
 FORMAT_VERSION = 1
+# what to do with a directory that already holds a run, for commands that can resume one (train); a
+# command without --resume passes its own `advice` (monitor: MONITOR_ADVICE), so no line offers a flag the
+# command does not have
+TRAIN_ADVICE = "resume it (--resume), replace it (--overwrite) or choose another out"
+MONITOR_ADVICE = (
+    "replace it (--overwrite), stream new files into it (--run DIR FILES) or choose another --out"
+)
 
 
 # --- run directories ----------------------------------------------------------------------------------
 
 
-def check_run_dir(out: str | os.PathLike, *, resume: bool = False, overwrite: bool = False) -> Path:
-    """The checks of `prepare_run_dir`, writing nothing: a run can fail them before its data is loaded."""
+def check_run_dir(
+    out: str | os.PathLike, *, resume: bool = False, overwrite: bool = False, advice: str | None = None
+) -> Path:
+    """The checks of `prepare_run_dir`, writing nothing: a run can fail them before its data is loaded.
+
+    advice: what the error for a directory that already holds a run tells the user to do, in the caller's
+    own flags (default TRAIN_ADVICE; `deepshrink monitor` has no --resume: MONITOR_ADVICE).
+    """
     run = Path(out)
     if run.exists() and not run.is_dir():
         raise ConfigError(f"{run}: exists and is not a directory", key="out")
@@ -75,21 +90,19 @@ def check_run_dir(out: str | os.PathLike, *, resume: bool = False, overwrite: bo
                 f"{last}: corrupt checkpoint (truncated or not a PyTorch checkpoint); cannot resume"
             )
     elif (run / CONFIG_FILE).exists() and not overwrite:
-        raise ConfigError(
-            f"{run}: already holds a run; resume it (--resume), replace it (--overwrite) or choose another"
-            " out",
-            key="out",
-        )
+        raise ConfigError(f"{run}: already holds a run; {advice or TRAIN_ADVICE}", key="out")
     return run
 
 
-def prepare_run_dir(out: str | os.PathLike, *, resume: bool = False, overwrite: bool = False) -> Path:
+def prepare_run_dir(
+    out: str | os.PathLike, *, resume: bool = False, overwrite: bool = False, advice: str | None = None
+) -> Path:
     """Create (or check, when resuming) a run directory.
 
     A directory that already holds a run is refused unless `resume` (continue it) or `overwrite` (start
-    again; its old files are replaced as the new run writes them).
+    again; its old files are replaced as the new run writes them); `advice` as in `check_run_dir`.
     """
-    run = check_run_dir(out, resume=resume, overwrite=overwrite)
+    run = check_run_dir(out, resume=resume, overwrite=overwrite, advice=advice)
     if resume:
         return run
     try:
