@@ -162,7 +162,13 @@ def test_one_inference_path():
 
 # the rooms by product inside engine/ (33): a product imports the shared core, never another product, except
 # the monitor, whose DAE is trained as a denoiser
-ENGINE_ROOMS = {"core": set(), "classify": {"core"}, "denoise": {"core"}, "monitor": {"core", "denoise"}}
+ENGINE_ROOMS = {
+    "core": set(),
+    "classify": {"core"},
+    "denoise": {"core"},
+    "monitor": {"core", "denoise"},
+    "diagnose": {"core"},
+}
 DATA_ROOMS = ("readers", "sets", "simulate", "split")
 
 

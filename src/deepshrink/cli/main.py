@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "train": "train a classifier (DRSN, ResNet, ConvNet) on noisy windows, then evaluate it across SNRs",
     "evaluate": "accuracy of a trained run versus SNR (table + eval.json, eval.csv and figures)",
     "predict": "classify files (.mat/.npy/.csv/.wav) or folders with a trained run: per window and per file",
+    "diagnose": "bearing fault verdict per file by envelope analysis (outer, inner, ball or none): no model",
     "export": "export a trained run to ONNX and check it against PyTorch with onnxruntime",
     "models": "list registered models (name, task, input, parameters, reference)",
     "datasets": "show the data sets and where they are looked for; preview a data spec and its split",

@@ -8,6 +8,7 @@ matplotlib is imported only when this package is imported, never by ``import dee
 from __future__ import annotations
 
 from deepshrink.plots._common import model_style, save_figure
+from deepshrink.plots.envelope import plot_envelope
 from deepshrink.plots.evaluation import (
     PAPER_ACCURACY_VS_SNR,
     plot_accuracy_vs_snr,
@@ -24,6 +25,7 @@ __all__ = [
     "plot_accuracy_vs_snr",
     "plot_confusion_matrix",
     "plot_embedding",
+    "plot_envelope",
     "plot_error_histogram",
     "plot_reconstructions",
     "plot_signal",

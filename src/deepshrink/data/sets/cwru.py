@@ -36,9 +36,10 @@ from deepshrink.data.readers.io import load_mat_variables, md5sum, resample_sign
 from deepshrink.data.recording import Recording, check_rate
 from deepshrink.data.sets.fetch import fetch_file, fetch_root
 from deepshrink.data.sets.locate import dataset_root
+from deepshrink.data.sets.registry import dataset
 from deepshrink.errors import ConfigError, DataError
 
-__all__ = ["CWRU_URL", "cwru_file_info", "cwru_tasks", "fetch_cwru", "load_cwru"]
+__all__ = ["CWRU_URL", "cwru_file_facts", "cwru_file_info", "cwru_tasks", "fetch_cwru", "load_cwru"]
 
 CWRU_URL = "https://engineering.case.edu/sites/default/files/{id}.mat"
 
@@ -135,6 +136,44 @@ def cwru_file_info(cwru_id: int) -> dict:
             f"CWRU file {cwru_id}: unknown number (known: 12k drive-end and normal ids in {known})"
         )
     return dict(_TABLE[int(cwru_id)])
+
+
+_NAME_LOAD = re.compile(r"_([0-3])_\d+$")  # 12k_Drive_End_B007_0_118: load 0 HP, file 118
+_NAME_RATE = re.compile(r"^(12|48)k_", re.IGNORECASE)  # CWRU's own names start with the rate
+
+
+def cwru_file_facts(path: str | os.PathLike) -> dict:
+    """What one CWRU file says about itself, for envelope diagnosis: {sample_rate, rpm, rpm_source, label,
+    load_hp, cwru_id} (a value is None where neither the file nor its name says it).
+
+    The rate: CWRU's numbering (12 kHz for the drive-end fault files, 48 kHz for the normal baselines), else
+    a "12k_" / "48k_" prefix of the name. The speed: the file's XNNNRPM variable, else the nominal speed of
+    its motor load (the registry's table), the load from the numbering or the name's "_<load>_<id>".
+    """
+    p = Path(path).expanduser()
+    m = re.search(r"(?:^|_)(\d+)$", p.stem)
+    cid = int(m.group(1)) if m else None
+    info = _TABLE.get(cid) if cid is not None else None
+    rate_m, load_m = _NAME_RATE.match(p.name), _NAME_LOAD.search(p.stem)
+    rate = info["native_rate"] if info else (1000.0 * int(rate_m.group(1)) if rate_m else None)
+    load = info["load_hp"] if info else (int(load_m.group(1)) if load_m else None)
+    rpm, source = None, None
+    if cid is not None and p.suffix.lower() == ".mat":
+        var = load_mat_variables(p).get(f"X{cid:03d}RPM")
+        if var is not None and np.size(var) >= 1 and np.asarray(var).dtype.kind in "biuf":
+            value = float(np.asarray(var).reshape(-1)[0])
+            if np.isfinite(value) and value > 0:
+                rpm, source = value, f"X{cid:03d}RPM"
+    if rpm is None and load is not None:
+        rpm, source = dataset("cwru").bearings.shaft_rpm[f"{load}HP"], f"nominal at {load} HP"
+    return {
+        "sample_rate": rate,
+        "rpm": rpm,
+        "rpm_source": source,
+        "label": info["label10"] if info else None,
+        "load_hp": load,
+        "cwru_id": cid,
+    }
 
 
 def cwru_tasks() -> dict[str, dict]:

@@ -58,7 +58,7 @@ from deepshrink.data.sets.fetch import fetch_file, fetch_root
 from deepshrink.data.sets.locate import dataset_root
 from deepshrink.errors import ConfigError, DataError
 
-__all__ = ["MFPT_CLASSES", "MFPT_PAGE", "MFPT_URL", "fetch_mfpt", "load_mfpt"]
+__all__ = ["MFPT_CLASSES", "MFPT_PAGE", "MFPT_URL", "fetch_mfpt", "load_mfpt", "mfpt_file_facts"]
 
 MFPT_CLASSES = ("baseline", "outer", "inner")
 MFPT_PAGE = "https://www.mfpt.org/fault-data-sets/"
@@ -157,6 +157,29 @@ def _read_file(path: Path) -> tuple[np.ndarray, float, float, float | None]:
     except DataError:
         shaft = None
     return x, rate, load, shaft
+
+
+def mfpt_file_facts(path: str | os.PathLike) -> dict:
+    """What one MFPT file says about itself, for envelope diagnosis: {sample_rate (bearing.sr), shaft_hz
+    (bearing.rate, None when absent), rpm_source, label (from the name, None for another name), variable
+    ("bearing.gs", the signal)}."""
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise DataError(f"{p}: file not found")
+    variables = load_mat_variables(p)
+    rate = _scalar(mat_field(variables, "bearing.sr", name=str(p)), p, "sr")
+    try:
+        shaft = _scalar(mat_field(variables, "bearing.rate", name=str(p)), p, "rate")
+    except DataError:
+        shaft = None
+    kind = _classify(p)
+    return {
+        "sample_rate": rate,
+        "shaft_hz": shaft,
+        "rpm_source": "bearing.rate" if shaft is not None else None,
+        "label": kind[0] if kind else None,
+        "variable": "bearing.gs",
+    }
 
 
 def load_mfpt(

@@ -52,7 +52,16 @@ from deepshrink.data.sets.fetch import fetch_file, fetch_root
 from deepshrink.data.sets.locate import dataset_root
 from deepshrink.errors import ConfigError, DataError
 
-__all__ = ["PU_BEARINGS", "PU_CHANNELS", "PU_CLASSES", "PU_SETTINGS", "PU_URL", "fetch_pu", "load_pu"]
+__all__ = [
+    "PU_BEARINGS",
+    "PU_CHANNELS",
+    "PU_CLASSES",
+    "PU_SETTINGS",
+    "PU_URL",
+    "fetch_pu",
+    "load_pu",
+    "pu_file_facts",
+]
 
 PU_RATE = 64000.0
 PU_URL = "https://groups.uni-paderborn.de/kat/BearingDataCenter/{code}.rar"
@@ -163,6 +172,24 @@ def _read_file(path: Path, chans: tuple[str, ...]) -> np.ndarray:
     if max(len(r) for r in rows) - n > 0.01 * n:
         raise DataError(f"{path}: channels {chans} differ in length ({[len(r) for r in rows]})")
     return np.stack([r[:n] for r in rows])  # equal-rate channels: a few samples' difference is trimmed
+
+
+def pu_file_facts(path: str | os.PathLike) -> dict:
+    """What one PU measurement file says, for envelope diagnosis: {signal (vibration_1, read here: the
+    generic reader cannot pick a channel of the struct array by name), sample_rate (64 kHz), rpm (from the
+    setting of the name), label (from the bearing code)}; rpm and label are None for another name."""
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise DataError(f"{p}: file not found")
+    m = _FILE_RE.match(p.name)
+    setting, code = (m.group(1), m.group(2)) if m else (None, None)
+    return {
+        "signal": _read_file(p, ("vibration_1",)),
+        "sample_rate": PU_RATE,
+        "rpm": float(PU_SETTINGS[setting][0]) if setting in PU_SETTINGS else None,
+        "rpm_source": f"setting {setting}" if setting in PU_SETTINGS else None,
+        "label": PU_BEARINGS[code][0] if code in PU_BEARINGS else None,
+    }
 
 
 def _pick(name: str, given: Sequence[str] | None, allowed: Sequence[str]) -> list[str]:

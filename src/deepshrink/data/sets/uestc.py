@@ -29,7 +29,7 @@ from deepshrink.data.sets.fetch import fetch_file
 from deepshrink.data.sets.locate import dataset_root, default_cache_dir
 from deepshrink.errors import ConfigError, DataError
 
-__all__ = ["UESTC_CLASSES", "UESTC_SPEEDS", "fetch_uestc", "load_uestc"]
+__all__ = ["UESTC_CLASSES", "UESTC_SPEEDS", "fetch_uestc", "load_uestc", "uestc_file_facts"]
 
 UESTC_CLASSES = ("N", "B", "I", "O")
 UESTC_SPEEDS = (800, 1000, 1200, 1400)
@@ -76,6 +76,18 @@ def _read_part(path: Path, expected: str | None) -> np.ndarray:
     if not np.isfinite(x).all():
         raise DataError(f"{path}: {int((~np.isfinite(x)).sum())} NaN/inf value(s) in 'Data'")
     return x
+
+
+def uestc_file_facts(path: str | os.PathLike) -> dict:
+    """What one UESTC file's name says, for envelope diagnosis: {sample_rate (20 kHz), rpm and label (the
+    class code N / B / I / O) from ``<C>_<rpm>_<part>.mat``, None for another name}."""
+    m = _FILE_RE.match(Path(path).name)
+    return {
+        "sample_rate": UESTC_RATE,
+        "rpm": float(m.group(2)) if m else None,
+        "rpm_source": "file name" if m else None,
+        "label": m.group(1) if m else None,
+    }
 
 
 def load_uestc(
