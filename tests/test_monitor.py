@@ -10,10 +10,14 @@ import pytest
 
 from deepshrink.cli.main import main
 from deepshrink.data.simulate.degradation import make_run_to_failure
-from deepshrink.engine.monitor.run import COLUMNS
+from deepshrink.engine.monitor.scores import columns
 
-# a short simulated life: 90 snapshots, the fault from #60; a small, fast DAE fit
-SIM = ["--data-arg", "n_snapshots=90", "--data-arg", "onset=60", "--epochs", "2", "--window", "512", "-q"]
+# the default data: a realistic simulated life (40 h: running-in, drift, two duties, sensor artefacts; the
+# fault from snapshot 900, at 30 h), with a small, fast DAE fit
+SIM = ["--epochs", "2", "--window", "512", "-q"]
+# a stationary life for the tests of mechanics (no running-in, drift, duties or artefacts): short and quick
+STATIONARY = ["--data-arg", "realistic=false", "--data-arg", "n_snapshots=90", "--data-arg", "onset=60",
+              "--skip", "0", "--healthy", "30", *SIM]  # fmt: skip
 
 
 def _rows(run):
@@ -24,11 +28,84 @@ def _rows(run):
 @pytest.fixture(scope="module")
 def sim_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("monitor")
+    assert main(["monitor", *STATIONARY, "--out", str(root / "run")]) == 0
+    return root / "run"
+
+
+@pytest.fixture(scope="module")
+def life_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("life")
     assert main(["monitor", *SIM, "--out", str(root / "run")]) == 0
     return root / "run"
 
 
-def test_simulator_run_writes_every_file_and_finds_the_onset(sim_run):
+def test_the_default_life_gets_a_machine_verdict_after_the_onset_and_none_before(life_run):
+    summary = json.loads((life_run / "summary.json").read_text())
+    machine, ref = summary["machine"], summary["reference"]
+    assert summary["sequence"]["realistic"] is True and summary["sequence"]["onset_index"] == 900
+    # the running-in is detected and left out; the reference spans a stated time, its thresholds later
+    assert ref["skip"].startswith("auto") and ref["start_s"] > 0 and 0.5 * 3600 <= ref["span_s"] <= 2 * 3600
+    assert ref["calibration_snapshots"] >= 18 and ref["fit_snapshots"] >= 36
+    # one baseline per duty, so the speed changes every 40 minutes raise nothing
+    assert (
+        summary["conditions"] == ["1500rpm_load0.7", "1800rpm_load1"] and summary["unseen_conditions"] == []
+    )
+    assert machine["alert_before_onset"] is False and machine["first_alert"] is not None
+    confirmed = machine["first_alert"]["confirmed"]
+    assert 900 <= confirmed["index"] < 1200 and confirmed["file"] == f"simulator:{confirmed['index'] + 1}"
+    first = machine["first_alert"]["first_exceedance"]
+    assert first["index"] <= confirmed["index"] and machine["first_alert"]["drivers"]
+    # the DAE finds the fault after its onset, never before
+    assert summary["indicators"]["dae"]["alarm_before_onset"] is False
+    assert summary["indicators"]["dae"]["first_alarm_index"] is not None
+    rows = _rows(life_run)
+    assert {r["machine"] for r in rows[:900]} == {"normal"} and rows[-1]["machine"] in ("alert", "danger")
+    assert summary["account"] == {"expected": 1200, "scored": 1200, "unreadable": [], "missing_numbers": [],
+                                  "skipped_entries": []}  # fmt: skip
+
+
+def test_the_verdict_line_ends_the_table(life_run, tmp_path, capsys):
+    import shutil
+
+    from deepshrink.cli.monitor import _print_summary
+
+    summary = json.loads((life_run / "summary.json").read_text())
+    _print_summary(summary, life_run)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[-2].startswith("MACHINE: ") and "first alert confirmed at simulator:" in out[-2]
+    assert "driven by" in out[-2]
+    shutil.rmtree(tmp_path)
+
+
+def test_plot_marks_the_thresholds_and_alarms_where_the_summary_says(life_run):
+    from deepshrink.engine.monitor.scores import read_scores
+    from deepshrink.engine.monitor.store import load_reference
+    from deepshrink.plots.health import plot_health
+
+    summary = json.loads((life_run / "summary.json").read_text())
+    rows = read_scores(life_run / "scores.csv")
+    ref, _ = load_reference(life_run)
+    fig = plot_health(rows, ref.thresholds, ref.centres, names=list(ref.thresholds), onset=900,
+                      machine=summary["machine"])  # fmt: skip
+    top, bottom = fig.axes[:2]
+    hours = {r["index"]: r["time_s"] / 3600 for r in rows}
+    vlines = {round(float(line.get_xdata()[0]), 6) for line in top.lines if len(set(line.get_xdata())) == 1}
+    assert round(hours[summary["machine"]["first_alert"]["confirmed"]["index"]], 6) in vlines
+    assert round(hours[900], 6) in vlines  # the known onset
+    assert any(list(line.get_ydata()) == [1.0, 1.0] for line in top.lines)  # the threshold line at 1
+    for name, item in summary["indicators"].items():
+        if name == "level_db" or item["first_alarm_index"] is None:
+            continue
+        # each indicator's first-alarm triangle sits at its first alarm, at value / threshold
+        marks = [line for line in top.lines if line.get_marker() == "v" and line.get_label().startswith("_")]
+        at = hours[item["first_alarm_index"]]
+        assert any(abs(float(m.get_xdata()[0]) - at) < 1e-9 for m in marks), name
+    band = [p for p in bottom.patches if p.get_label() == "healthy band"]
+    top_of_band = band[0].get_y() + band[0].get_height()
+    assert abs(top_of_band - (ref.centres["level_db"] + ref.thresholds["level_db"])) < 1e-9
+
+
+def test_stationary_run_writes_every_file_and_finds_the_onset(sim_run):
     for name in (
         "scores.csv",
         "summary.json",
@@ -37,14 +114,15 @@ def test_simulator_run_writes_every_file_and_finds_the_onset(sim_run):
         "model.safetensors",
         "reference.safetensors",
         "config.yaml",
+        "state.json",
     ):
         assert (sim_run / name).is_file(), name
     assert not list(sim_run.glob("*.pkl")) and not list(sim_run.glob("*.pickle"))
     assert not (sim_run / "checkpoints").exists()  # nothing to resume: no empty folder
     rows = _rows(sim_run)
-    assert len(rows) == 90 and tuple(rows[0]) == COLUMNS
+    assert len(rows) == 90 and tuple(rows[0]) == columns()
     assert [r["role"] for r in rows[:30]] == ["fit"] * 20 + ["calibration"] * 10
-    assert rows[5]["time_s"] == "50" and rows[5]["number"] == "6"
+    assert rows[5]["time_s"] == "50.0" and rows[5]["number"] == "6"
     summary = json.loads((sim_run / "summary.json").read_text())
     assert summary["sequence"]["onset_index"] == 60 and summary["false_alarm_rate"] == 0.01
     ind = summary["indicators"]
@@ -65,6 +143,8 @@ def test_simulator_run_writes_every_file_and_finds_the_onset(sim_run):
     first = next(i for i in range(32, 90) if (k[i - 2 : i + 1] > thr).all() and i - 2 >= 30)
     assert first == ind["kurtosis"]["first_alarm_index"]
     assert all(r["kurtosis_alarm"] == "False" for r in rows[:30])
+    assert summary["machine"]["alert_before_onset"] is False and summary["machine"]["state"] != "normal"
+    assert "no operating condition given" in " ".join(summary["notes"])
 
 
 def test_level_drop_shows_beside_the_dae(sim_run, tmp_path, capsys):
@@ -94,6 +174,7 @@ def test_streaming_equals_the_batch_run(tmp_path):
         np.save(full / f"snap_{s.number}.npy", x)
         np.save((part if s.index < 55 else later) / f"snap_{s.number}.npy", x)
     opts = ["--epochs", "2", "--window", "512", "--interval-s", "10", "--sample-rate", "25600", "-q"]
+    opts += ["--skip", "0", "--healthy", "30"]
     assert main(["monitor", "--data", str(full), "--out", str(tmp_path / "a"), *opts]) == 0
     assert main(["monitor", "--data", str(part), "--out", str(tmp_path / "b"), *opts]) == 0
     files = sorted(later.iterdir())
@@ -102,7 +183,7 @@ def test_streaming_equals_the_batch_run(tmp_path):
     a, b = _rows(tmp_path / "a"), _rows(tmp_path / "b")
     assert len(a) == len(b) == 70
     for ra, rb in zip(a, b, strict=True):
-        for col in COLUMNS:
+        for col in columns():
             if col not in ("file",):
                 assert ra[col] == rb[col], (ra["index"], col)
 
@@ -138,7 +219,7 @@ def test_nan_snapshot_in_the_scored_part_is_reported(tmp_path, capsys):
     assert rows[33]["status"] == "nan" and rows[33]["dae"] == "nan" and rows[33]["dae_alarm"] == "False"
     summary = json.loads((run / "summary.json").read_text())
     assert summary["unscored"] == [str(tmp_path / "s034.npy")]
-    assert "not scored (NaN/inf)" in capsys.readouterr().err
+    assert f"not scored: {tmp_path / 's034.npy'} (nan)" in capsys.readouterr().err
 
 
 def _folder(tmp_path, n=40, *, length=None, nan_at=None, dup=False):
@@ -163,15 +244,19 @@ def _folder(tmp_path, n=40, *, length=None, nan_at=None, dup=False):
         (
             lambda t: _folder(t, 40),
             ["--healthy", "6"],
-            "--healthy: 6 snapshots are too few healthy snapshots",
+            "6 snapshots from snapshot #0 hold 6 snapshots, too few",
         ),
-        (lambda t: _folder(t, 40), ["--healthy", "40"], "has only 40 snapshots"),
+        (lambda t: _folder(t, 40), ["--healthy", "40"], "leaves nothing of the 40 snapshots"),
         (lambda t: _folder(t, 40, length=(12, 1000)), [], "snap_13.npy: snapshot of shape (1, 1000)"),
-        (lambda t: _folder(t, 40, length=(35, 900)), [], "snap_36.npy: snapshot of shape (1, 900)"),
         (lambda t: _folder(t, 40, nan_at=3), [], "snap_4.npy: 1 NaN/inf value(s)"),
         (lambda t: _folder(t, 40, dup=True), [], "snap_01.npy"),
         (lambda t: (t / "empty").mkdir() or t / "empty", [], "empty"),
-        (lambda t: _folder(t, 40), ["--healthy", "20", "--healthy-s", "100"], "not both"),
+        (lambda t: _folder(t, 40), ["--healthy", "20", "--healthy-s", "100"], "not healthy and healthy_s"),
+        (lambda t: _folder(t, 40), ["--skip", "10"], "from snapshot #10 leaves nothing of the 40"),
+        (lambda t: _folder(t, 40), ["--skip", "50"], "--skip: 50 lies beyond the last of the 40 snapshots"),
+        (lambda t: _folder(t, 40), ["--rebaseline", "45"], "--rebaseline: 45 lies beyond the last of the 40"),
+        (lambda t: _folder(t, 40), ["--skip", "2 weeks"], "--skip: expected a time"),
+        (lambda t: _folder(t, 40), ["--reference", "1h"], "have no times"),
         (lambda t: _folder(t, 40), ["--false-alarm-rate", "0.7"], "--false-alarm-rate"),
         (lambda t: _folder(t, 40), ["--healthy-s", "100"], "have no times"),
         (lambda t: _folder(t, 40), ["--bearing", "Bearing1_1"], "bearing"),
@@ -203,13 +288,22 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, make, args, needle):
 
 
 def test_stream_refuses_old_snapshots_and_other_runs(sim_run, tmp_path, capsys):
-    np.save(tmp_path / "snap_5.npy", np.zeros((1, 2560), np.float32))
-    assert main(["monitor", "--run", str(sim_run), str(tmp_path / "snap_5.npy")]) == 2
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(sim_run, run)
+    new = tmp_path / "new"
+    new.mkdir()
+    np.save(new / "snap_5.npy", np.zeros((1, 2560), np.float32))
+    assert main(["monitor", "--run", str(run), str(new / "snap_5.npy")]) == 2
     assert "snapshot number 5 is not after the last scored one" in capsys.readouterr().err
-    np.save(tmp_path / "snap_500.npy", np.zeros((1, 1000), np.float32))
-    assert main(["monitor", "--run", str(sim_run), str(tmp_path / "snap_500.npy")]) == 2
-    assert "snap_500.npy: snapshot of shape (1, 1000)" in capsys.readouterr().err
-    assert main(["monitor", "--run", str(tmp_path), str(tmp_path / "snap_500.npy")]) == 2
+    # a damaged file in the monitored part is a row with its status, and the run goes on
+    np.save(new / "snap_500.npy", np.zeros((1, 1000), np.float32))
+    assert main(["monitor", "--run", str(run), str(new / "snap_500.npy"), "-q"]) == 0
+    row = _rows(run)[-1]
+    assert row["status"].startswith("unreadable: snapshot of shape (1, 1000)") and row["dae"] == "nan"
+    assert "snap_500.npy (unreadable: snapshot of shape (1, 1000)" in capsys.readouterr().err
+    assert main(["monitor", "--run", str(tmp_path), str(new / "snap_500.npy")]) == 2
     assert "model.json: missing" in capsys.readouterr().err
 
 
@@ -243,11 +337,13 @@ def test_files_at_other_rates_or_without_a_number_are_refused(tmp_path, capsys):
         fs = 2000.0 if i == 37 else 1000.0  # one snapshot in the monitored part recorded at another rate
         savemat(folder / f"snap_{i + 1}.mat", {"x": rng.standard_normal((1024, 1)), "fs": fs})
     base = ["monitor", "--epochs", "1", "--window", "256", "-q", "--out", str(tmp_path / "run")]
-    assert main([*base, "--data", str(folder)]) == 2
+    # in the monitored part: a row that says why it was not scored, and the run goes on
+    assert main([*base, "--data", str(folder)]) == 0
     err = capsys.readouterr().err.strip()
-    assert "snap_38.mat" in err and "2000" in err and "1000" in err and len(err.splitlines()) == 1
+    assert "snap_38.mat (unreadable: sample rate 2000 Hz differs from the sequence's rate, 1000 Hz)" in err
+    assert _rows(tmp_path / "run")[37]["status"].startswith("unreadable: sample rate 2000 Hz")
     nameless = _folder(tmp_path, 40)
     np.save(nameless / "snap_latest.npy", np.zeros((1, 1024), np.float32))
-    assert main([*base, "--data", str(nameless), "--sample-rate", "1000"]) == 2
+    assert main([*base, "--data", str(nameless), "--sample-rate", "1000", "--overwrite"]) == 2
     err = capsys.readouterr().err.strip()
     assert "snap_latest.npy: no snapshot number in its name" in err

@@ -19,19 +19,23 @@ from deepshrink.cli._common import (
 from deepshrink.engine.core.config import MonitorConfig
 
 HELP = "condition monitoring: fit on a machine's healthy snapshots, score its life, raise alarms"
-DESCRIPTION = """Fit health indicators on the healthy reference of one machine (its first --healthy
-snapshots), set each indicator's threshold on the reference's last --holdout part (which the fit never sees)
-at --false-alarm- rate per snapshot, score every snapshot and raise an alarm after --persistence consecutive
-exceedances. Indicators side by side: the reconstruction error of a denoising autoencoder (--model, default
+DESCRIPTION = """Fit health indicators on the healthy reference of one machine (after its running-in, --skip,
+over --reference), set each indicator's threshold on the reference's last --holdout part (later in time than
+the fit) at --false_alarm_rate per snapshot, one baseline per operating condition, score every snapshot and
+raise an alarm after --persistence consecutive exceedances. On top, one verdict per machine: normal, alert
+(+6 dB over the healthy baseline and beyond the statistical bound) or danger (+12 dB).
+Indicators side by side: the reconstruction error of a denoising autoencoder (--model, default
 the shrinkage DAE), RMS, kurtosis, crest factor, an IsolationForest over per-window statistics, and the
 level against the reference in dB (alarmed either way: a machine that became quieter shows there, not in the
 DAE).
 
-Writes --out (default monitor-NAME): scores.csv (a row per snapshot), summary.json (threshold, first alarm,
-false alarms on the held-back snapshots, lead time, monotonicity, trendability per indicator), health.png,
-config.yaml and the fitted monitor (model.safetensors + model.json + reference.safetensors).
+Writes --out (a new folder; default monitor-NAME): scores.csv (a row per snapshot), summary.json (the
+machine verdict under `machine`; per indicator its threshold, first alarm, false alarms on the held-back
+snapshots, lead time, monotonicity, trendability), health.png, config.yaml and the fitted monitor
+(model.safetensors + model.json + reference.safetensors).
 
-Data: simulator (the default: a simulated bearing run to failure whose fault onset is known), femto[:PATH]
+Data: simulator (the default: a simulated bearing run to failure whose fault onset is known, with a
+running-in, drift, two duties and sensor artefacts), femto[:PATH]
 with --bearing (FEMTO / PRONOSTIA), a folder of snapshot files ordered by the number in their names, or a
 manifest .csv with path and time columns.
 
@@ -41,7 +45,7 @@ saved reference and thresholds and appends them (the alarm state carries on).
 examples:
   deepshrink monitor
   deepshrink monitor --data femto:../shared/data/femto --bearing Bearing1_1 --out m11
-  deepshrink monitor --data snapshots/ --interval-s 600 --healthy 50 --out pump3
+  deepshrink monitor --data snapshots/ --interval_s 600 --skip 1d --reference 3d --out pump3
   deepshrink monitor --run pump3 new_snapshots/
 """
 STREAM_DESCRIPTION = """Score snapshot files that arrived after a `deepshrink monitor` run against its saved
@@ -105,10 +109,16 @@ def _print_summary(summary: dict, run) -> None:
                 "-" if item["trendability"] is None else f"{item['trendability']:.2f}",
             ]
         )
+    ref = summary["reference"]
+    span = "" if ref.get("span_s") is None else f", {ref['span_s'] / 3600:.2f} h"
     title = (
-        f"{seq['name']}: {summary['snapshots']} snapshots, reference {seq['reference_calibration'][1] + 1} "
-        f"(false-alarm rate {summary['false_alarm_rate']:g} per snapshot, {summary['persistence']} in a row)"
+        f"{seq['name']}: {summary['snapshots']} snapshots,"
+        f" reference #{ref['fit'][0]}-#{ref['calibration'][1]}"
+        f"{span} ({ref['skip']}); false-alarm rate {summary['false_alarm_rate']:g} per snapshot,"
+        f" {summary['persistence']} in a row"
     )
+    for warning in ref.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
     print_table(
         title,
         [
@@ -124,9 +134,42 @@ def _print_summary(summary: dict, run) -> None:
     )
     if seq.get("onset_index") is not None:
         print(f"known fault onset: snapshot #{seq['onset_index']}")
-    if summary["unscored"]:
-        print(f"not scored (NaN/inf): {', '.join(summary['unscored'])}", file=sys.stderr)
+    account = summary["account"]
+    print(
+        f"snapshots: {account['scored']} scored of {summary['snapshots']} found,"
+        f" {account['expected']} expected"
+    )
+    for item in account["unreadable"]:
+        print(f"not scored: {item['file']} ({item['status']})", file=sys.stderr)
+    print(_verdict_line(summary["machine"], hours))
     print(f"written to {run}: scores.csv, summary.json, health.png, the fitted monitor")
+
+
+def _where(point: dict | None, hours: bool) -> str:
+    if point is None:
+        return "-"
+    t = point.get("time_s")
+    return f"{point['file']} (#{point['index']}" + (
+        f", {t / 3600:.2f} h)" if hours and t is not None else ")"
+    )
+
+
+def _verdict_line(machine: dict, hours: bool) -> str:
+    """The table's last line: the machine's state, since which file, and what drove it."""
+    state = machine["state"].upper()
+    first = machine.get("first_alert")
+    if first is None:
+        return f"MACHINE: {state} (no alert; {machine['rule'].split(':')[0]})"
+    line = f"MACHINE: {state}"
+    if machine.get("since"):
+        line += f" since {_where(machine['since'], hours)}"
+    line += f"; first alert confirmed at {_where(first['confirmed'], hours)}"
+    line += f", first exceedance {_where(first['first_exceedance'], hours)}"
+    line += f"; driven by {', '.join(first['drivers']) or '-'}"
+    danger = machine.get("first_danger")
+    if danger is not None:
+        line += f"; danger from {_where(danger['confirmed'], hours)}"
+    return line
 
 
 def _stream(argv: list[str], prog: str) -> int:
@@ -135,9 +178,20 @@ def _stream(argv: list[str], prog: str) -> int:
     p.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER", help="new snapshot files or folders")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     args = p.parse_args(argv)
-    from deepshrink.engine.monitor.run import stream  # here: --help answers without torch
+    from deepshrink.engine.monitor.stream import stream  # here: --help answers without torch
 
     new, summary = stream(args.run, args.paths, progress=_progress(args.quiet))
+    info = summary["stream"]
+    if info["already_scored"]:
+        print(f"skipped {info['already_scored']} file(s) already scored")
+    for note in info["notes"]:
+        print(f"note: {note}", file=sys.stderr)
+    if info["missing_indicators"]:
+        print(
+            f"warning: the saved monitor predates {', '.join(info['missing_indicators'])}: scored NaN"
+            " (refit to add)",
+            file=sys.stderr,
+        )
     for name in summary["indicators"]:
         flagged = [r for r in new if r[f"{name}_alarm"]]
         if flagged:

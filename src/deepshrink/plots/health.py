@@ -27,12 +27,14 @@ def plot_health(
     *,
     names: Sequence[str],
     onset: int | None = None,
+    machine: dict[str, Any] | None = None,
     title: str = "",
 ) -> Figure:
     """Top: every rising indicator divided by its threshold (1 = alarm level, log scale), first alarms marked;
     bottom: the level against the healthy reference in dB with its two-sided band. Time in hours when the
     rows have `time_s`, else the snapshot index. The reference is shaded (fit, then held-back calibration);
-    a known fault onset (simulator) is a dashed line."""
+    a known fault onset (simulator) is a dashed line; the machine verdict (`machine` of summary.json) is
+    shaded from its first alert (orange) and danger (red), with its first exceedance dotted."""
     has_time = all(r["time_s"] is not None for r in rows)
     x = np.array([r["time_s"] / 3600.0 if has_time else r["index"] for r in rows], dtype=float)
     fig = Figure(figsize=(10, 6.5), layout="constrained")
@@ -43,7 +45,7 @@ def plot_health(
         if xs:
             ax.axvspan(min(xs), max(xs), color=colour, alpha=0.25, lw=0, label=label)
 
-    rising = [n for n in names if n != "level_db"]
+    rising = [n for n in names if n != "level_db" and n in thresholds]  # a saved monitor may predate one
     for name in rising:
         v = np.array([r[name] for r in rows], dtype=float) / thresholds[name]
         v = np.where(v > 0, v, np.nan)
@@ -53,6 +55,19 @@ def plot_health(
         if first is not None:
             top.plot(x[first], v[first], marker="v", ms=11, color=colour, mec="black", zorder=5)
     top.axhline(1.0, color="black", lw=1.2, ls="--", label="threshold")
+    by_index = {r["index"]: i for i, r in enumerate(rows)}
+    for level, colour in (("alert", "#E69F00"), ("danger", "#C00000")):
+        first = (machine or {}).get(f"first_{level}")
+        if not first or first["confirmed"]["index"] not in by_index:
+            continue
+        at = x[by_index[first["confirmed"]["index"]]]
+        for ax, labelled in ((top, True), (bottom, False)):
+            label = f"machine: {level} from {first['confirmed']['file']}" if labelled else None
+            ax.axvspan(at, x[-1], color=colour, alpha=0.12, lw=0, label=label)
+            ax.axvline(at, color=colour, lw=2.0)
+            start = (first.get("first_exceedance") or {}).get("index")
+            if start in by_index:
+                ax.axvline(x[by_index[start]], color=colour, lw=1.0, ls=":")
     top.set_yscale("log")
     top.set_ylabel("indicator / its threshold")
     for ax, labelled in ((top, True), (bottom, False)):

@@ -9,7 +9,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from deepshrink.choices import DAE_LR
-from deepshrink.engine.monitor.reference import INDICATORS, LEVEL, fit_reference
+from deepshrink.engine.monitor.indicators import INDICATORS, LEVEL
+from deepshrink.engine.monitor.reference import fit_reference
 from deepshrink.functional.health import alarm_flags
 from deepshrink.sklearn._estimators import _seed, _windows
 
@@ -66,8 +67,8 @@ class HealthMonitor(BaseEstimator):
 
     def fit(self, X: Any, y: Any = None) -> HealthMonitor:
         """Fit on healthy snapshots X in time order (y is ignored); returns self."""
-        if self.indicator not in (*INDICATORS, LEVEL):
-            raise ValueError(f"indicator must be one of {(*INDICATORS, LEVEL)}, got {self.indicator!r}")
+        if self.indicator not in INDICATORS:
+            raise ValueError(f"indicator must be one of {tuple(INDICATORS)}, got {self.indicator!r}")
         if not 0 < self.holdout < 1 or not 0 < self.false_alarm_rate < 0.5 or self.persistence < 1:
             raise ValueError("need 0 < holdout < 1, 0 < false_alarm_rate < 0.5 and persistence >= 1")
         x = self._snapshots(X, reset=True)

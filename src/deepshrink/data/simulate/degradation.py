@@ -8,6 +8,10 @@ recordings of one machine never repeat). From `onset` on, a localised defect gro
 from `start_severity` to `end_severity` (inches; the impulse amplitude follows the simulator's severity law),
 and in the last part of the life broadband wear noise rises, so the level goes up only late, as it does on
 run-to-failure rigs.
+
+`realistic=True` (the default data of `deepshrink monitor`) gives the healthy life what real machines have
+(data/simulate/life.py): a running-in, slow drift, two alternating duties recorded in each snapshot's
+`condition`, and sensor artefacts; each can also be switched on alone.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import zlib
 import numpy as np
 
 from deepshrink.data.recording import Snapshot, SnapshotSequence, check_positive
+from deepshrink.data.simulate.life import REALISTIC, HealthyLife, apply_artefact, condition_name
 from deepshrink.data.simulate.simulator import (
     BEARING_6205,
     _check_range,
@@ -50,11 +55,11 @@ def severity_at(index: int, *, onset: int, n_snapshots: int, start: float, end: 
 
 def make_run_to_failure(
     *,
-    n_snapshots: int = 200,
-    onset: int = 120,
+    n_snapshots: int | None = None,
+    onset: int | None = None,
     fault: str = "outer",
     snapshot_s: float = 0.1,
-    interval_s: float = 10.0,
+    interval_s: float | None = None,
     sample_rate: float = 25600.0,
     start_severity: float = 0.003,
     end_severity: float = 0.021,
@@ -63,14 +68,24 @@ def make_run_to_failure(
     transient_rate_hz: float = 1.0,
     background_snr_db: float = 4.0,
     random_state: int = 0,
+    realistic: bool = False,
+    running_in_s: float | None = None,
+    running_in_db: float | None = None,
+    drift_db: float | None = None,
+    drift_period_s: float | None = None,
+    conditions: list | None = None,
+    condition_period_s: float | None = None,
+    artefact_rate: float | None = None,
 ) -> SnapshotSequence:
     """A simulated bearing life of `n_snapshots` single-channel snapshots, the fault starting at `onset`.
 
     Args (keyword-only):
-        n_snapshots: snapshots in the life; the last one is its end.
-        onset: 0-based index of the first snapshot with the defect (the ground truth an alarm is judged by).
+        n_snapshots: snapshots in the life; the last one is its end (default 200; realistic: 1,200).
+        onset: 0-based index of the first snapshot with the defect (the ground truth an alarm is judged by;
+            default 120; realistic: 900, at 30 h).
         fault: "outer", "inner" or "ball".
-        snapshot_s, interval_s: length of a snapshot and time between snapshots (FEMTO: 0.1 s every 10 s).
+        snapshot_s, interval_s: length of a snapshot and time between snapshots (FEMTO: 0.1 s every 10 s;
+            default 10 s; realistic: 120 s, a 40-h life).
         sample_rate: Hz (FEMTO: 25.6 kHz).
         start_severity, end_severity: defect diameter in inches at the onset and at the end.
         wear: RMS of the broadband wear noise at the end of life relative to the background; it rises with
@@ -80,11 +95,25 @@ def make_run_to_failure(
         background_snr_db: the simulator's reference-fault impulse power over the background (see
             `make_bearing_signals`).
         random_state: seed; snapshot i depends only on (random_state, i), so any snapshot can be made alone.
+        realistic: a healthy life like a real one: each of the options below that is not given takes its
+            value from `life.REALISTIC` (running-in 2 h, drift 1.5 dB over 12 h, two duties alternating every
+            40 min, one artefact in 200 snapshots); without it, each is off unless given.
+        running_in_s, running_in_db: the running-in settles within this time from this level offset (dB;
+            default drawn per machine in -7.3..+3.3), its spectrum tilted towards high frequencies.
+        drift_db, drift_period_s: slow drift of the level (a sine of this amplitude in dB) and spectral tilt.
+        conditions, condition_period_s: (rpm, load) duties cycled every condition_period_s; each snapshot's
+            `condition` names its duty.
+        artefact_rate: probability per snapshot of a spike, a dropout or a clipped snapshot (meta
+            `artefacts`: index -> kind).
 
     Returns:
         A `SnapshotSequence` named "sim-<fault>", whose snapshots are generated when read (memory stays
         bounded), with meta `onset_index`, `interval_s`, `end_of_life` (True), `fault` and `severities`.
     """
+    # a realistic life is long: 2 h of running-in, hours of healthy operation and drift, then the fault
+    n_snapshots = n_snapshots if n_snapshots is not None else (1200 if realistic else 200)
+    onset = onset if onset is not None else (900 if realistic else 120)
+    interval_s = interval_s if interval_s is not None else (120.0 if realistic else 10.0)
     n = _positive_int("n_snapshots", n_snapshots, 2)
     onset = _positive_int("onset", onset, 0)
     if onset >= n:
@@ -109,6 +138,21 @@ def make_run_to_failure(
     if isinstance(random_state, bool) or not isinstance(random_state, int | np.integer) or random_state < 0:
         raise ConfigError(f"random_state must be a non-negative integer, got {random_state!r}")
 
+    given = {
+        "running_in_s": running_in_s,
+        "drift_db": drift_db,
+        "drift_period_s": drift_period_s,
+        "conditions": conditions,
+        "condition_period_s": condition_period_s,
+        "artefact_rate": artefact_rate,
+    }
+    base = REALISTIC if realistic else {"drift_period_s": 43200.0, "condition_period_s": 2400.0}
+    options = {k: (v if v is not None else base.get(k)) for k, v in given.items()}
+    life_rng = np.random.default_rng(np.random.SeedSequence([int(random_state), zlib.crc32(b"life")]))
+    life = HealthyLife.draw(
+        life_rng, **{k: v for k, v in options.items() if v is not None}, running_in_db=running_in_db
+    )
+
     # the machine: drawn once, kept for its whole life
     machine = np.random.default_rng(np.random.SeedSequence([int(random_state), zlib.crc32(b"machine")]))
     f1 = float(machine.uniform(*_RESONANCE))
@@ -122,6 +166,7 @@ def make_run_to_failure(
 
     def make(i: int) -> np.ndarray:
         rng = np.random.default_rng(np.random.SeedSequence([int(random_state), key, i]))
+        duty_rpm, load = life.duty(i * interval, float(rpm))
         x, _ = _simulate_one(
             rng,
             fault=fault if i >= onset else None,
@@ -130,7 +175,7 @@ def make_run_to_failure(
             fs=fs,
             geom=BEARING_6205,
             a_ref=a_ref,
-            rpm_range=rpm_pair,
+            rpm_range=(duty_rpm, duty_rpm) if life.conditions else rpm_pair,
             speed_drift=0.002,
             jitter_range=(0.01, 0.02),
             resonance_band_hz=(f1, f1),
@@ -142,13 +187,25 @@ def make_run_to_failure(
             harmonic_level=0.0,
             gear_teeth=None,
         )
-        t = np.arange(length) / fs * (float(rpm) / 60.0)
+        t = np.arange(length) / fs * (duty_rpm / 60.0)
         for k, amp in enumerate(harmonics):
             x += amp * np.sin(2 * np.pi * (k + 1) * t + rng.uniform(0.0, 2 * np.pi))
         if i >= onset and wear > 0:
             elapsed = (i - onset) / max(1, n - 1 - onset)
             x = x + wear * elapsed**3 * rng.standard_normal(length)
+        x = life.shape(x, i * interval, load, duty_rpm, float(rpm))
+        if i in artefacts:
+            x = apply_artefact(
+                x, artefacts[i], np.random.default_rng(np.random.SeedSequence([int(random_state), key, i, 1]))
+            )
         return x.astype(np.float32)[None, :]
+
+    # which snapshots carry an artefact: drawn for the whole life up front (snapshot i alone still reproduces)
+    artefact_rng = np.random.default_rng(
+        np.random.SeedSequence([int(random_state), zlib.crc32(b"artefacts")])
+    )
+    artefacts = {i: a for i in range(n) if (a := life.artefact(artefact_rng)) is not None}
+    duties = [life.duty(i * interval, float(rpm)) for i in range(n)] if life.conditions else None
 
     snapshots = [
         Snapshot(
@@ -157,6 +214,7 @@ def make_run_to_failure(
             time_s=i * interval,
             source=f"simulator:{i + 1}",
             read=lambda i=i: make(i),
+            condition=condition_name(*duties[i]) if duties else None,
         )
         for i in range(n)
     ]
@@ -170,6 +228,12 @@ def make_run_to_failure(
         "resonance_hz": f1,
         "random_state": int(random_state),
         "dataset": "simulator",
+        "realistic": bool(realistic),
+        "running_in_s": life.running_in_s,
+        "running_in_db": life.running_in_db,
+        "drift_db": life.drift_db,
+        "conditions": [condition_name(*c) for c in life.conditions],
+        "artefacts": artefacts,
     }
     return SnapshotSequence(
         name=f"sim-{fault}", sample_rate=fs, snapshots=snapshots, channel_names=("vibration",), meta=meta

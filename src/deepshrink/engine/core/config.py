@@ -46,6 +46,7 @@ from deepshrink.engine.core.option_types import (
     Snr,
     SnrGrid,
     config_error,
+    parse_span,
     read_yaml_file,
 )
 from deepshrink.errors import ConfigError
@@ -255,6 +256,8 @@ class DenoiseConfig(RunOptions):
 class MonitorConfig(RunOptions):
     """Condition monitoring of one machine: health indicators fitted on its healthy reference snapshots."""
 
+    out: str | None = option(None, PLACE)
+    """run directory to create (a new folder; later files stream into it with --run DIR FILES)"""
     data: str = "simulator"
     """simulator (a simulated run to failure) | femto[:PATH] | a snapshot folder | manifest.csv (path,time)"""
     data_kwargs: dict = field(default_factory=dict)
@@ -267,12 +270,21 @@ class MonitorConfig(RunOptions):
     """rate in Hz of snapshot files that carry none (.npy, .csv)"""
     interval_s: PositiveFloat | None = None
     """seconds between consecutive snapshot numbers of a folder (gives time_s; femto and simulator know it)"""
+    skip: str | None = "auto"
+    """the running-in left out before the reference: auto (detected: the level settles within 0.5 dB), a time
+    (90min, 2h) or a count of snapshots"""
+    reference: str | None = None
+    """the reference's span after the skip: a time (2h) or a count (default 2 h, at most a quarter of the
+    time given)"""
+    rebaseline: str | None = None
+    """after maintenance: the reference starts again at this time (12h) or snapshot count; rows before it are
+    kept as history and never alarm"""
     healthy: PositiveInt | None = None
-    """the first N snapshots are the healthy reference (default 30)"""
+    """instead of reference: N snapshots after the skip"""
     healthy_s: PositiveFloat | None = None
-    """instead of healthy: the snapshots taken in the first this many seconds"""
+    """instead of reference: this many seconds after the skip"""
     holdout: float = 1 / 3
-    """fraction of the reference held back (its last snapshots) to set the thresholds, unseen by the fit"""
+    """fraction of the reference held back (the last snapshots of each condition) to set the thresholds"""
     false_alarm_rate: float = 0.01
     """probability that one healthy snapshot exceeds a threshold"""
     persistence: PositiveInt = 3
@@ -412,10 +424,14 @@ def check(cfg: RunOptions) -> None:
             raise ConfigError(
                 f"false_alarm_rate: must be in (0, 0.5), got {cfg.false_alarm_rate}", key="false_alarm_rate"
             )
-        if cfg.healthy is not None and cfg.healthy_s is not None:
+        spans = [k for k in ("healthy", "healthy_s", "reference") if getattr(cfg, k) is not None]
+        if len(spans) > 1:
             raise ConfigError(
-                "healthy: give healthy (snapshots) or healthy_s (seconds), not both", key="healthy"
+                f"{spans[0]}: give one of healthy, healthy_s or reference, not {' and '.join(spans)}",
+                key=spans[0],
             )
+        for key in ("reference", "rebaseline") + (() if cfg.skip == "auto" else ("skip",)):
+            parse_span(getattr(cfg, key), key)  # a typo answers at once, before any data is read
     if isinstance(cfg, DenoiseConfig) and not 0 < cfg.val_fraction < 1:
         raise ConfigError(
             f"val_fraction: must be between 0 and 1, got {cfg.val_fraction}", key="val_fraction"

@@ -37,6 +37,7 @@ __all__ = [
     "SnrGrid",
     "config_error",
     "load_yaml_text",
+    "parse_span",
 ]
 
 PARSER_MODE = "deepshrink_yaml"
@@ -331,3 +332,28 @@ def read_yaml_file(path: str) -> dict[str, Any]:
     if not isinstance(values, dict):
         raise DataError(f"{p}: expected a mapping of options at the top level, got {type(values).__name__}")
     return values
+
+
+# a time or a count (deepshrink monitor's --skip, --reference, --rebaseline)
+_UNITS = {"s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "hr": 3600.0, "d": 86400.0}
+_SPAN = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*$")
+
+
+def parse_span(text: str | int | float | None, key: str) -> tuple[float | None, int | None]:
+    """(seconds, None) for a time ("90min", "2h", "30s"), (None, count) for a plain integer; ConfigError
+    naming `key` otherwise."""
+    if text is None:
+        return None, None
+    if isinstance(text, bool):
+        raise ConfigError(
+            f"{key}: expected a time (90min, 2h) or a count of snapshots, got {text!r}", key=key
+        )
+    if isinstance(text, int):
+        return None, text
+    m = _SPAN.match(str(text).lower())
+    if m is None or (m.group(2) and m.group(2) not in _UNITS) or (not m.group(2) and "." in m.group(1)):
+        raise ConfigError(
+            f"{key}: expected a time (30s, 90min, 2h, 1d) or a count of snapshots (40), got {text!r}", key=key
+        )
+    value = float(m.group(1))
+    return (value * _UNITS[m.group(2)], None) if m.group(2) else (None, int(value))

@@ -1,104 +1,94 @@
 """`deepshrink monitor`: a machine's snapshots -> scores.csv, summary.json, health.png and the fitted monitor.
 
-A monitor run directory holds config.yaml, model.safetensors + model.json + reference.safetensors (the fitted
-indicators and thresholds; see engine/monitor/reference.py),
-scores.csv (one row per snapshot), summary.json (per
-indicator: threshold, first alarm, false alarms on the held-back healthy snapshots, the prognostic metrics)
-and health.png. `stream` scores snapshots that arrive later against the saved reference and appends them;
-the alarm state is recomputed from scores.csv, so streamed rows get exactly the flags a batch run would.
+A monitor run directory holds config.yaml, the fitted monitor (engine/monitor/store.py), scores.csv and
+state.json (engine/monitor/scores.py), summary.json (engine/monitor/summary.py) and health.png. `stream`
+scores files that arrive later against the saved monitor and appends them; past rows are never rewritten.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
-import json
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from deepshrink.atomic import atomic_write_json, atomic_write_text
+from deepshrink.atomic import atomic_write_json
 from deepshrink.choices import DAE_LR
-from deepshrink.data.readers.sequence import load_sequence, read_snapshot_file, snapshot_number
-from deepshrink.data.recording import Snapshot, SnapshotSequence, file_snapshots, natural_key
-from deepshrink.data.sets.femto import read_femto_snapshot
-from deepshrink.engine.core.artifacts import CONFIG_FILE, prepare_run_dir
+from deepshrink.data.readers.sequence import load_sequence
+from deepshrink.data.recording import Snapshot, SnapshotSequence
+from deepshrink.engine.core.artifacts import CONFIG_FILE, MONITOR_ADVICE, prepare_run_dir
 from deepshrink.engine.core.config import MonitorConfig, save_config, validated
-from deepshrink.engine.monitor.reference import (
-    INDICATORS,
-    LEVEL,
-    HealthReference,
-    fit_reference,
-    load_reference,
-    save_reference,
-)
-from deepshrink.errors import ConfigError, DataError, NonFiniteError
+from deepshrink.engine.monitor.indicators import INDICATORS
+from deepshrink.engine.monitor.policy import ReferencePlan, check_drift, plan_reference
+from deepshrink.engine.monitor.reference import HealthReference, fit_reference
+from deepshrink.engine.monitor.scores import SCORES, STATE, flag_rows, new_state, write_scores
+from deepshrink.engine.monitor.store import save_reference
+from deepshrink.engine.monitor.summary import summarize
+from deepshrink.errors import DataError, NonFiniteError
 from deepshrink.functional import health
 from deepshrink.plots import save_figure
 from deepshrink.plots.health import plot_health
 
-__all__ = ["SCORES", "SUMMARY", "reference_size", "run_monitor", "stream"]
+__all__ = ["SCORES", "SUMMARY", "run_monitor"]
 
-SCORES, SUMMARY, FIGURE = "scores.csv", "summary.json", "health.png"
-DEFAULT_HEALTHY = 30
-MIN_FIT, MIN_HOLDOUT = 5, 5
+SUMMARY, FIGURE = "summary.json", "health.png"
 CHUNK = 256  # snapshots read and scored at a time: memory is bounded by this and the reference
-NAMES = (*INDICATORS, LEVEL)
-COLUMNS = (
-    "index",
-    "number",
-    "time_s",
-    "file",
-    "role",
-    "status",
-    *(c for n in NAMES for c in (n, f"{n}_alarm")),
-)
 
 
-def reference_size(seq: SnapshotSequence, cfg: MonitorConfig) -> tuple[int, int]:
-    """(snapshots in the reference, of which the fit sees the first) from --healthy / --healthy-s."""
-    key = "healthy_s" if cfg.healthy_s is not None else "healthy"
-    if cfg.healthy_s is not None:
-        if any(s.time_s is None for s in seq.snapshots):
-            raise ConfigError(
-                f"healthy_s: the snapshots of {seq.name} have no times; give healthy (a count) or interval_s",
-                key=key,
-            )
-        n_ref = sum(s.time_s < cfg.healthy_s for s in seq.snapshots)
-        what = f"the first {cfg.healthy_s:g} s hold {n_ref} snapshot(s)"
-    else:
-        n_ref = cfg.healthy or DEFAULT_HEALTHY
-        what = f"{n_ref} snapshots"
-    if n_ref >= len(seq):
-        raise ConfigError(
-            f"{key}: {what}, but {seq.name} has only {len(seq)} snapshots: the reference must leave some to"
-            " monitor",
-            key=key,
-        )
-    n_hold = round(cfg.holdout * n_ref)
-    if n_ref - n_hold < MIN_FIT or n_hold < MIN_HOLDOUT:
-        need = math.ceil(max(MIN_FIT / (1 - cfg.holdout), MIN_HOLDOUT / cfg.holdout))
-        raise ConfigError(
-            f"{key}: {what} are too few healthy snapshots; with holdout {cfg.holdout:.2g} the fit needs"
-            f" {MIN_FIT} and the thresholds {MIN_HOLDOUT} (give at least {need})",
-            key=key,
-        )
-    return n_ref, n_ref - n_hold
+def _read(ref: HealthReference | None, snap: Snapshot) -> tuple[np.ndarray | None, str]:
+    """(samples, "ok"), or (None, why) for a snapshot that cannot be scored: NaN, or a damaged file."""
+    try:
+        x = snap.read()
+        return (x if ref is None else ref.check(x, snap.source)), "ok"
+    except NonFiniteError:
+        return None, "nan"
+    except DataError as err:
+        return None, f"unreadable: {str(err).removeprefix(snap.source + ': ')}"
 
 
-def _read_reference(seq: SnapshotSequence, n: int) -> np.ndarray:
+def score_rows(
+    ref: HealthReference, snaps: Sequence[Snapshot], roles: Sequence[str], progress: Callable | None
+) -> list[dict[str, Any]]:
+    """Rows of scores.csv for `snaps`, read and scored CHUNK at a time; a snapshot that cannot be scored is
+    a row of its own with its status."""
+    chunks = [snaps[i : i + CHUNK] for i in range(0, len(snaps), CHUNK)]
+    rows: list[dict[str, Any]] = []
+    # the next chunk's files are read in a second thread while this one is scored (parsing is NumPy work
+    # that releases the GIL): reading and scoring overlap, memory stays two chunks
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(lambda p: [_read(ref, s) for s in p], chunks[0]) if chunks else None
+        for i, part in enumerate(chunks):
+            got = pending.result()
+            if i + 1 < len(chunks):
+                pending = pool.submit(lambda p: [_read(ref, s) for s in p], chunks[i + 1])
+            ok = [(s, x) for s, (x, _) in zip(part, got, strict=True) if x is not None]
+            scores = ref.score(np.stack([x for _, x in ok]), [s.condition for s, _ in ok]) if ok else {}
+            k = 0
+            for snap, (x, status), role in zip(part, got, roles[i * CHUNK : (i + 1) * CHUNK], strict=True):
+                row = {"index": snap.index, "number": snap.number, "time_s": snap.time_s, "file": snap.source}
+                row.update(condition=snap.condition, role=role, status=status)
+                for name in INDICATORS:
+                    row[name] = float(scores[name][k]) if x is not None else math.nan
+                k += x is not None
+                rows.append(row)
+            if progress is not None:
+                progress(len(rows), len(snaps))
+    return rows
+
+
+def _reference_arrays(seq: SnapshotSequence, plan: ReferencePlan) -> np.ndarray:
     arrays, shape = [], None
-    for snap in seq.snapshots[:n]:
+    for snap in seq.snapshots[plan.start : plan.end]:
         try:
             x = np.asarray(snap.read(), dtype=np.float32)
-        except NonFiniteError as err:
-            raise DataError(f"{err} (a healthy reference snapshot must be complete)") from None
+        except DataError as err:
+            raise DataError(
+                f"{err} (a healthy reference snapshot must be complete; move the reference with --skip)"
+            ) from None
         shape = shape or x.shape
         if x.shape != shape:
             raise DataError(
@@ -109,176 +99,23 @@ def _read_reference(seq: SnapshotSequence, n: int) -> np.ndarray:
     return np.stack(arrays)
 
 
-def _score_rows(
-    ref: HealthReference, snaps: Sequence[Snapshot], roles: Sequence[str], progress: Callable | None
-) -> list[dict[str, Any]]:
-    """Rows of scores.csv for `snaps`, read and scored CHUNK at a time; a NaN snapshot is a row of its own."""
-
-    def read(part: Sequence[Snapshot]) -> list[np.ndarray | None]:
+def _levels(seq: SnapshotSequence) -> Callable[[int, int], np.ndarray]:
+    def levels(i: int, j: int) -> np.ndarray:
         out = []
-        for snap in part:
+        for snap in seq.snapshots[i:j]:
             try:
-                out.append(ref.check(snap.read(), snap.source))
-            except NonFiniteError:
-                out.append(None)
-        return out
+                out.append(20 * math.log10(max(float(health.rms(snap.read())), 1e-12)))
+            except DataError:
+                out.append(math.nan)
+        return np.array(out)
 
-    chunks = [snaps[i : i + CHUNK] for i in range(0, len(snaps), CHUNK)]
-    rows: list[dict[str, Any]] = []
-    # the next chunk's files are read in a second thread while this one is scored (parsing is NumPy work
-    # that releases the GIL): reading and scoring overlap, memory stays two chunks
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(read, chunks[0]) if chunks else None
-        for i, part in enumerate(chunks):
-            arrays = pending.result()
-            pending = pool.submit(read, chunks[i + 1]) if i + 1 < len(chunks) else None
-            rows += _chunk_rows(ref, part, arrays, roles[i * CHUNK : (i + 1) * CHUNK])
-            if progress is not None:
-                progress(len(rows), len(snaps))
-    return rows
+    return levels
 
 
-def _chunk_rows(
-    ref: HealthReference, part: Sequence[Snapshot], arrays: list, roles: Sequence[str]
-) -> list[dict[str, Any]]:
-    xs = [a for a in arrays if a is not None]
-    scores = ref.score(np.stack(xs)) if xs else {}
-    rows, k = [], 0
-    for snap, x, role in zip(part, arrays, roles, strict=True):
-        ok = x is not None
-        row = {"index": snap.index, "number": snap.number, "time_s": snap.time_s, "file": snap.source}
-        row.update(role=role, status="ok" if ok else "nan")
-        for name in NAMES:
-            row[name] = float(scores[name][k]) if ok else math.nan
-        k += ok
-        rows.append(row)
-    return rows
-
-
-def _flag(rows: list[dict[str, Any]], ref: HealthReference) -> None:
-    """Set each row's alarm flags: k consecutive exceedances among the monitored rows (not the reference)."""
-    monitored = [r for r in rows if r["role"] == "monitored"]
-    for name in NAMES:
-        exceed = ref.exceeds(name, np.array([r[name] for r in monitored], dtype=np.float64))
-        flags, _ = health.alarm_flags(exceed, ref.persistence)
-        for r in rows:
-            r[f"{name}_alarm"] = False
-        for r, f in zip(monitored, flags, strict=True):
-            r[f"{name}_alarm"] = bool(f)
-
-
-def _write_scores(path: Path, rows: list[dict[str, Any]]) -> None:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow(
-            {k: ("" if r[k] is None else f"{r[k]:.6g}" if isinstance(r[k], float) else r[k]) for k in COLUMNS}
-        )
-    atomic_write_text(path, buf.getvalue())
-
-
-def read_scores(path: Path) -> list[dict[str, Any]]:
-    """The rows of a scores.csv, typed back (DataError naming the file when it is not one)."""
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            raw = list(csv.DictReader(fh))
-    except OSError as err:
-        raise DataError(f"{path}: cannot read ({err.strerror or err})") from None
-    rows = []
-    for i, r in enumerate(raw, start=2):
-        try:
-            row = {"index": int(r["index"]), "file": r["file"], "role": r["role"], "status": r["status"]}
-            row["number"] = int(r["number"]) if r["number"] else None
-            row["time_s"] = float(r["time_s"]) if r["time_s"] else None
-            for name in NAMES:
-                row[name] = float(r[name]) if r[name] not in ("", "nan") else math.nan
-                row[f"{name}_alarm"] = r[f"{name}_alarm"] == "True"
-        except (KeyError, TypeError, ValueError) as err:
-            raise DataError(f"{path}: line {i} is not a scores row ({type(err).__name__}: {err})") from None
-        rows.append(row)
-    return rows
-
-
-def summarize(rows: list[dict[str, Any]], ref: HealthReference, seq_meta: dict[str, Any]) -> dict[str, Any]:
-    """summary.json: per indicator its threshold, first alarm, false alarms on the held-back healthy
-    snapshots, and over the whole life monotonicity and trendability (prognosability needs several
-    machines: `benchmarks/femto_monitor.py` gives it over the six FEMTO bearings)."""
-    cal = [r for r in rows if r["role"] == "calibration"]
-    end_of_life = bool(seq_meta.get("end_of_life"))
-    last_time = rows[-1]["time_s"]
-    onset = seq_meta.get("onset_index")
-    times = np.array([r["time_s"] if r["time_s"] is not None else r["index"] for r in rows], dtype=float)
-    out: dict[str, Any] = {}
-    for name in NAMES:
-        first = next((r for r in rows if r[f"{name}_alarm"]), None)
-        exceed = ref.exceeds(name, np.array([r[name] for r in cal], dtype=np.float64))
-        values = np.array([r[name] for r in rows], dtype=np.float64)
-        if name == LEVEL:  # the distance from the healthy level, whichever way
-            values = np.abs(values - ref.centres[name])
-        item = {
-            "threshold": ref.thresholds[name],
-            "direction": "either way" if name == LEVEL else "up",
-            "first_alarm_index": None if first is None else first["index"],
-            "first_alarm_number": None if first is None else first["number"],
-            "first_alarm_time_s": None if first is None else first["time_s"],
-            "alarmed_snapshots": int(sum(r[f"{name}_alarm"] for r in rows)),
-            "calibration_exceedances": int(np.nansum(exceed)),
-            "calibration_snapshots": len(cal),
-            "monotonicity": health.monotonicity(values),
-            "trendability": health.trendability(values, times),
-        }
-        if end_of_life and first is not None and first["time_s"] is not None and last_time is not None:
-            item["lead_time_s"] = last_time - first["time_s"]
-        if end_of_life and first is not None:
-            item["lead_snapshots"] = rows[-1]["index"] - first["index"]
-        if onset is not None:
-            item["alarm_delay_snapshots"] = None if first is None else first["index"] - onset
-            item["alarm_before_onset"] = first is not None and first["index"] < onset
-        out[name] = {
-            k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in item.items()
-        }
-    return {
-        "sequence": seq_meta,
-        "false_alarm_rate": ref.false_alarm_rate,
-        "persistence": ref.persistence,
-        "reference_rms": ref.scale,
-        "snapshots": len(rows),
-        "unscored": [r["file"] for r in rows if r["status"] != "ok"],
-        "indicators": out,
-        "prognosability": None,
-        "notes": [
-            "thresholds: upper prediction bound of one healthy snapshot at the false-alarm rate, from the "
-            "held-back healthy snapshots (log-normal; level_db: normal, either way)",
-            "calibration_exceedances counts held-back healthy snapshots above the threshold (no persistence)",
-            "dae: windows are divided by the reference RMS, so a quieter machine scores lower; level_db "
-            "reports the level beside it",
-            "prognosability needs several run-to-failure machines (see benchmarks/femto_monitor.py)",
-        ],
-    }
-
-
-def _finish(run: Path, rows: list[dict[str, Any]], ref: HealthReference, seq_meta: dict) -> dict[str, Any]:
-    _flag(rows, ref)
-    _write_scores(run / SCORES, rows)
-    summary = summarize(rows, ref, seq_meta)
-    atomic_write_json(run / SUMMARY, summary)
-    fig = plot_health(
-        rows,
-        ref.thresholds,
-        ref.centres,
-        names=NAMES,
-        onset=seq_meta.get("onset_index"),
-        title=f"{seq_meta.get('name', '')}: health indicators / threshold",
-    )
-    save_figure(fig, run / FIGURE)
-    return summary
-
-
-def _sequence_meta(seq: SnapshotSequence, cfg: MonitorConfig, n_ref: int, n_fit: int) -> dict[str, Any]:
-    keep = ("interval_s", "end_of_life", "onset_index", "fault", "dataset", "rpm", "load_n")
-    meta = {k: seq.meta[k] for k in keep if k in seq.meta}
-    first = seq.snapshots[0]
+def _sequence_meta(seq: SnapshotSequence, cfg: MonitorConfig) -> dict[str, Any]:
+    keep = ("interval_s", "end_of_life", "onset_index", "fault", "dataset", "rpm", "load_n", "realistic",
+            "expected_snapshots", "missing_numbers", "skipped_entries", "units", "gaps", "set", "time_from",
+            "start_time")  # fmt: skip
     return {
         "name": seq.name,
         "condition": seq.condition,
@@ -287,11 +124,32 @@ def _sequence_meta(seq: SnapshotSequence, cfg: MonitorConfig, n_ref: int, n_fit:
         "channel_names": list(seq.channel_names) if seq.channel_names else None,
         "sample_rate": seq.sample_rate,
         "snapshots": len(seq),
-        "reference_fit": [0, n_fit - 1],
-        "reference_calibration": [n_fit, n_ref - 1],
-        "first_number": first.number,
-        **meta,
+        "first_number": seq.snapshots[0].number,
+        "reader": _reader_of(seq, cfg),
+        **{k: seq.meta[k] for k in keep if k in seq.meta},
     }
+
+
+def _reader_of(seq: SnapshotSequence, cfg: MonitorConfig) -> dict[str, Any]:
+    """How a streamed file is read: as the sequence's files were."""
+    return {"kind": "femto" if seq.meta.get("dataset") == "femto" else "file", "channel": cfg.channel,
+            "sample_rate": seq.sample_rate}  # fmt: skip
+
+
+def finish(
+    run: Path, rows: list[dict[str, Any]], ref: HealthReference, seq_meta: dict, reference: dict, state: dict
+) -> dict[str, Any]:
+    """Write scores.csv, state.json, summary.json and health.png of `rows` (already flagged)."""
+    write_scores(run / SCORES, rows)
+    atomic_write_json(run / STATE, state)
+    summary = summarize(rows, ref, seq_meta, reference)
+    atomic_write_json(run / SUMMARY, summary)
+    fig = plot_health(
+        rows, ref.thresholds, ref.centres, names=list(INDICATORS), onset=seq_meta.get("onset_index"),
+        machine=summary["machine"], title=f"{seq_meta.get('name', '')}: health indicators / threshold",
+    )  # fmt: skip
+    save_figure(fig, run / FIGURE)
+    return summary
 
 
 def run_monitor(
@@ -305,110 +163,64 @@ def run_monitor(
     """Fit on the healthy reference of cfg.data, score every snapshot, write the run; (run dir, summary)."""
     cfg = validated(cfg, MonitorConfig)
     options = dict(cfg.data_kwargs)
+    if cfg.data.strip() == "simulator":
+        options.setdefault("realistic", True)  # the default data: a healthy life like a real one
     seq = load_sequence(
-        cfg.data,
-        bearing=cfg.bearing,
-        channel=cfg.channel,
-        sample_rate=cfg.sample_rate,
-        interval_s=cfg.interval_s,
-        **options,
-    )
-    n_ref, n_fit = reference_size(seq, cfg)
+        cfg.data, bearing=cfg.bearing, channel=cfg.channel, sample_rate=cfg.sample_rate,
+        interval_s=cfg.interval_s, **options,
+    )  # fmt: skip
     run = Path(cfg.out) if cfg.out is not None else Path(f"monitor-{seq.name}")
-    prepare_run_dir(run, overwrite=overwrite)  # refuse an existing run before the work, not after
+    prepare_run_dir(
+        run, overwrite=overwrite, advice=MONITOR_ADVICE
+    )  # refuse an existing run before the work, not after
     with contextlib.suppress(OSError):  # a monitor keeps no checkpoints: no empty folder left behind
         (run / "checkpoints").rmdir()
-    reference = _read_reference(seq, n_ref)
-    ref, _ = fit_reference(
-        reference[:n_fit],
-        reference[n_fit:],
-        model=cfg.model,
-        model_kwargs=cfg.model_kwargs,
-        window=cfg.window,
-        level=cfg.level,
-        epochs=cfg.epochs,
-        lr=cfg.lr or DAE_LR,
-        batch_size=cfg.batch_size or 64,
-        seed=cfg.seed,
-        false_alarm_rate=cfg.false_alarm_rate,
-        persistence=cfg.persistence,
-        sample_rate=seq.sample_rate,
-        on_epoch=on_epoch,
-        verbose=verbose,
+    plan = plan_reference(seq, cfg, _levels(seq))
+    arrays = _reference_arrays(seq, plan)
+    conds = [s.condition for s in seq.snapshots]
+    # sensor artefacts (a dropout, clipping, a spike) are kept out of the healthy reference: one of them
+    # among a few held-back snapshots would blow its thresholds up
+    plan.split(
+        conds, {plan.start + i: a for i, x in enumerate(arrays) if (a := health.artefact_of(x)) is not None}
     )
-    del reference
+    check_drift(plan, seq, 20 * np.log10(np.maximum(health.rms(arrays), 1e-12)))
+    fit_i, cal_i = plan.fit, plan.calibration
+    ref, _ = fit_reference(
+        arrays[[i - plan.start for i in fit_i]], arrays[[i - plan.start for i in cal_i]],
+        fit_conditions=[conds[i] for i in fit_i], calibration_conditions=[conds[i] for i in cal_i],
+        model=cfg.model, model_kwargs=cfg.model_kwargs, window=cfg.window, level=cfg.level, epochs=cfg.epochs,
+        lr=cfg.lr or DAE_LR, batch_size=cfg.batch_size or 64, seed=cfg.seed,
+        false_alarm_rate=cfg.false_alarm_rate,
+        persistence=cfg.persistence, sample_rate=seq.sample_rate, on_epoch=on_epoch, verbose=verbose,
+    )  # fmt: skip
+    del arrays
+    unseen = sorted({c for c in conds[plan.end :] if c is not None} - set(ref.conditions))
+    if unseen and any(c is not None for c in conds):
+        plan.warnings.append(
+            f"operating condition(s) the reference never saw: {', '.join(unseen)}; their snapshots are"
+            " judged by the pooled baseline (a speed or load change alone may then alarm): take a reference"
+            " that spans them"
+        )
     cfg.out = str(run)
     save_config(cfg, run / CONFIG_FILE)
-    seq_meta = _sequence_meta(seq, cfg, n_ref, n_fit)
-    save_reference(ref, run, {"sequence": seq_meta, "reader": _reader_of(seq, cfg)})
-    roles = ["fit"] * n_fit + ["calibration"] * (n_ref - n_fit) + ["monitored"] * (len(seq) - n_ref)
-    rows = _score_rows(ref, seq.snapshots, roles, progress)
-    return run, _finish(run, rows, ref, seq_meta)
-
-
-def _reader_of(seq: SnapshotSequence, cfg: MonitorConfig) -> dict[str, Any]:
-    """How a streamed file is read: as the sequence's files were."""
-    return {
-        "kind": "femto" if seq.meta.get("dataset") == "femto" else "file",
-        "channel": cfg.channel,
-        "sample_rate": seq.sample_rate,
+    seq_meta = _sequence_meta(seq, cfg)
+    times = [s.time_s for s in seq.snapshots]
+    reference = {
+        "skip": plan.skip_how,
+        "fit": [plan.start, plan.end - 1],
+        "fit_snapshots": len(plan.fit),
+        "calibration_snapshots": len(plan.calibration),
+        "calibration": [plan.calibration[0], plan.calibration[-1]],
+        "history_before": plan.history_end,
+        "span_s": None if times[plan.start] is None else times[plan.end - 1] - times[plan.start],
+        "start_s": times[plan.start],
+        "drift": plan.drift,
+        "excluded": [
+            {"index": i, "file": seq.snapshots[i].source, "artefact": a} for i, a in plan.excluded.items()
+        ],
+        "warnings": plan.warnings,
     }
-
-
-def _streamed_reader(reader: dict[str, Any]) -> Callable[[Path], Callable[[], np.ndarray]]:
-    """How a streamed file is read: with the reader the run's own files had (FEMTO's, or a snapshot file
-    whose rate must be the run's)."""
-    channel = reader.get("channel")
-    if reader.get("kind") == "femto":
-        return lambda f: partial(read_femto_snapshot, f, channel)
-    return lambda f: partial(read_snapshot_file, f, None, channel, reader.get("sample_rate"))
-
-
-def stream(
-    run_dir: str | Path, paths: Sequence[str | Path], *, progress: Callable | None = None
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Score files that arrived after a monitor run, in the order of the numbers in their names, against its
-    saved reference and thresholds; append them to scores.csv and renew summary.json and health.png.
-    Returns (the new rows, the summary)."""
-    run = Path(run_dir)
-    ref, meta = load_reference(run)
-    rows = read_scores(run / SCORES)
-    seq_meta = dict(meta.get("sequence") or {})
-    if (run / SUMMARY).is_file():  # after an earlier stream: its counts
-        try:
-            seq_meta.update(json.loads((run / SUMMARY).read_text(encoding="utf-8")).get("sequence") or {})
-        except (OSError, ValueError, AttributeError) as err:
-            raise DataError(f"{run / SUMMARY}: corrupt ({type(err).__name__}: {err})") from None
-    files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files += sorted((f for f in p.iterdir() if f.is_file()), key=lambda f: natural_key(f.name))
-        elif p.is_file():
-            files.append(p)
-        else:
-            raise DataError(f"{p}: not found")
-    if not files:
-        raise DataError(f"no snapshot files in {', '.join(map(str, paths))}")
-    files.sort(key=lambda f: (snapshot_number(f) is None, snapshot_number(f) or 0, natural_key(f.name)))
-    last = rows[-1] if rows else None
-    interval, first_number = seq_meta.get("interval_s"), seq_meta.get("first_number")
-    new_rows, seen = [], {r["number"] for r in rows if r["number"] is not None}
-    for f in files:
-        number = snapshot_number(f)
-        if number is not None and (number in seen or (last and last["number"] and number <= last["number"])):
-            raise DataError(
-                f"{f}: snapshot number {number} is not after the last scored one ({last['number']})"
-            )
-        seen.add(number)
-        time_s = None
-        if number is not None and interval and first_number is not None:
-            time_s = (number - first_number) * float(interval)
-        new_rows.append((number, time_s, f))
-    snaps = file_snapshots(new_rows, _streamed_reader(dict(meta.get("reader") or {})), start=len(rows))
-    new = _score_rows(ref, snaps, ["monitored"] * len(snaps), progress)
-    seq_meta["snapshots"] = len(rows) + len(new)
-    seq_meta["streamed"] = int(seq_meta.get("streamed", 0)) + len(new)
-    seq_meta["end_of_life"] = False  # the run goes on: no lead time until a life is known to have ended
-    all_rows = rows + new
-    summary = _finish(run, all_rows, ref, seq_meta)
-    return all_rows[len(rows) :], summary
+    save_reference(ref, run, {"sequence": seq_meta, "reference": reference})
+    rows = score_rows(ref, seq.snapshots, plan.roles(len(seq)), progress)
+    state = flag_rows(rows, ref, new_state())
+    return run, finish(run, rows, ref, seq_meta, reference, state)

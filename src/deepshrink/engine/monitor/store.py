@@ -1,0 +1,117 @@
+"""A fitted monitor on disk: model.safetensors + model.json (the DAE, and everything else as versioned JSON)
+and reference.safetensors (the IsolationForest's training features). Nothing is ever unpickled.
+
+Version 2 (this one) keeps a baseline per operating condition with the verdict's bounds. A version-1 monitor
+(one baseline, no verdict bounds) still loads and streams: its baseline becomes the pooled one, the verdict
+is then left out (reported), and an indicator that a saved monitor predates is scored NaN and reported
+missing rather than failing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from safetensors import SafetensorError
+from safetensors.numpy import load_file, save_file
+
+from deepshrink.atomic import atomic_write
+from deepshrink.engine.core.artifacts import load_model, save_model
+from deepshrink.engine.monitor.indicators import INDICATORS
+from deepshrink.engine.monitor.reference import POOLED, Baseline, HealthReference
+from deepshrink.errors import DataError
+
+__all__ = ["FORMAT_VERSION", "REFERENCE_FILE", "load_reference", "save_reference"]
+
+FORMAT_VERSION = 2
+REFERENCE_FILE = "reference.safetensors"
+
+
+def save_reference(ref: HealthReference, run_dir: str | Path, meta: dict[str, Any]) -> None:
+    run = Path(run_dir)
+    atomic_write(run / REFERENCE_FILE, lambda tmp: save_file({"features": ref.features}, tmp))
+    save_model(
+        run,
+        ref.dae,
+        {
+            **meta,
+            "task": "monitor",
+            "monitor_version": FORMAT_VERSION,
+            "indicators": [n for n in INDICATORS if n not in ref.missing],
+            "model": ref.model_name,
+            "model_kwargs": ref.model_kwargs,
+            "window": ref.window,
+            "channels": ref.channels,
+            "length": ref.length,
+            "sample_rate": ref.sample_rate,
+            "seed": ref.seed,
+            "false_alarm_rate": ref.false_alarm_rate,
+            "persistence": ref.persistence,
+            "baselines": {c: b.to_json() for c, b in ref.baselines.items()},
+        },
+    )
+
+
+def _baselines(meta: dict[str, Any]) -> dict[str, Baseline]:
+    if "baselines" in meta:
+        return {
+            c: Baseline(
+                scale=float(b["scale"]),
+                thresholds={k: float(v) for k, v in b["thresholds"].items()},
+                centres={k: float(v) for k, v in b["centres"].items()},
+                alert={k: float(v) for k, v in b.get("alert", {}).items()},
+                danger={k: float(v) for k, v in b.get("danger", {}).items()},
+                calibration=int(b.get("calibration", 0)),
+            )
+            for c, b in meta["baselines"].items()
+        }
+    # version 1: one baseline, flat
+    return {
+        POOLED: Baseline(
+            scale=float(meta["scale"]),
+            thresholds={k: float(v) for k, v in meta["thresholds"].items()},
+            centres={k: float(v) for k, v in meta["centres"].items()},
+        )
+    }
+
+
+def load_reference(run_dir: str | Path) -> tuple[HealthReference, dict[str, Any]]:
+    """The fitted monitor of a `deepshrink monitor` run directory; (reference, meta). meta["missing"] lists
+    the indicators the saved monitor lacks (scored NaN)."""
+    dae, meta = load_model(run_dir)
+    where = meta.get("_path", run_dir)
+    if meta.get("task") != "monitor":
+        raise DataError(f"{where}: not a monitor run (task {meta.get('task', 'classification')!r})")
+    version = int(meta.get("monitor_version", 1))
+    if version > FORMAT_VERSION:
+        raise DataError(
+            f"{where}: a monitor of format {version}, newer than this deepshrink reads ({FORMAT_VERSION})"
+        )
+    path = Path(where).parent / REFERENCE_FILE
+    try:
+        features = load_file(str(path))["features"]
+    except (SafetensorError, OSError, KeyError, ValueError) as err:
+        raise DataError(f"{path}: missing or corrupt reference features ({err})") from None
+    try:
+        baselines = _baselines(meta)
+        missing = tuple(n for n in INDICATORS if n not in baselines[POOLED].thresholds)
+        ref = HealthReference(
+            window=int(meta["window"]),
+            channels=int(meta["channels"]),
+            length=int(meta["length"]),
+            sample_rate=meta.get("sample_rate"),
+            model_name=meta["model"],
+            model_kwargs=meta["model_kwargs"],
+            dae=dae,
+            features=features,
+            seed=int(meta["seed"]),
+            false_alarm_rate=float(meta["false_alarm_rate"]),
+            persistence=int(meta["persistence"]),
+            baselines=baselines,
+            missing=missing,
+        )
+    except (KeyError, TypeError, ValueError) as err:
+        raise DataError(f"{where}: corrupt monitor metadata ({type(err).__name__}: {err})") from None
+    meta["missing"] = list(missing)
+    meta["monitor_version"] = version
+    return ref, meta

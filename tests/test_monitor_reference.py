@@ -1,0 +1,212 @@
+"""The monitor's reference, verdict and saved state: a reference after the running-in, over a stated time;
+warnings that say what to do; exact streaming; a saved monitor that survives a new indicator."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from deepshrink.cli.main import main
+from deepshrink.data.simulate.degradation import make_run_to_failure
+from deepshrink.engine.core.option_types import parse_span
+from deepshrink.engine.monitor import indicators, policy
+from deepshrink.engine.monitor.scores import flag_rows, new_state, read_scores, write_scores
+from deepshrink.engine.monitor.store import load_reference
+from deepshrink.engine.monitor.stream import LOCK, stream
+from deepshrink.errors import ConfigError, DataError
+from deepshrink.functional.health import artefact_of
+
+FAST = ["--epochs", "1", "--window", "512", "-q"]
+STATIONARY = ["--data-arg", "realistic=false", "--data-arg", "n_snapshots=80", "--data-arg", "onset=60"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref") / "run"
+    assert main(["monitor", *STATIONARY, "--skip", "0", "--healthy", "30", *FAST, "--out", str(out)]) == 0
+    return out
+
+
+def _cfg(**kw):
+    base = dict(rebaseline=None, healthy=None, healthy_s=None, reference=None, skip="auto", holdout=1 / 3)
+    return SimpleNamespace(**{**base, **kw})
+
+
+def _levels(seq):
+    def levels(i, j):
+        return np.array([20 * math.log10(float(np.sqrt(np.mean(s.read() ** 2)))) for s in seq.snapshots[i:j]])
+
+    return levels
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [("90min", (5400.0, None)), ("2h", (7200.0, None)), ("30s", (30.0, None)), ("1.5h", (5400.0, None)),
+     ("40", (None, 40)), (40, (None, 40)), (None, (None, None))],
+)  # fmt: skip
+def test_a_span_is_a_time_or_a_count(text, want):
+    assert parse_span(text, "skip") == want
+
+
+@pytest.mark.parametrize("text", ["2 weeks", "1.5", "h", "-3h", "", True])
+def test_a_bad_span_names_its_option(text):
+    with pytest.raises(ConfigError, match=r"^skip: expected a time"):
+        parse_span(text, "skip")
+
+
+def test_running_in_is_detected_and_left_out():
+    # a machine 7 dB quieter at first, settling within 2 h, no drift or duties
+    seq = make_run_to_failure(realistic=True, running_in_db=-7.0, drift_db=0.0, conditions=[], random_state=3)
+    plan = policy.plan_reference(seq, _cfg(), _levels(seq))
+    start_h = seq.snapshots[plan.start].time_s / 3600
+    assert 0.5 <= start_h <= 2.0, plan.skip_how
+    assert plan.skip_how.startswith("auto: level settled")
+    assert seq.snapshots[plan.end].time_s - seq.snapshots[plan.start].time_s == 7200
+    plan.split([s.condition for s in seq.snapshots], {})
+    assert max(plan.fit) < min(plan.calibration) and len(plan.calibration) == 20
+    # a stated skip and reference are taken as said
+    plan = policy.plan_reference(seq, _cfg(skip="3h", reference="1h"), _levels(seq))
+    assert seq.snapshots[plan.start].time_s == 3 * 3600 and plan.end - plan.start == 30
+    assert plan.roles(len(seq))[: plan.start] == ["skipped"] * plan.start
+
+
+def test_a_reference_that_is_all_running_in_gets_a_warning_with_its_drift(tmp_path, capsys):
+    args = ["--data-arg", "running_in_db=-7", "--data-arg", "drift_db=0", "--data-arg", "artefact_rate=0",
+            "--skip", "0", "--reference", "2h", *FAST, "--out", str(tmp_path / "r")]  # fmt: skip
+    assert main(["monitor", *args]) == 0
+    err = capsys.readouterr().err
+    assert "warning: the reference drifts: its level moves +" in err and "--skip 3h" in err
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["reference"]["drift"]["level_shift_db"] > 1.0
+
+
+def test_a_condition_the_reference_never_saw_is_named(tmp_path, capsys):
+    # duties switching every 20 h: the reference (the first hours) sees only the first
+    args = ["--data-arg", "condition_period_s=72000", "--data-arg", "running_in_s=0", "--skip", "0", *FAST,
+            "--out", str(tmp_path / "r")]  # fmt: skip
+    assert main(["monitor", *args]) == 0
+    assert "operating condition(s) the reference never saw: 1500rpm_load0.7" in capsys.readouterr().err
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["unseen_conditions"] == ["1500rpm_load0.7"] and summary["conditions"] == ["1800rpm_load1"]
+
+
+def test_rebaseline_keeps_the_history_and_never_alarms_on_it(tmp_path):
+    out = tmp_path / "r"
+    args = [*STATIONARY, "--rebaseline", "20", "--skip", "0", "--healthy", "30", *FAST, "--out", str(out)]
+    assert main(["monitor", *args]) == 0
+    rows = read_scores(out / "scores.csv")
+    assert {r["role"] for r in rows[:20]} == {"history"} and rows[20]["role"] == "fit"
+    assert not any(r[f"{n}_alarm"] for r in rows[:50] for n in indicators.INDICATORS)
+
+
+def test_sensor_artefacts_are_found_and_kept_out_of_the_reference():
+    seq = make_run_to_failure(realistic=True, random_state=1)
+    found = {i: artefact_of(s.read()) for i, s in enumerate(seq.snapshots)}
+    assert {i: a for i, a in found.items() if a} == {
+        i: {"clip": "clipped"}.get(a, a) for i, a in seq.meta["artefacts"].items()
+    }
+    x = seq.snapshots[0].read()
+    assert artefact_of(x) is None
+
+
+def test_streaming_is_exact_at_the_threshold(run):
+    """Rows within 1e-9 of their thresholds, flagged in ten pieces with the saved state and read back from
+    scores.csv, get exactly the flags of one pass."""
+    ref, _ = load_reference(run)
+    base = ref.baselines["*"]
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(60):
+        r = {"index": i, "number": i + 1, "time_s": float(i), "file": f"f{i}", "condition": None,
+             "role": "monitored", "status": "ok"}  # fmt: skip
+        for n in indicators.INDICATORS:
+            thr, c = base.thresholds[n], base.centres[n]
+            edge = c + thr if indicators.INDICATORS[n].kind == "level" else thr
+            r[n] = edge * (1 + rng.choice([-1e-12, 1e-12, 2e-10, -2e-10])) + rng.choice([0.0, 1e-9])
+        rows.append(r)
+    whole = [dict(r) for r in rows]
+    state = flag_rows(whole, ref, new_state())
+    pieces, st = [], new_state()
+    for k in range(10):
+        part = [dict(r) for r in rows[6 * k : 6 * k + 6]]
+        st = json.loads(json.dumps(flag_rows(part, ref, st)))  # through JSON, as state.json
+        pieces += part
+    assert st == json.loads(json.dumps(state))
+    path = run.parent / "exact.csv"
+    write_scores(path, pieces)
+    back = read_scores(path)
+    for a, b in zip(whole, back, strict=True):
+        for n in indicators.INDICATORS:
+            assert a[n] == b[n] and a[f"{n}_alarm"] == b[f"{n}_alarm"]
+        assert a["machine"] == b["machine"]
+    assert any(r["kurtosis_alarm"] for r in whole)  # the test exercises flags, not only their absence
+
+
+def test_streaming_skips_files_already_scored_and_non_signal_files(run, tmp_path, capsys):
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    folder = tmp_path / "night"
+    folder.mkdir()
+    seq = make_run_to_failure(realistic=False, n_snapshots=90, onset=60)
+    for s in seq.snapshots[80:84]:
+        np.save(folder / f"snap_{s.number}.npy", s.read())
+    (folder / "README.txt").write_text("exported by the DAQ")
+    assert main(["monitor", "--run", str(copy), str(folder), "-q"]) == 0
+    capsys.readouterr()
+    np.save(folder / "snap_85.npy", seq.snapshots[84].read())
+    assert main(["monitor", "--run", str(copy), str(folder), "-q"]) == 0
+    assert "skipped 4 file(s) already scored" in capsys.readouterr().out
+    rows = read_scores(copy / "scores.csv")
+    assert [r["number"] for r in rows[80:]] == [81, 82, 83, 84, 85]
+
+
+def test_a_live_lock_is_refused_and_a_stale_one_taken_over(run, tmp_path):
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    new = tmp_path / "snap_200.npy"
+    np.save(new, make_run_to_failure(realistic=False, n_snapshots=90, onset=60).snapshots[10].read())
+    (copy / LOCK).write_text(str(os.getpid()))  # this process is alive
+    with pytest.raises(DataError, match=rf"another monitor \(pid {os.getpid()}\) is streaming into it"):
+        stream(copy, [new])
+    (copy / LOCK).write_text("999999999")  # no such process
+    _, summary = stream(copy, [new])
+    assert "took over a stale lock" in summary["stream"]["notes"][0] and not (copy / LOCK).exists()
+
+
+def test_a_saved_monitor_outlives_a_new_indicator(run, tmp_path):
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    try:
+        # an indicator added after the monitor was saved: registered in one line, scored NaN, reported
+        indicators.register("p2p", lambda b: np.ptp(b.raw, axis=(1, 2)).astype(np.float64), "amplitude")
+        _, meta = load_reference(copy)
+        assert meta["missing"] == ["p2p"]
+        new = tmp_path / "snap_300.npy"
+        np.save(new, make_run_to_failure(realistic=False, n_snapshots=90, onset=60).snapshots[10].read())
+        rows, summary = stream(copy, [new])
+        assert math.isnan(rows[0]["p2p"]) and summary["stream"]["missing_indicators"] == ["p2p"]
+        assert summary["indicators"]["p2p"]["missing"] is True
+        # a new monitor fits it like any other: thresholds, CSV column, verdict bound
+        out = tmp_path / "fresh"
+        assert main(["monitor", *STATIONARY, "--skip", "0", "--healthy", "30", *FAST, "--out", str(out)]) == 0
+        fresh = json.loads((out / "summary.json").read_text())
+        assert fresh["indicators"]["p2p"]["threshold"] > 0 and "p2p" in fresh["machine"]["bounds"]
+        assert "p2p" in read_scores(out / "scores.csv")[0]
+    finally:
+        indicators.INDICATORS.pop("p2p", None)
+    # a version-1 monitor (one flat baseline, no verdict bounds) still loads and streams
+    meta = json.loads((copy / "model.json").read_text())
+    pooled = meta.pop("baselines")["*"]
+    meta.update(monitor_version=1, scale=pooled["scale"], thresholds=pooled["thresholds"],
+                centres=pooled["centres"])  # fmt: skip
+    (copy / "model.json").write_text(json.dumps(meta))
+    new = tmp_path / "snap_400.npy"
+    np.save(new, make_run_to_failure(realistic=False, n_snapshots=90, onset=60).snapshots[11].read())
+    _, summary = stream(copy, [new])
+    assert summary["machine"]["rule"].startswith("no verdict")
