@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from deepshrink.atomic import atomic_write_json, atomic_write_text
+from deepshrink.benchmark.environment import environment
 
 
 def command_line(script: str, argv) -> str:
@@ -25,7 +26,8 @@ def machine_description(threads: int) -> str:
 
 
 def finish(out: Path, result: dict, markdown: str) -> None:
-    """Print the markdown table; write `out` (JSON) and the same path with .md, each atomically."""
+    """Print the markdown table; write `out` (JSON, plus the `environment` it was made in: package
+    versions, CPU capability or CUDA device, threads, commit) and the same path with .md, each atomically."""
     print(markdown)
-    atomic_write_json(out, result)
+    atomic_write_json(out, {**result, "environment": environment()})
     atomic_write_text(out.with_suffix(".md"), markdown + "\n")

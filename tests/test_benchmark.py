@@ -326,3 +326,88 @@ def test_train_noise_trains_once_and_tests_every_kind(tmp_path):
     assert "| amplitude_shortcut (trained on clean windows) |" in report
     with pytest.raises(ConfigError, match="train_noise applies to the robust protocol"):
         BenchmarkConfig(protocol="paper", train_noise="none", out=str(tmp_path / "p")).validate()
+
+
+ENVIRONMENT_KEYS = {
+    "python", "platform", "processor", "cpu", "cpu_count", "cores_available", "versions", "cpu_capability",
+    "cuda_device", "cuda_version", "torch_threads", "threads", "commit", "dirty",
+}  # fmt: skip
+PACKAGES = {"deepshrink", "torch", "numpy", "scipy", "lightning", "torchmetrics", "scikit-learn"}
+
+
+def _assert_environment(env, threads=None):
+    assert set(env) == ENVIRONMENT_KEYS and set(env["versions"]) == PACKAGES
+    assert env["versions"]["torch"] and env["cpu_count"] and env["torch_threads"] >= 1
+    assert env["threads"] == threads
+
+
+def test_cells_and_results_record_their_environment(tmp_path):
+    # 33.6: a cell is bit-identical only within one environment, so every cell and results file names its own
+    cfg = _cfg(tmp_path, seeds=(0,), threads_per_worker=1)
+    results = run_benchmark(cfg, trainer=_fake_trainer([], fail=("resnet_paper",)), progress=lambda m: None)
+    _assert_environment(results["environment"], threads=1)
+    cell_files = sorted((tmp_path / "bench" / "cells").glob("*.json"))
+    assert len(cell_files) == 4
+    for path in cell_files:  # failed cells too: where a failure happened matters as much
+        _assert_environment(json.loads(path.read_text())["environment"], threads=1)
+    saved = json.loads((tmp_path / "bench" / "results.json").read_text())
+    _assert_environment(saved["environment"], threads=1)
+    assert len(saved["cells"]) == 2 and all("environment" in c for c in saved["cells"].values())
+    assert all("environment" not in r for r in saved["records"])  # records, hence every table, are as before
+
+
+def test_resume_keeps_cells_written_before_environment_was_recorded(tmp_path):
+    calls = []
+    cfg = _cfg(tmp_path, seeds=(0,))
+    first = run_benchmark(cfg, trainer=_fake_trainer(calls), progress=lambda m: None)
+    cells = tmp_path / "bench" / "cells"
+    for path in cells.glob("*.json"):  # as an older version wrote them
+        data = json.loads(path.read_text())
+        del data["environment"]
+        path.write_text(json.dumps(data))
+    results_file = tmp_path / "bench" / "results.json"
+    old = json.loads(results_file.read_text())
+    del old["environment"]
+    results_file.write_text(json.dumps(old))
+    calls.clear()
+    again = run_benchmark(cfg, trainer=_fake_trainer(calls), progress=lambda m: None)
+    assert calls == [] and again["cells_trained"] == 0  # nothing retrained
+    assert again["records"] == first["records"] and again["paired"] == first["paired"]
+    assert all("environment" not in c for c in again["cells"].values())  # kept as they were
+
+
+def test_environment_never_raises_and_has_no_commit_outside_a_checkout(tmp_path, monkeypatch):
+    from deepshrink.benchmark import environment as env_module
+
+    source = env_module._SOURCE
+    # the commit is looked up once per process: uncached here, so that each case below asks git again
+    monkeypatch.setattr(env_module, "_git", env_module._git.__wrapped__)
+    env = env_module.environment(3)
+    _assert_environment(env, threads=3)
+    assert env["cpu_capability"] is None or isinstance(env["cpu_capability"], str)
+    assert env["commit"] is None or (len(env["commit"]) == 40 and isinstance(env["dirty"], bool))
+    monkeypatch.setattr(env_module, "_SOURCE", tmp_path)  # a folder outside any git checkout
+    outside = env_module.environment()
+    assert outside["commit"] is None and outside["dirty"] is None
+    monkeypatch.setattr(env_module, "_SOURCE", tmp_path / "missing")  # not even a folder
+    assert env_module.environment()["commit"] is None
+    monkeypatch.setattr(env_module, "_SOURCE", source)
+    monkeypatch.setenv("PATH", str(tmp_path))  # the checkout again, but no git to ask
+    assert env_module.environment()["commit"] is None
+
+
+def test_benchmark_scripts_write_their_environment_beside_an_unchanged_markdown(tmp_path, monkeypatch):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "benchmarks" / "_common.py"
+    spec = importlib.util.spec_from_file_location("_bench_common", path)
+    common = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(common)
+    out = tmp_path / "r.json"
+    result = {"rows": [1, 2]}
+    common.finish(out, result, "| a |\n|---|")
+    saved = json.loads(out.read_text())
+    assert saved["rows"] == [1, 2] and "environment" not in result
+    _assert_environment(saved["environment"])
+    assert out.with_suffix(".md").read_text() == "| a |\n|---|\n"

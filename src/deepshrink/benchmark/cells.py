@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from deepshrink.benchmark.config import BenchmarkConfig, Cell, cell_config, training_range
+from deepshrink.benchmark.environment import environment
 from deepshrink.benchmark.shortcut import shortcut_records
 from deepshrink.engine.classify.training import train
 from deepshrink.engine.classify.windowing import build_dataset
@@ -110,9 +111,17 @@ def shortcut_row(
     return {"records": records, "classes": list(dataset.classes)}
 
 
-def run_cell(trainer: Callable, cfg: BenchmarkConfig, cell: Cell, on_epoch: Callable[..., None]) -> dict:
+def run_cell(
+    trainer: Callable,
+    cfg: BenchmarkConfig,
+    cell: Cell,
+    on_epoch: Callable[..., None],
+    *,
+    threads: int | None = None,
+) -> dict:
     """`trainer(cfg, cell, on_epoch)` with its failure recorded instead of raised (the grid goes on); the
-    result names its cell."""
+    result names its cell and the `environment` it ran in (this process's: the Ray worker's on Ray;
+    `threads`: the torch threads the cell was given)."""
     try:
         result = trainer(cfg, cell, on_epoch)
         result["error"] = None
@@ -123,4 +132,5 @@ def run_cell(trainer: Callable, cfg: BenchmarkConfig, cell: Cell, on_epoch: Call
             "traceback": traceback.format_exc(limit=5),
         }
     result["cell"] = asdict(cell)
+    result["environment"] = environment(threads)
     return result

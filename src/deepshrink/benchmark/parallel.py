@@ -53,7 +53,7 @@ def _cell_task(cfg_values: dict, cell_values: dict, trainer: Callable, threads: 
         except Exception:  # progress is best effort: a full or closed queue must not fail the cell
             pass
 
-    return run_cell(trainer, cfg, cell, on_epoch)
+    return run_cell(trainer, cfg, cell, on_epoch, threads=threads)
 
 
 def _live(cell: Cell, epoch: tuple[int, int] | None, shown: list[str] | None) -> str:

@@ -4,6 +4,10 @@ Every finished training is stored as `cells/<key>.json` in the output folder (wr
 process, whoever trained it); a rerun skips them. A cell that fails is recorded with its error and the rest
 go on. Cells run one after another in this process (`workers=1`) or in parallel on Ray
 (`deepshrink.benchmark.parallel`); the records do not depend on which.
+
+Every cell file (and `results.json`, under `cells` and for the invocation that wrote it) records the
+`environment` it was made in (`deepshrink.benchmark.environment`): a cell is bit-identical only within one.
+Resume reads nothing of it: a kept cell, with or without one, is kept.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 from deepshrink.atomic import atomic_write_json, atomic_write_text
 from deepshrink.benchmark.cells import run_cell, shortcut_row, train_and_evaluate
 from deepshrink.benchmark.config import GRID_FIELDS, BenchmarkConfig, Cell, cell_config, cell_key, plan_cells
+from deepshrink.benchmark.environment import environment
 from deepshrink.benchmark.eta import Eta, fmt_left
 from deepshrink.benchmark.figures import write_figures
 from deepshrink.benchmark.parallel import run_parallel
@@ -101,6 +106,11 @@ def check_data(cfg: BenchmarkConfig) -> None:
         check_recorded(kinds, ds)
 
 
+def _threads(cfg: BenchmarkConfig) -> int | None:
+    """The torch threads this process's cells were given (what `deepshrink benchmark` configures)."""
+    return cfg.threads_per_worker or cfg.threads
+
+
 def _describe(cell: Cell) -> str:
     snr = "SNR range" if cell.train_snr is None else snr_text(cell.train_snr)
     fold = "" if cell.fold is None else f" | fold {cell.fold}"
@@ -123,7 +133,7 @@ def _run_sequential(
             parts = [f"{EPOCH_PREFIX}{epoch}/{epochs}", model, *epoch_metrics(row)]
             say(" | ".join(parts) + f" | about {max(0.0, left) / 60:.1f} min left")
 
-        result = run_cell(trainer, cfg, cell, on_epoch)
+        result = run_cell(trainer, cfg, cell, on_epoch, threads=_threads(cfg))
         if result["error"]:
             say(f"  failed: {result['error']}")
         write(cell, result)
@@ -142,6 +152,7 @@ def _shortcut_rows(cfg: BenchmarkConfig, out: Path, say) -> None:
         except DeepShrinkError as err:
             result = {"records": [], "error": f"{type(err).__name__}: {err}"}
             say(f"  shortcut baseline failed: {result['error']}")
+        result["environment"] = environment(_threads(cfg))
         atomic_write_json(path, result)
 
 
@@ -187,6 +198,7 @@ def run_benchmark(
     results = collect_results(cfg, command=command)
     results["elapsed_s"] = round(time.perf_counter() - started, 1)
     results["cells_trained"] = len(pending)  # by this invocation; elapsed_s covers these only
+    results["environment"] = environment(_threads(cfg))  # this invocation's; each cell has its own
     atomic_write_text(out / RESULTS_FILE, json.dumps(results, indent=1) + "\n")
     write_report(results, out)
     return results
