@@ -9,7 +9,7 @@ __all__ = ["__version__", "create_model", "list_models", "model_info"]
 
 def __getattr__(name: str):
     # Imported lazily: `deepshrink --help` and `import deepshrink` take 0.05 s instead of the 2.9 s that torch
-    # and the model registry cost (measured on the 2-core VM).
+    # and the model registry cost (measured on a 2-core machine, docs/benchmarks.md).
     if name in ("create_model", "list_models", "model_info"):
         from deepshrink import models
 

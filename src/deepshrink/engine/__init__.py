@@ -3,8 +3,8 @@
 `fit` is the one place a Lightning Trainer runs; `train` (classifiers) and `train_dae_run` /
 `train_denoiser` (autoencoders) build a task from a config and call it. Names are imported lazily:
 `load_model`, `predict_files` and `evaluate_*` do not import Lightning, which alone takes about 5 s of the
-8 s an import of `lightning` costs on the 2-core VM (measured: `import deepshrink.engine.core.artifacts` 2.9 s
-with torch, `import lightning` 7.9 s), so using a trained model stays quick.
+8 s an import of `lightning` costs on a 2-core machine (measured: `import deepshrink.engine.core.artifacts`
+2.9 s with torch, `import lightning` 7.9 s), so using a trained model stays quick.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 `DRSNClassifier`, `DenoisingAutoencoder` and `DAEOutlierDetector` follow scikit-learn's contract (parameters
 only stored by `__init__`, `fit` returns self, learned attributes end in `_`, `random_state`, `get_params` /
 `set_params`, `clone`, `Pipeline`, `GridSearchCV`) and pass its conformance suite except the few checks in
-`EXPECTED_FAILED_CHECKS`, each with its reason. They train through the one
+`EXPECTED_FAILED_CHECKS` (empty today: every check passes; a check that cannot apply goes there with its
+reason). They train through the one
 `deepshrink.engine.core.fit`, with the same tasks and models as the command line: a `DRSNClassifier` with the
 defaults of `deepshrink train` on the same windows and seed learns the same weights.
 
@@ -38,7 +39,7 @@ from deepshrink.tasks import ExampleDataModule
 
 __all__ = ["EXPECTED_FAILED_CHECKS", "DAEOutlierDetector", "DRSNClassifier", "DenoisingAutoencoder"]
 
-# scikit-learn checks that cannot apply, with the reason (passed to parametrize_with_checks)
+# scikit-learn checks that cannot apply, with the reason (passed to parametrize_with_checks); none today
 EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
     "DRSNClassifier": {},
     "DenoisingAutoencoder": {},

@@ -3,7 +3,7 @@ evaluate, the benchmark), all computed by torchmetrics so that logged and stored
 
 Here, beside the tasks that log them, because torchmetrics objects hold state (the pure ops of
 `deepshrink.functional` hold none), and because torchmetrics adds about 3 s to an import of torch (5.6 s
-against 2.7 s on the 2-core VM), which `predict` and `load_model` do not need.
+against 2.7 s on a 2-core machine, docs/benchmarks.md), which `predict` and `load_model` do not need.
 """
 
 from __future__ import annotations

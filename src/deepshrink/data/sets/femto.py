@@ -334,7 +334,8 @@ def load_femto(
     root: the FEMTO folder (holding Learning_set/, Test_set/, Full_Test_Set/ or Bearing folders) or one
     bearing's folder; default found by `dataset_root`. bearing: its folder name in any case ("Bearing1_1",
     "bearing1_1" or "1_1"), set/name where two sets hold it ("Full_Test_Set/Bearing1_3"); may be left out
-    only when there is one. Time comes from the snapshot number, as the copy here is deliberately sparse.
+    only when there is one. Time comes from the snapshot number, so a folder holding only some of the
+    snapshots keeps their times.
     meta: besides the condition, what was expected and found (expected_snapshots, gaps, missing_numbers,
     skipped_entries; see `load_snapshot_folder`), the set and the units.
     """

@@ -1,5 +1,5 @@
-"""Denoising autoencoders: training runs (`deepshrink dae train`), the in-memory `train_denoiser`, evaluation,
-and using a trained run on files (`dae denoise`, `dae score`).
+"""Denoising autoencoders: training runs (`deepshrink dae train`), the in-memory `train_denoiser` and
+evaluation (a trained run used on files, `dae denoise` and `dae score`, lives in engine/denoise/apply.py).
 
 An autoencoder run directory holds config.yaml, metrics.csv, checkpoints/, model.safetensors + model.json
 (registry name, kwargs, what the data looked like, the corruption it was trained for, the anomaly-score
