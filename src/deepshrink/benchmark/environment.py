@@ -15,6 +15,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import torch
+
+from deepshrink.engine.core.runtime import available_cores
+
 __all__ = ["PACKAGES", "environment"]
 
 # the distributions whose versions change what a cell computes (or how it is evaluated)
@@ -40,8 +44,6 @@ def _cpu_model() -> str | None:
 
 
 def _cores() -> int:
-    from deepshrink.engine.core.runtime import available_cores
-
     return available_cores()
 
 
@@ -87,8 +89,6 @@ def _git(folder: Path) -> tuple[str | None, bool | None]:
 
 
 def _torch() -> dict[str, Any]:
-    import torch
-
     cuda = _safe(torch.cuda.is_available)
     return {
         "cpu_capability": _safe(torch.backends.cpu.get_cpu_capability),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 
 from deepshrink.cli._common import (
@@ -17,13 +18,16 @@ from deepshrink.cli._common import (
     print_table,
 )
 from deepshrink.engine.core.config import MonitorConfig
+from deepshrink.engine.monitor.report import persistence_text, verdict_line, where
 
 HELP = "condition monitoring: fit on a machine's healthy snapshots, score its life, raise alarms"
 DESCRIPTION = """Fit health indicators on the healthy reference of one machine (after its running-in, --skip,
 over --reference), set each indicator's threshold on the reference's last --holdout part (later in time than
 the fit) at --false_alarm_rate per snapshot, one baseline per operating condition, score every snapshot and
-raise an alarm after --persistence consecutive exceedances. On top, one verdict per machine: normal, alert
-(+6 dB over the healthy baseline and beyond the statistical bound) or danger (+12 dB).
+raise an alarm after --persistence consecutive exceedances (3), or once exceedances have gone on for
+--persistence (30min: at least two, the first and the latest that far apart in time). On top, one verdict
+per machine: normal, alert (+6 dB over the healthy baseline and beyond the statistical bound) or danger
+(+12 dB).
 Indicators side by side: the reconstruction error of a denoising autoencoder (--model, default
 the shrinkage DAE), RMS, kurtosis, crest factor, an IsolationForest over per-window statistics, and the
 level against the reference in dB (alarmed either way: a machine that became quieter shows there, not in the
@@ -31,8 +35,9 @@ DAE).
 
 Writes --out (a new folder; default monitor-NAME): scores.csv (a row per snapshot), summary.json (the
 machine verdict under `machine`; per indicator its threshold, first alarm, false alarms on the held-back
-snapshots, lead time, monotonicity, trendability), health.png, config.yaml and the fitted monitor
-(model.safetensors + model.json + reference.safetensors).
+snapshots, lead time, monotonicity, trendability), health.png, report.md and report.html (the verdict,
+table, figure and account to send on; the HTML is one file that opens offline), config.yaml and the fitted
+monitor (model.safetensors + model.json + reference.safetensors).
 
 Data: simulator (the default: a simulated bearing run to failure whose fault onset is known, with a
 running-in, drift, two duties and sensor artefacts), femto[:PATH]
@@ -50,7 +55,7 @@ examples:
 """
 STREAM_DESCRIPTION = """Score snapshot files that arrived after a `deepshrink monitor` run against its saved
 reference and thresholds, in the order of the numbers in their names; appends to scores.csv and renews
-summary.json and health.png (the alarm state carries on from the rows before).
+summary.json, health.png and the report (the alarm state carries on from the rows before).
 
 example:
   deepshrink monitor --run m11 ../shared/data/femto/Learning_set/Bearing1_1/acc_02800.csv
@@ -115,7 +120,7 @@ def _print_summary(summary: dict, run) -> None:
         f"{seq['name']}: {summary['snapshots']} snapshots,"
         f" reference #{ref['fit'][0]}-#{ref['calibration'][1]}"
         f"{span} ({ref['skip']}); false-alarm rate {summary['false_alarm_rate']:g} per snapshot,"
-        f" {summary['persistence']} in a row"
+        f" an alarm after {persistence_text(summary['persistence'])}"
     )
     for warning in ref.get("warnings", []):
         print(f"warning: {warning}", file=sys.stderr)
@@ -142,34 +147,13 @@ def _print_summary(summary: dict, run) -> None:
     for item in account["unreadable"]:
         print(f"not scored: {item['file']} ({item['status']})", file=sys.stderr)
     print(_verdict_line(summary["machine"], hours))
-    print(f"written to {run}: scores.csv, summary.json, health.png, the fitted monitor")
-
-
-def _where(point: dict | None, hours: bool) -> str:
-    if point is None:
-        return "-"
-    t = point.get("time_s")
-    return f"{point['file']} (#{point['index']}" + (
-        f", {t / 3600:.2f} h)" if hours and t is not None else ")"
+    print(
+        f"written to {run}: report.md, report.html, scores.csv, summary.json, health.png, the fitted monitor"
     )
 
 
-def _verdict_line(machine: dict, hours: bool) -> str:
-    """The table's last line: the machine's state, since which file, and what drove it."""
-    state = machine["state"].upper()
-    first = machine.get("first_alert")
-    if first is None:
-        return f"MACHINE: {state} (no alert; {machine['rule'].split(':')[0]})"
-    line = f"MACHINE: {state}"
-    if machine.get("since"):
-        line += f" since {_where(machine['since'], hours)}"
-    line += f"; first alert confirmed at {_where(first['confirmed'], hours)}"
-    line += f", first exceedance {_where(first['first_exceedance'], hours)}"
-    line += f"; driven by {', '.join(first['drivers']) or '-'}"
-    danger = machine.get("first_danger")
-    if danger is not None:
-        line += f"; danger from {_where(danger['confirmed'], hours)}"
-    return line
+# the table's last line (the machine's state, since which file, what drove it): the report's first
+_where, _verdict_line = where, verdict_line
 
 
 def _stream(argv: list[str], prog: str) -> int:
@@ -180,7 +164,7 @@ def _stream(argv: list[str], prog: str) -> int:
     args = p.parse_args(argv)
     from deepshrink.engine.monitor.stream import stream  # here: --help answers without torch
 
-    new, summary = stream(args.run, args.paths, progress=_progress(args.quiet))
+    new, summary = stream(args.run, args.paths, progress=_progress(args.quiet), command=_command(argv))
     info = summary["stream"]
     if info["already_scored"]:
         print(f"skipped {info['already_scored']} file(s) already scored")
@@ -200,6 +184,11 @@ def _stream(argv: list[str], prog: str) -> int:
             )
     _print_summary(summary, args.run)
     return 0
+
+
+def _command(argv: list[str]) -> str:
+    """The command line as the report shows it (quoted so that it can be pasted into a shell)."""
+    return "deepshrink monitor " + shlex.join(argv)
 
 
 def main(argv: list[str], prog: str) -> int:
@@ -223,6 +212,7 @@ def main(argv: list[str], prog: str) -> int:
         on_epoch=None if flags.quiet else EpochLine(f"{cfg.model} (reference)"),
         progress=_progress(flags.quiet),
         verbose=flags.verbose,
+        command=_command(argv),
     )
     _print_summary(summary, run)
     return 0

@@ -287,7 +287,7 @@ class MonitorConfig(RunOptions):
     """fraction of the reference held back (the last snapshots of each condition) to set the thresholds"""
     false_alarm_rate: float = 0.01
     """probability that one healthy snapshot exceeds a threshold"""
-    persistence: PositiveInt = 3
+    persistence: int | str = 3
     """an alarm needs this many consecutive exceedances"""
     model: str = "dae_shrink1d"
     """registered signal autoencoder of the dae indicator"""
@@ -430,6 +430,14 @@ def check(cfg: RunOptions) -> None:
                 f"{spans[0]}: give one of healthy, healthy_s or reference, not {' and '.join(spans)}",
                 key=spans[0],
             )
+        # persistence: a count of consecutive exceedances (3), or a time they must last (30min)
+        seconds, count = parse_span(cfg.persistence, "persistence")
+        if (count is not None and count < 1) or (seconds is not None and not seconds > 0):
+            raise ConfigError(
+                f"persistence: expected a count >= 1 (3) or a time > 0 (30min), got {cfg.persistence!r}",
+                key="persistence",
+            )
+        cfg.persistence = cfg.persistence if count is None else count
         for key in ("reference", "rebaseline") + (() if cfg.skip == "auto" else ("skip",)):
             parse_span(getattr(cfg, key), key)  # a typo answers at once, before any data is read
     if isinstance(cfg, DenoiseConfig) and not 0 < cfg.val_fraction < 1:

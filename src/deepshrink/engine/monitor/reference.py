@@ -82,7 +82,7 @@ class HealthReference:
     features: np.ndarray
     seed: int
     false_alarm_rate: float
-    persistence: int
+    persistence: int | str  # a count of consecutive exceedances (3) or a time they must last ("30min")
     baselines: dict[str, Baseline] = field(default_factory=dict)
     forest: Any = None
     missing: tuple[str, ...] = ()  # indicators a saved monitor predates: scored NaN, reported
@@ -186,7 +186,7 @@ def fit_reference(
     batch_size: int = 64,
     seed: int = 0,
     false_alarm_rate: float = 0.01,
-    persistence: int = 3,
+    persistence: int | str = 3,
     sample_rate: float | None = None,
     min_calibration: int = 3,
     on_epoch=None,

@@ -1,7 +1,9 @@
-"""`deepshrink monitor`: a machine's snapshots -> scores.csv, summary.json, health.png and the fitted monitor.
+"""`deepshrink monitor`: a machine's snapshots -> scores.csv, summary.json, health.png, the report and the
+fitted monitor.
 
 A monitor run directory holds config.yaml, the fitted monitor (engine/monitor/store.py), scores.csv and
-state.json (engine/monitor/scores.py), summary.json (engine/monitor/summary.py) and health.png. `stream`
+state.json (engine/monitor/scores.py), summary.json (engine/monitor/summary.py), health.png and the report
+to send on (report.md, report.html: engine/monitor/report.py). `stream`
 scores files that arrive later against the saved monitor and appends them; past rows are never rewritten.
 """
 
@@ -25,10 +27,18 @@ from deepshrink.engine.core.config import MonitorConfig, save_config, validated
 from deepshrink.engine.monitor.indicators import INDICATORS
 from deepshrink.engine.monitor.policy import ReferencePlan, check_drift, plan_reference
 from deepshrink.engine.monitor.reference import HealthReference, fit_reference
-from deepshrink.engine.monitor.scores import SCORES, STATE, flag_rows, new_state, write_scores
+from deepshrink.engine.monitor.report import write_report
+from deepshrink.engine.monitor.scores import (
+    SCORES,
+    STATE,
+    flag_rows,
+    new_state,
+    persistence_rule,
+    write_scores,
+)
 from deepshrink.engine.monitor.store import save_reference
 from deepshrink.engine.monitor.summary import summarize
-from deepshrink.errors import DataError, NonFiniteError
+from deepshrink.errors import ConfigError, DataError, NonFiniteError
 from deepshrink.functional import health
 from deepshrink.plots import save_figure
 from deepshrink.plots.health import plot_health
@@ -137,9 +147,17 @@ def _reader_of(seq: SnapshotSequence, cfg: MonitorConfig) -> dict[str, Any]:
 
 
 def finish(
-    run: Path, rows: list[dict[str, Any]], ref: HealthReference, seq_meta: dict, reference: dict, state: dict
+    run: Path,
+    rows: list[dict[str, Any]],
+    ref: HealthReference,
+    seq_meta: dict,
+    reference: dict,
+    state: dict,
+    *,
+    command: str | None = None,
 ) -> dict[str, Any]:
-    """Write scores.csv, state.json, summary.json and health.png of `rows` (already flagged)."""
+    """Write scores.csv, state.json, summary.json, health.png and the report (report.md, report.html, naming
+    `command`) of `rows` (already flagged)."""
     write_scores(run / SCORES, rows)
     atomic_write_json(run / STATE, state)
     summary = summarize(rows, ref, seq_meta, reference)
@@ -149,6 +167,7 @@ def finish(
         machine=summary["machine"], title=f"{seq_meta.get('name', '')}: health indicators / threshold",
     )  # fmt: skip
     save_figure(fig, run / FIGURE)
+    write_report(run, summary, command)
     return summary
 
 
@@ -159,8 +178,10 @@ def run_monitor(
     on_epoch: Callable | None = None,
     progress: Callable | None = None,
     verbose: bool = False,
+    command: str | None = None,
 ) -> tuple[Path, dict[str, Any]]:
-    """Fit on the healthy reference of cfg.data, score every snapshot, write the run; (run dir, summary)."""
+    """Fit on the healthy reference of cfg.data, score every snapshot, write the run; (run dir, summary).
+    `command` (the command line, if any) is written into the report."""
     cfg = validated(cfg, MonitorConfig)
     options = dict(cfg.data_kwargs)
     if cfg.data.strip() == "simulator":
@@ -169,6 +190,14 @@ def run_monitor(
         cfg.data, bearing=cfg.bearing, channel=cfg.channel, sample_rate=cfg.sample_rate,
         interval_s=cfg.interval_s, **options,
     )  # fmt: skip
+    seconds, _ = persistence_rule(cfg.persistence)
+    untimed = next((s for s in seq.snapshots if s.time_s is None), None)
+    if seconds is not None and untimed is not None:  # refused before any work
+        raise ConfigError(
+            f"persistence: {cfg.persistence} is a time, but {untimed.source} has none; give the snapshots"
+            " times (--interval_s) or a count (--persistence 3)",
+            key="persistence",
+        )
     run = Path(cfg.out) if cfg.out is not None else Path(f"monitor-{seq.name}")
     prepare_run_dir(
         run, overwrite=overwrite, advice=MONITOR_ADVICE
@@ -223,4 +252,4 @@ def run_monitor(
     save_reference(ref, run, {"sequence": seq_meta, "reference": reference})
     rows = score_rows(ref, seq.snapshots, plan.roles(len(seq)), progress)
     state = flag_rows(rows, ref, new_state())
-    return run, finish(run, rows, ref, seq_meta, reference, state)
+    return run, finish(run, rows, ref, seq_meta, reference, state, command=command)

@@ -2,8 +2,12 @@
 
 Values are written with Python's shortest exact representation (`repr`), so a value read back is the value
 scored. The alarm state that streaming carries on from (each indicator's and the machine's run of
-consecutive exceedances) is saved in state.json, not worked out again from the rows: a streamed run then
-gives exactly the rows and flags of one batch run, values at the threshold included.
+consecutive exceedances: [count, index of the first, time_s of the first, time_s of the latest]) is saved in
+state.json, not worked out again from the rows: a streamed run then gives exactly the rows and flags of one
+batch run, values at the threshold included.
+
+Persistence is a count (3: an alarm after 3 consecutive exceedances) or a time ("30min": an alarm once a run
+of at least 2 exceedances has lasted that long, from its first exceedance's time_s to its latest's).
 """
 
 from __future__ import annotations
@@ -18,12 +22,22 @@ from typing import Any
 import numpy as np
 
 from deepshrink.atomic import atomic_write_text
+from deepshrink.engine.core.option_types import parse_span
 from deepshrink.engine.monitor.indicators import INDICATORS
 from deepshrink.engine.monitor.reference import HealthReference, beyond
 from deepshrink.engine.monitor.verdict import STATES, machine_exceedance
-from deepshrink.errors import DataError
+from deepshrink.errors import ConfigError, DataError
 
-__all__ = ["SCORES", "STATE", "columns", "flag_rows", "new_state", "read_scores", "write_scores"]
+__all__ = [
+    "SCORES",
+    "STATE",
+    "columns",
+    "flag_rows",
+    "new_state",
+    "persistence_rule",
+    "read_scores",
+    "write_scores",
+]
 
 SCORES, STATE = "scores.csv", "state.json"
 _HEAD = ("index", "number", "time_s", "file", "condition", "role", "status")
@@ -92,27 +106,59 @@ def read_scores(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def persistence_rule(persistence: int | str) -> tuple[float | None, int | None]:
+    """(seconds, None) for a time ("30min"), (None, count) for a count (3 or "3")."""
+    seconds, count = parse_span(persistence, "persistence")
+    if (count is None or count < 1) and not (seconds is not None and seconds > 0):
+        raise ConfigError(
+            f"persistence: expected a count >= 1 (3) or a time > 0 (30min), got {persistence!r}",
+            key="persistence",
+        )
+    return seconds, count
+
+
 def new_state() -> dict[str, Any]:
-    """No exceedances yet: every run at 0."""
-    return {"runs": dict.fromkeys(INDICATORS, 0), "alert": [0, None], "danger": [0, None]}
+    """No exceedances yet: every run at 0 ([count, first index, first time_s, latest time_s])."""
+    return {
+        "runs": {n: [0, None, None, None] for n in INDICATORS},
+        "alert": [0, None, None, None],
+        "danger": [0, None, None, None],
+    }
 
 
-def _step(run: list, exceed: float, index: int) -> list:
-    """[consecutive exceedances, index of the first of them] after one more snapshot; NaN (not scored)
-    neither counts nor breaks the run."""
+def _run(saved: Any) -> list:
+    """A saved run as [count, first index, first time_s, latest time_s]: a state.json written before times
+    were carried holds a count (an indicator) or [count, first index] (the machine)."""
+    if isinstance(saved, (int, float)):
+        return [int(saved), None, None, None]
+    return [*saved, None, None, None][:4]
+
+
+def _step(run: list, exceed: float, index: int, time_s: float | None) -> list:
+    """[consecutive exceedances, index of the first, time_s of the first, time_s of the latest] after one more
+    snapshot; NaN (not scored) neither counts nor breaks the run."""
     if math.isnan(exceed):
         return run
     if exceed > 0:
-        return [run[0] + 1, run[1] if run[0] else index]
-    return [0, None]
+        return [run[0] + 1, run[1] if run[0] else index, run[2] if run[0] else time_s, time_s]
+    return [0, None, None, None]
+
+
+def _held(run: list, seconds: float | None, count: int | None) -> bool:
+    """Whether a run of exceedances raises the alarm: `count` in a row, or (a time) at least two whose first
+    and latest lie `seconds` apart."""
+    if seconds is None:
+        return run[0] >= count
+    return run[0] >= 2 and run[3] - run[2] >= seconds
 
 
 def flag_rows(rows: Sequence[dict[str, Any]], ref: HealthReference, state: dict[str, Any]) -> dict[str, Any]:
     """Set the flags of `rows` (in time order), carrying on from `state`; returns the state after them.
-    Only monitored rows alarm; every row is judged by the baseline of its condition."""
-    runs = {n: int(state["runs"].get(n, 0)) for n in INDICATORS}
-    alert, danger = list(state["alert"]), list(state["danger"])
-    p = ref.persistence
+    Only monitored rows alarm; every row is judged by the baseline of its condition. A persistence given as
+    a time needs every monitored row's time_s (ConfigError naming persistence otherwise)."""
+    runs = {n: _run(state["runs"].get(n, 0)) for n in INDICATORS}
+    alert, danger = _run(state["alert"]), _run(state["danger"])
+    seconds, count = persistence_rule(ref.persistence)
     verdict = bool(ref.baselines[next(iter(ref.baselines))].alert)  # a version-1 monitor has no bounds
     for r in rows:
         for n in INDICATORS:
@@ -122,24 +168,31 @@ def flag_rows(rows: Sequence[dict[str, Any]], ref: HealthReference, state: dict[
         )
         if r["role"] != "monitored":
             continue
+        t = r.get("time_s")
+        if seconds is not None and t is None:
+            raise ConfigError(
+                f"persistence: {ref.persistence} is a time, but snapshot {r['file']} has none; give the"
+                " snapshots times (--interval_s) or a count (--persistence 3)",
+                key="persistence",
+            )
         base, _ = ref.baseline(r.get("condition"))
         for n in INDICATORS:
             e = float(
                 beyond(n, np.array([r[n]]), base.thresholds.get(n, math.inf), base.centres.get(n, 0.0))[0]
             )
-            runs[n] = _step([runs[n], None], e, r["index"])[0]
-            r[f"{n}_alarm"] = runs[n] >= p
+            runs[n] = _step(runs[n], e, r["index"], t)
+            r[f"{n}_alarm"] = _held(runs[n], seconds, count)
         if not verdict:
             continue
         values = {n: r[n] for n in INDICATORS}
         ea, drivers = machine_exceedance(values, base, "alert")
         ed, _ = machine_exceedance(values, base, "danger")
-        alert, danger = _step(alert, ea, r["index"]), _step(danger, ed, r["index"])
+        alert, danger = _step(alert, ea, r["index"], t), _step(danger, ed, r["index"], t)
         r["machine_exceed"] = (
             ea  # beyond the alert bound on this snapshot (1.0 / 0.0 / NaN), before persistence
         )
-        if danger[0] >= p:
+        if _held(danger, seconds, count):
             r.update(machine="danger", danger_run_start=danger[1], alert_run_start=alert[1], drivers=drivers)
-        elif alert[0] >= p:
+        elif _held(alert, seconds, count):
             r.update(machine="alert", alert_run_start=alert[1], drivers=drivers)
     return {"runs": runs, "alert": alert, "danger": danger}

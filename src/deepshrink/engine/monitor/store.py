@@ -19,6 +19,7 @@ from deepshrink.atomic import atomic_write
 from deepshrink.engine.core.artifacts import load_model, save_model
 from deepshrink.engine.monitor.indicators import INDICATORS
 from deepshrink.engine.monitor.reference import POOLED, Baseline, HealthReference
+from deepshrink.engine.monitor.scores import persistence_rule
 from deepshrink.errors import DataError
 
 __all__ = ["FORMAT_VERSION", "REFERENCE_FILE", "load_reference", "save_reference"]
@@ -75,6 +76,13 @@ def _baselines(meta: dict[str, Any]) -> dict[str, Baseline]:
     }
 
 
+def _persistence(saved: Any) -> int | str:
+    """The saved persistence: a count (3) or a time ("30min"), checked (ValueError when it is neither)."""
+    value = int(saved) if isinstance(saved, (int, float)) and not isinstance(saved, bool) else str(saved)
+    persistence_rule(value)
+    return value
+
+
 def load_reference(run_dir: str | Path) -> tuple[HealthReference, dict[str, Any]]:
     """The fitted monitor of a `deepshrink monitor` run directory; (reference, meta). meta["missing"] lists
     the indicators the saved monitor lacks (scored NaN)."""
@@ -106,7 +114,7 @@ def load_reference(run_dir: str | Path) -> tuple[HealthReference, dict[str, Any]
             features=features,
             seed=int(meta["seed"]),
             false_alarm_rate=float(meta["false_alarm_rate"]),
-            persistence=int(meta["persistence"]),
+            persistence=_persistence(meta["persistence"]),
             baselines=baselines,
             missing=missing,
         )

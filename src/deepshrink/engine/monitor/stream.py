@@ -23,9 +23,16 @@ from deepshrink.data.readers.sequence import read_snapshot_file, snapshot_number
 from deepshrink.data.recording import file_snapshots, natural_key
 from deepshrink.data.sets.femto import read_femto_snapshot
 from deepshrink.engine.monitor.run import SUMMARY, finish, score_rows
-from deepshrink.engine.monitor.scores import SCORES, STATE, flag_rows, new_state, read_scores
+from deepshrink.engine.monitor.scores import (
+    SCORES,
+    STATE,
+    flag_rows,
+    new_state,
+    persistence_rule,
+    read_scores,
+)
 from deepshrink.engine.monitor.store import load_reference
-from deepshrink.errors import DataError
+from deepshrink.errors import ConfigError, DataError
 
 __all__ = ["LOCK", "run_lock", "stream"]
 
@@ -109,10 +116,15 @@ def _json(path: Path) -> dict[str, Any]:
 
 
 def stream(
-    run_dir: str | Path, paths: Sequence[str | Path], *, progress: Callable | None = None
+    run_dir: str | Path,
+    paths: Sequence[str | Path],
+    *,
+    progress: Callable | None = None,
+    command: str | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Score files that arrived after a monitor run, in the order of the numbers in their names, against its
-    saved monitor; append them to scores.csv and renew summary.json and health.png.
+    saved monitor; append them to scores.csv and renew summary.json, health.png and the report (naming
+    `command`, the stream's command line if any).
     Returns (the new rows, the summary); the summary's `stream` says what was skipped."""
     run = Path(run_dir)
     ref, meta = load_reference(run)
@@ -142,13 +154,21 @@ def stream(
             if number is not None and interval and first_number is not None:
                 time_s = (number - first_number) * float(interval)
             new_rows.append((number, time_s, f))
+        seconds, _ = persistence_rule(ref.persistence)
+        untimed = next((f for _, t, f in new_rows if t is None), None)
+        if seconds is not None and untimed is not None:  # refused before any scoring
+            raise ConfigError(
+                f"persistence: {ref.persistence} is a time, but {untimed} has none (no snapshot number in"
+                " its name, or the run has no interval); stream files numbered like the run's",
+                key="persistence",
+            )
         snaps = file_snapshots(new_rows, _reader(dict(seq_meta.get("reader") or {})), start=len(rows))
         new = score_rows(ref, snaps, ["monitored"] * len(snaps), progress)
         state = flag_rows(new, ref, state)  # the past rows keep their flags: only the new ones are set
         seq_meta["snapshots"] = len(rows) + len(new)
         seq_meta["streamed"] = int(seq_meta.get("streamed", 0)) + len(new)
         seq_meta["end_of_life"] = False  # the run goes on: no lead time until a life is known to have ended
-        summary = finish(run, rows + new, ref, seq_meta, reference, state)
+        summary = finish(run, rows + new, ref, seq_meta, reference, state, command=command)
     summary["stream"] = {"new": len(new), "already_scored": already, "notes": notes,
                          "missing_indicators": meta.get("missing", [])}  # fmt: skip
     return new, summary
