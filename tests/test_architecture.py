@@ -127,7 +127,7 @@ def test_function_local_imports_are_optional_dependencies_or_noted():
     allowed = {"ray", "ray.util.queue", "h5py", "rarfile", "deepshrink"}
     # the command line imports the engine after parsing, and the configs import torch only to ask for CUDA or
     # the model registry:
-    # so every --help and usage error answers without torch (tests/test_second_contact.py checks that)
+    # so every --help and usage error answers without torch (tests/test_cli_parsing.py checks that)
     late = {"cli"}
     found = []
     for path in SRC.rglob("*.py"):

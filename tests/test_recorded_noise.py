@@ -27,7 +27,8 @@ from deepshrink.engine import TrainConfig, evaluate_snr_grid, train
 from deepshrink.engine.core.option_types import NoiseKinds, NoiseName
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.functional import add_noise, noise_bank, noise_like, snr_db
-from deepshrink.functional.noise import _draw_recorded, add_window_noise
+from deepshrink.functional.noise import add_window_noise
+from deepshrink.functional.recorded_noise import draw_recorded
 from deepshrink.transforms import AddNoise
 from test_engine_train import WINDOW, tiny_dataset
 
@@ -59,7 +60,7 @@ def test_every_position_of_every_long_enough_recording_is_drawn_alike():
     sizes = {1.0: 60, 2.0: 30, 3.0: 5}
     bank = noise_bank([c * torch.arange(n, dtype=torch.float64) ** 2 for c, n in sizes.items()])
     raw = torch.empty(21600, 10, dtype=torch.float64)
-    _draw_recorded(raw, bank, torch.Generator().manual_seed(3))
+    draw_recorded(raw, bank, torch.Generator().manual_seed(3))
     steps = (raw[:, 1:] - raw[:, :-1]).round()
     c = (steps[:, 1] - steps[:, 0]) / 2
     start = ((steps[:, 0] / c - 1) / 2).round().long()

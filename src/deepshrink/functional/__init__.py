@@ -1,5 +1,5 @@
 """Pure tensor operations: thresholding, noise and corruptions, normalisation, seeds, metrics; and, in
-NumPy/SciPy, bearing geometry and envelope analysis (`bearing`, `envelope`).
+NumPy/SciPy, bearing geometry, the kurtogram and envelope analysis (`bearing`, `kurtogram`, `envelope`).
 
 No state and no nn.Module here: the torchmetrics objects that the tasks log (stateful) live in
 `deepshrink.tasks.metrics`.
@@ -22,10 +22,9 @@ from deepshrink.functional.envelope import (
     diagnose_signal,
     envelope,
     family_scores,
-    fast_kurtogram,
-    spectral_kurtosis,
     squared_envelope_spectrum,
 )
+from deepshrink.functional.kurtogram import fast_kurtogram, spectral_kurtosis
 from deepshrink.functional.metrics import psnr, signal_power, snr_db, snr_improvement_db, ssim
 from deepshrink.functional.noise import NOISE_KINDS, NoiseBank, add_noise, noise_bank, noise_like
 from deepshrink.functional.normalize import NORMALIZE_MODES, normalize

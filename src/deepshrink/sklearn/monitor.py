@@ -12,7 +12,7 @@ from deepshrink.choices import DAE_LR
 from deepshrink.engine.monitor.indicators import INDICATORS, LEVEL
 from deepshrink.engine.monitor.reference import fit_reference
 from deepshrink.functional.health import alarm_flags
-from deepshrink.sklearn._estimators import _seed, _windows
+from deepshrink.sklearn._common import as_windows, int_seed
 
 __all__ = ["HealthMonitor"]
 
@@ -63,7 +63,7 @@ class HealthMonitor(BaseEstimator):
         return tags
 
     def _snapshots(self, X: Any, *, reset: bool) -> np.ndarray:
-        return _windows(validate_data(self, X, reset=reset, allow_nd=True, dtype=np.float32))
+        return as_windows(validate_data(self, X, reset=reset, allow_nd=True, dtype=np.float32))
 
     def fit(self, X: Any, y: Any = None) -> HealthMonitor:
         """Fit on healthy snapshots X in time order (y is ignored); returns self."""
@@ -86,7 +86,7 @@ class HealthMonitor(BaseEstimator):
             epochs=self.max_epochs,
             lr=self.lr,
             batch_size=self.batch_size,
-            seed=_seed(self.random_state),
+            seed=int_seed(self.random_state),
             false_alarm_rate=self.false_alarm_rate,
             persistence=self.persistence,
         )

@@ -21,14 +21,15 @@ import zlib
 import numpy as np
 
 from deepshrink.data.recording import Snapshot, SnapshotSequence, check_positive
-from deepshrink.data.simulate.life import REALISTIC, HealthyLife, apply_artefact, condition_name
-from deepshrink.data.simulate.simulator import (
+from deepshrink.data.simulate.bearing_signal import (
     BEARING_6205,
-    _check_range,
-    _check_severities,
-    _simulate_one,
+    BearingSignalSettings,
+    bearing_signal,
     reference_amplitude,
 )
+from deepshrink.data.simulate.life import REALISTIC, HealthyLife, apply_artefact, condition_name
+from deepshrink.data.simulate.simulator import check_range as _check_range
+from deepshrink.data.simulate.simulator import check_severities as _check_severities
 from deepshrink.errors import ConfigError
 
 __all__ = ["make_run_to_failure", "severity_at"]
@@ -58,7 +59,7 @@ def make_run_to_failure(
     n_snapshots: int | None = None,
     onset: int | None = None,
     fault: str = "outer",
-    snapshot_s: float = 0.1,
+    snapshot_s: float | None = None,
     interval_s: float | None = None,
     sample_rate: float = 25600.0,
     start_severity: float = 0.003,
@@ -85,7 +86,8 @@ def make_run_to_failure(
             default 120; realistic: 900, at 30 h).
         fault: "outer", "inner" or "ball".
         snapshot_s, interval_s: length of a snapshot and time between snapshots (FEMTO: 0.1 s every 10 s;
-            default 10 s; realistic: 120 s, a 40-h life).
+            default 0.1 s every 10 s; realistic: 0.25 s every 120 s, a 40-h life: a plant's snapshot is long
+            enough for envelope analysis, 10 periods of the slowest defect frequency, 0.11 s at 1500 rpm).
         sample_rate: Hz (FEMTO: 25.6 kHz).
         start_severity, end_severity: defect diameter in inches at the onset and at the end.
         wear: RMS of the broadband wear noise at the end of life relative to the background; it rises with
@@ -114,6 +116,7 @@ def make_run_to_failure(
     n_snapshots = n_snapshots if n_snapshots is not None else (1200 if realistic else 200)
     onset = onset if onset is not None else (900 if realistic else 120)
     interval_s = interval_s if interval_s is not None else (120.0 if realistic else 10.0)
+    snapshot_s = snapshot_s if snapshot_s is not None else (0.25 if realistic else 0.1)
     n = _positive_int("n_snapshots", n_snapshots, 2)
     onset = _positive_int("onset", onset, 0)
     if onset >= n:
@@ -167,14 +170,11 @@ def make_run_to_failure(
     def make(i: int) -> np.ndarray:
         rng = np.random.default_rng(np.random.SeedSequence([int(random_state), key, i]))
         duty_rpm, load = life.duty(i * interval, float(rpm))
-        x, _ = _simulate_one(
-            rng,
-            fault=fault if i >= onset else None,
-            severity=severities[i],
-            n=length,
-            fs=fs,
-            geom=BEARING_6205,
-            a_ref=a_ref,
+        settings = BearingSignalSettings(
+            n_samples=length,
+            sample_rate=fs,
+            geometry=BEARING_6205,
+            reference_amplitude=a_ref,
             rpm_range=(duty_rpm, duty_rpm) if life.conditions else rpm_pair,
             speed_drift=0.002,
             jitter_range=(0.01, 0.02),
@@ -187,6 +187,7 @@ def make_run_to_failure(
             harmonic_level=0.0,
             gear_teeth=None,
         )
+        x, _ = bearing_signal(rng, settings, fault=fault if i >= onset else None, severity=severities[i])
         t = np.arange(length) / fs * (duty_rpm / 60.0)
         for k, amp in enumerate(harmonics):
             x += amp * np.sin(2 * np.pi * (k + 1) * t + rng.uniform(0.0, 2 * np.pi))

@@ -35,40 +35,34 @@ import math
 import re
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from deepshrink.data.recording import Recording
+from deepshrink.data.simulate.bearing_signal import (
+    BEARING_6205,
+    BearingGeometry,
+    BearingSignalSettings,
+    bearing_signal,
+    reference_amplitude,
+)
 from deepshrink.errors import ConfigError
 
-__all__ = ["BEARING_6205", "BearingGeometry", "class_names", "make_bearing_signals"]
+# BearingGeometry, BEARING_6205 and reference_amplitude live with the physics (bearing_signal.py) and are
+# imported from here as well
+__all__ = [
+    "BEARING_6205",
+    "BearingGeometry",
+    "check_range",
+    "check_severities",
+    "class_names",
+    "make_bearing_signals",
+    "reference_amplitude",
+]
 
-
-@dataclass(frozen=True)
-class BearingGeometry:
-    """Rolling-bearing geometry: defect frequencies as multiples of shaft speed, and dimensions in inches."""
-
-    bpfi: float
-    bpfo: float
-    bsf: float
-    ftf: float
-    ball_diameter_in: float
-    pitch_diameter_in: float
-
-
-#: SKF 6205-2RS JEM, the drive-end bearing of the CWRU rig.
-BEARING_6205 = BearingGeometry(
-    bpfi=5.4152, bpfo=3.5848, bsf=4.7135, ftf=0.39828, ball_diameter_in=0.3126, pitch_diameter_in=1.537
-)
 
 _FAULT_PREFIX = {"ball": "B", "inner": "IR", "outer": "OR"}
 _PREFIX_FAULT = {v: k for k, v in _FAULT_PREFIX.items()}
-# Relative transmission of the impact to a housing-mounted sensor: an outer-race defect sits in the
-# stationary race next to the sensor; inner-race and ball impacts cross more interfaces.
-_TYPE_GAIN = {"outer": 1.0, "inner": 0.8, "ball": 0.6}
-_REFERENCE_SEVERITY = 0.014
-_NOMINAL_RPM = 1797.0
 _LABEL_RE = re.compile(r"^(B|IR|OR)(\d{3})$")
 
 
@@ -87,7 +81,9 @@ def class_names(
     return [s[0] for s in _class_specs(classes, severities)]
 
 
-def _check_severities(severities: Sequence[float]) -> tuple[float, ...]:
+def check_severities(severities: Sequence[float]) -> tuple[float, ...]:
+    """`severities` as a tuple of defect diameters in inches, each in (0, 0.1) and 0.001 inch apart
+    (ConfigError otherwise)."""
     try:
         sev = tuple(float(s) for s in severities)
     except (TypeError, ValueError):
@@ -104,7 +100,7 @@ def _check_severities(severities: Sequence[float]) -> tuple[float, ...]:
 
 def _class_specs(classes: str | Sequence[str], severities: Sequence[float]):
     """List of (label, fault_type or None, tuple of severities to cycle through)."""
-    sev = _check_severities(severities)
+    sev = check_severities(severities)
     if isinstance(classes, str):
         if classes == "10class":
             specs = [("normal", None, ())]
@@ -138,9 +134,10 @@ def _class_specs(classes: str | Sequence[str], severities: Sequence[float]):
     return specs
 
 
-def _check_range(
+def check_range(
     name: str, value, *, low: float, high: float, allow_equal: bool = True
 ) -> tuple[float, float]:
+    """The option `name`, a (low, high) pair inside [`low`, `high`], as two floats (ConfigError otherwise)."""
     try:
         a, b = (float(v) for v in value)
     except (TypeError, ValueError):
@@ -150,203 +147,6 @@ def _check_range(
     if a < low or b > high:
         raise ConfigError(f"{name} must lie within [{low:g}, {high:g}], got {value!r}")
     return a, b
-
-
-def _shaft_revolutions(rng, n: int, fs: float, shaft_hz: float, drift: float) -> np.ndarray:
-    """Cumulative shaft revolutions at each sample, with a slow smooth random speed drift."""
-    speed = np.ones(n)
-    if drift > 0.0:
-        # three slow sinusoids (0.05-0.5 Hz): smooth load/speed wander of a real motor; evaluated on a
-        # 100 Hz grid and interpolated, which is exact to ~1e-5 for a wander this slow and 3x faster
-        freqs = rng.uniform(0.05, 0.5, size=3)
-        phases = rng.uniform(0.0, 2 * np.pi, size=3)
-        amps = rng.normal(size=3)
-        tc = np.arange(math.ceil(n / fs * 100.0) + 2) / 100.0
-        wander = (amps[:, None] * np.sin(2 * np.pi * freqs[:, None] * tc[None, :] + phases[:, None])).sum(0)
-        speed += drift * np.interp(np.arange(n) / fs, tc, wander) / math.sqrt(3.0)
-    return np.cumsum(speed) * (shaft_hz / fs)
-
-
-def _add_impacts(
-    out: np.ndarray,
-    times_s: np.ndarray,
-    amps: np.ndarray,
-    *,
-    fs: float,
-    modes_hz: np.ndarray,
-    mode_gains: np.ndarray,
-    decay_s: np.ndarray,
-) -> None:
-    """Add decaying-sinusoid impacts (sum of modes) at fractional sample times, vectorised over impacts."""
-    if times_s.size == 0:
-        return
-    n = out.shape[0]
-    length = math.ceil(5.0 * float(decay_s.max()) * fs) + 2
-    start = np.ceil(times_s * fs).astype(np.int64)
-    offs = np.arange(length)
-    idx = start[:, None] + offs[None, :]
-    # exact sub-sample delay keeps the resonance phase coherent between impacts; tau is short, so float32
-    # is precise enough and halves the cost of exp/sin
-    tau = ((offs[None, :] + (start - times_s * fs)[:, None]) / fs).astype(np.float32)
-    wave = np.zeros_like(tau)
-    for f, g, d in zip(modes_hz, mode_gains, decay_s, strict=True):
-        wave += np.float32(g) * np.exp(tau * np.float32(-1.0 / d)) * np.sin(tau * np.float32(2 * np.pi * f))
-    wave *= amps[:, None].astype(np.float32)
-    keep = (idx >= 0) & (idx < n)
-    out += np.bincount(idx[keep], weights=wave[keep], minlength=n)[:n]
-
-
-def _coloured_noise(rng, n: int, fs: float, corner_hz: float) -> np.ndarray:
-    """Unit-RMS Gaussian noise with a first-order low-pass spectrum (corner at ``corner_hz``)."""
-    spec = rng.normal(size=n // 2 + 1) + 1j * rng.normal(size=n // 2 + 1)
-    f = np.fft.rfftfreq(n, 1.0 / fs)
-    spec /= np.sqrt(1.0 + (f / corner_hz) ** 2)
-    spec[0] = 0.0
-    x = np.fft.irfft(spec, n)
-    return x / max(float(np.std(x)), 1e-12)
-
-
-def _load_zone(angle: np.ndarray, depth: float) -> np.ndarray:
-    """Impact amplitude weight vs angle from the load-zone centre (Stribeck-like, +-90 deg zone)."""
-    zone = np.clip(1.0 - 0.5 * (1.0 - np.cos(angle)) / 0.5, 0.0, None) ** (10.0 / 9.0)
-    return (1.0 - depth) + depth * zone
-
-
-def reference_amplitude(
-    background_snr_db: float, damping_range: tuple, resonance_band_hz: tuple, geometry: BearingGeometry
-) -> float:
-    """Impulse amplitude of the reference fault (outer race, 0.014 in) at `background_snr_db` over the unit
-    background, from a decaying-sinusoid train's power P = A^2 * rate * tau / 4 (first mode)."""
-    nominal_zeta = 0.5 * (damping_range[0] + damping_range[1])
-    nominal_f = 0.5 * (resonance_band_hz[0] + resonance_band_hz[1])
-    tau_ref = 1.0 / (2 * np.pi * nominal_zeta * nominal_f)
-    rate_ref = geometry.bpfo * _NOMINAL_RPM / 60.0
-    return math.sqrt(10.0 ** (background_snr_db / 10.0) * 4.0 / (rate_ref * tau_ref))
-
-
-def _simulate_one(
-    rng: np.random.Generator,
-    *,
-    fault: str | None,
-    severity: float,
-    n: int,
-    fs: float,
-    geom: BearingGeometry,
-    a_ref: float,
-    rpm_range: tuple[float, float],
-    speed_drift: float,
-    jitter_range: tuple[float, float],
-    resonance_band_hz: tuple[float, float],
-    damping_range: tuple[float, float],
-    severity_exponent: float,
-    amplitude_spread: float,
-    transient_rate_hz: float,
-    lowfreq_noise_ratio: float,
-    harmonic_level: float,
-    gear_teeth: int | None,
-) -> tuple[np.ndarray, dict]:
-    rpm = float(rng.uniform(*rpm_range))
-    shaft_hz = rpm / 60.0
-    revs = _shaft_revolutions(rng, n, fs, shaft_hz, speed_drift)
-    t = np.arange(n) / fs
-
-    # structure: main resonance + a weaker second mode, drawn per recording
-    f1 = float(rng.uniform(*resonance_band_hz))
-    f2 = float(np.clip(f1 * rng.uniform(0.55, 1.6), 500.0, 0.45 * fs))
-    zeta = float(rng.uniform(*damping_range))
-    base_decay = np.array([1.0 / (2 * np.pi * zeta * f1), 1.0 / (2 * np.pi * zeta * 1.3 * f2)])
-    modes = np.array([f1, f2])
-    gains = np.array([1.0, float(rng.uniform(0.2, 0.6))])
-
-    x = np.zeros(n)
-    meta: dict = {
-        "rpm": rpm,
-        "shaft_hz": shaft_hz,
-        "resonance_hz": f1,
-        "second_mode_hz": float(f2),
-        "damping_ratio": zeta,
-        "fault_type": fault or "normal",
-        "severity": severity if fault else 0.0,
-    }
-
-    if fault is not None:
-        order = {"inner": geom.bpfi, "outer": geom.bpfo, "ball": 2.0 * geom.bsf}[fault]
-        sev_ratio = severity / _REFERENCE_SEVERITY
-        amp = a_ref * _TYPE_GAIN[fault] * sev_ratio**severity_exponent
-        amp *= float(np.exp(rng.normal(0.0, amplitude_spread)))
-        decay = base_decay * sev_ratio**0.3
-        jitter = float(rng.uniform(*jitter_range))
-        n_imp = math.ceil(revs[-1] * order) + 2
-        steps = (1.0 / order) * (1.0 + jitter * rng.standard_normal(n_imp))
-        imp_revs = rng.uniform(0.0, 1.0 / order) + np.cumsum(steps)
-        imp_revs = imp_revs[imp_revs < revs[-1]]
-        times = np.interp(imp_revs, revs, t)
-        # impact-to-impact amplitude scatter (contact conditions are never identical)
-        a = amp * np.exp(rng.normal(0.0, 0.15, size=times.size))
-        r_pitch = geom.pitch_diameter_in / 2.0
-        if fault == "inner":
-            depth = float(rng.uniform(0.4, 0.9))
-            a *= _load_zone(2 * np.pi * imp_revs + rng.uniform(0, 2 * np.pi), depth)
-            speed_in_s = (1.0 - geom.ftf) * 2 * np.pi * shaft_hz * (r_pitch - geom.ball_diameter_in / 2.0)
-        elif fault == "ball":
-            depth = float(rng.uniform(0.4, 0.9))
-            a *= _load_zone(2 * np.pi * geom.ftf * imp_revs + rng.uniform(0, 2 * np.pi), depth)
-            # the spin axis of a ball wanders, so its defect does not strike at every pass
-            a *= rng.random(times.size) < rng.uniform(0.6, 0.9)
-            speed_in_s = geom.bsf * 2 * np.pi * shaft_hz * geom.ball_diameter_in / 2.0
-        else:
-            depth = 0.0
-            speed_in_s = geom.ftf * 2 * np.pi * shaft_hz * r_pitch
-        # entry into the defect: a weaker, earlier event; the gap grows with defect width
-        gap_s = severity / speed_in_s
-        _add_impacts(x, times, a, fs=fs, modes_hz=modes, mode_gains=gains, decay_s=decay)
-        _add_impacts(x, times - gap_s, -0.35 * a, fs=fs, modes_hz=modes, mode_gains=gains, decay_s=decay)
-        meta.update(
-            defect_order=order,
-            defect_hz=order * shaft_hz,
-            impulse_amplitude=amp,
-            decay_ms=float(decay[0] * 1e3),
-            slip_jitter=jitter,
-            modulation_depth=depth,
-            entry_exit_gap_ms=gap_s * 1e3,
-        )
-        impulse_power = float(np.mean(x**2))  # x holds only the fault impulses so far (impulse_snr_db)
-    else:
-        impulse_power = 0.0
-        meta.update(
-            defect_order=0.0, defect_hz=0.0, impulse_amplitude=0.0, decay_ms=float(base_decay[0] * 1e3)
-        )
-
-    # non-periodic transients in every class (knocks, electrical spikes, debris): Poisson arrivals
-    duration = n / fs
-    if transient_rate_hz > 0.0:
-        n_tr = int(rng.poisson(transient_rate_hz * duration))
-        tr_times = rng.uniform(0.0, duration, size=n_tr)
-        tr_amp = a_ref * 0.6 * np.exp(rng.normal(0.0, 0.5, size=n_tr)) * rng.choice([-1.0, 1.0], size=n_tr)
-        _add_impacts(x, tr_times, tr_amp, fs=fs, modes_hz=modes, mode_gains=gains, decay_s=base_decay)
-
-    # shaft harmonics: residual unbalance (1x), misalignment (2x), looseness (3x)
-    h_amp = harmonic_level * np.exp(rng.normal(0.0, 0.4, size=3)) * np.array([1.0, 0.5, 0.25])
-    h_ph = rng.uniform(0.0, 2 * np.pi, size=3)
-    for k in range(3):
-        x += h_amp[k] * np.sin(2 * np.pi * (k + 1) * revs + h_ph[k])
-    if gear_teeth:
-        mesh = 2 * np.pi * gear_teeth * revs
-        x += (
-            harmonic_level
-            * 0.5
-            * (1.0 + 0.3 * np.sin(2 * np.pi * revs + rng.uniform(0, 2 * np.pi)))
-            * np.sin(mesh + rng.uniform(0, 2 * np.pi))
-        )
-
-    bg = float(np.exp(rng.normal(0.0, 0.1)))
-    x += bg * rng.standard_normal(n)
-    if lowfreq_noise_ratio > 0.0:
-        x += bg * math.sqrt(lowfreq_noise_ratio) * _coloured_noise(rng, n, fs, float(rng.uniform(20.0, 80.0)))
-    meta["background_rms"] = bg
-    # realised power of the fault impulse train over the broadband background (-inf for normal)
-    meta["impulse_snr_db"] = 10.0 * math.log10(impulse_power / bg**2) if impulse_power > 0 else float("-inf")
-    return x, meta
 
 
 def make_bearing_signals(
@@ -423,16 +223,16 @@ def make_bearing_signals(
         raise ConfigError(f"background_snr_db must be a finite number, got {background_snr_db!r}")
     if not -40.0 <= background_snr_db <= 40.0:
         raise ConfigError(f"background_snr_db must lie in [-40, 40] dB, got {background_snr_db}")
-    rpm_lo, rpm_hi = _check_range("rpm_range", rpm_range, low=60.0, high=60000.0)
+    rpm_lo, rpm_hi = check_range("rpm_range", rpm_range, low=60.0, high=60000.0)
     min_duration = 20.0 * 60.0 / rpm_lo
     if duration_s < min_duration:
         raise ConfigError(
             f"duration_s={duration_s} is too short: need >= {min_duration:.2f} s"
             f" (20 shaft revolutions at {rpm_lo} rpm)"
         )
-    res = _check_range("resonance_band_hz", resonance_band_hz, low=100.0, high=0.45 * fs)
-    jit = _check_range("jitter_range", jitter_range, low=0.0, high=0.2)
-    damp = _check_range("damping_range", damping_range, low=0.005, high=0.5)
+    res = check_range("resonance_band_hz", resonance_band_hz, low=100.0, high=0.45 * fs)
+    jit = check_range("jitter_range", jitter_range, low=0.0, high=0.2)
+    damp = check_range("damping_range", damping_range, low=0.005, high=0.5)
     # the highest defect order must stay well below the resonance, or impacts merge into a sinusoid
     if 2.0 * geometry.bsf * rpm_hi / 60.0 * 4.0 > res[0]:
         raise ConfigError(
@@ -457,32 +257,30 @@ def make_bearing_signals(
     n = round(duration_s * fs)
     a_ref = reference_amplitude(background_snr_db, damp, res, geometry)
 
+    settings = BearingSignalSettings(
+        n_samples=n,
+        sample_rate=fs,
+        geometry=geometry,
+        reference_amplitude=a_ref,
+        rpm_range=(rpm_lo, rpm_hi),
+        speed_drift=float(speed_drift),
+        jitter_range=jit,
+        resonance_band_hz=res,
+        damping_range=damp,
+        severity_exponent=float(severity_exponent),
+        amplitude_spread=float(amplitude_spread),
+        transient_rate_hz=float(transient_rate_hz),
+        lowfreq_noise_ratio=float(lowfreq_noise_ratio),
+        harmonic_level=float(harmonic_level),
+        gear_teeth=gear_teeth,
+    )
     recordings: list[Recording] = []
     for label, fault, sev_cycle in specs:
         key = zlib.crc32(label.encode())
         for r in range(n_recordings_per_class):
             rng = np.random.default_rng(np.random.SeedSequence([int(random_state), key, r]))
             severity = sev_cycle[r % len(sev_cycle)] if sev_cycle else 0.0
-            x, meta = _simulate_one(
-                rng,
-                fault=fault,
-                severity=severity,
-                n=n,
-                fs=fs,
-                geom=geometry,
-                a_ref=a_ref,
-                rpm_range=(rpm_lo, rpm_hi),
-                speed_drift=float(speed_drift),
-                jitter_range=jit,
-                resonance_band_hz=res,
-                damping_range=damp,
-                severity_exponent=float(severity_exponent),
-                amplitude_spread=float(amplitude_spread),
-                transient_rate_hz=float(transient_rate_hz),
-                lowfreq_noise_ratio=float(lowfreq_noise_ratio),
-                harmonic_level=float(harmonic_level),
-                gear_teeth=gear_teeth,
-            )
+            x, meta = bearing_signal(rng, settings, fault=fault, severity=severity)
             if not np.all(np.isfinite(x)):  # cannot happen with validated options; never hand out NaN
                 raise ConfigError(f"simulation of {label} r{r} produced non-finite values; check the options")
             name = f"sim-{label}-r{r}"
