@@ -74,6 +74,8 @@ def test_the_verdict_line_ends_the_table(life_run, tmp_path, capsys):
     out = capsys.readouterr().out.strip().splitlines()
     assert out[-2].startswith("MACHINE: ") and "first alert confirmed at simulator:" in out[-2]
     assert "driven by" in out[-2]
+    # what is failing: the simulator's bearing is known, its fault is on the outer race
+    assert out[-3].startswith("WHAT: outer race (BPFO) in ") and summary["diagnosis"]["after_alert"] == "outer"
     shutil.rmtree(tmp_path)
 
 

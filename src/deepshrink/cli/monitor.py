@@ -18,7 +18,7 @@ from deepshrink.cli._common import (
     print_table,
 )
 from deepshrink.engine.core.config import MonitorConfig
-from deepshrink.engine.monitor.report import persistence_text, verdict_line, where
+from deepshrink.engine.monitor.report import diagnosis_line, persistence_text, verdict_line, where
 
 HELP = "condition monitoring: fit on a machine's healthy snapshots, score its life, raise alarms"
 DESCRIPTION = """Fit health indicators on the healthy reference of one machine (after its running-in, --skip,
@@ -146,6 +146,7 @@ def _print_summary(summary: dict, run) -> None:
     )
     for item in account["unreadable"]:
         print(f"not scored: {item['file']} ({item['status']})", file=sys.stderr)
+    print(diagnosis_line(summary.get("diagnosis")))
     print(_verdict_line(summary["machine"], hours))
     print(
         f"written to {run}: report.md, report.html, scores.csv, summary.json, health.png, the fitted monitor"

@@ -62,7 +62,9 @@ def plot_health(
             continue
         at = x[by_index[first["confirmed"]["index"]]]
         for ax, labelled in ((top, True), (bottom, False)):
-            label = f"machine: {level} from {first['confirmed']['file']}" if labelled else None
+            family = (machine or {}).get("family")  # what is failing, where the bearing is known
+            what = f" ({family} race)" if family in ("outer", "inner") else f" ({family})" if family else ""
+            label = f"machine: {level} from {first['confirmed']['file']}{what}" if labelled else None
             ax.axvspan(at, x[-1], color=colour, alpha=0.12, lw=0, label=label)
             ax.axvline(at, color=colour, lw=2.0)
             start = (first.get("first_exceedance") or {}).get("index")

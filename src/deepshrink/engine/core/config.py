@@ -283,6 +283,11 @@ class MonitorConfig(RunOptions):
     """instead of reference: N snapshots after the skip"""
     healthy_s: PositiveFloat | None = None
     """instead of reference: this many seconds after the skip"""
+    geometry: str | None = None
+    """the bearing, for the envelope family of every snapshot (what is failing): a name (6205) or
+    BALLS,BALL_D,PITCH_D[,ANGLE_DEG]; the simulator's is known"""
+    rpm: PositiveFloat | None = None
+    """shaft speed for --geometry (default: the data's, or each snapshot's condition)"""
     holdout: float = 1 / 3
     """fraction of the reference held back (the last snapshots of each condition) to set the thresholds"""
     false_alarm_rate: float = 0.01

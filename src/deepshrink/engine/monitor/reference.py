@@ -86,6 +86,7 @@ class HealthReference:
     baselines: dict[str, Baseline] = field(default_factory=dict)
     forest: Any = None
     missing: tuple[str, ...] = ()  # indicators a saved monitor predates: scored NaN, reported
+    families: Any = None  # engine/monitor/families.FamilySettings where the bearing is known, else None
 
     def __post_init__(self) -> None:
         if self.forest is None:

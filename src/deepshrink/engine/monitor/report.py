@@ -55,6 +55,31 @@ def verdict_line(machine: dict, hours: bool = True) -> str:
     return line
 
 
+FAMILY_NAMES = {
+    "outer": "outer race (BPFO)",
+    "inner": "inner race (BPFI)",
+    "ball": "rolling element (2 x BSF)",
+    "none": "no bearing defect family",
+}
+
+
+def diagnosis_line(diag: dict | None) -> str:
+    """What is failing, in one line: the envelope family found from the first alert on (engine/monitor/
+    families.py), or why none is named."""
+    if not diag or not diag.get("known"):
+        return f"WHAT: not diagnosed ({(diag or {}).get('why', 'no bearing geometry')})"
+    if diag.get("at_alert") is None:
+        return f"WHAT: no alert to diagnose (bearing {diag['geometry']}, {diag['source']})"
+    at = FAMILY_NAMES.get(diag["at_alert"], diag["at_alert"])
+    if diag.get("after_alert") is None:
+        return f"WHAT: no defect family stands out since the first alert (on its confirming snapshot: {at})"
+    share = diag.get("share_after_alert", 0.0)
+    return (
+        f"WHAT: {FAMILY_NAMES[diag['after_alert']]} in {100 * share:.0f} % of the snapshots since the first"
+        f" alert (on its confirming snapshot: {at}; bearing {diag['geometry']}, {diag['source']})"
+    )
+
+
 def persistence_text(persistence: int | str) -> str:
     """'3 consecutive exceedances' or 'exceedances lasting 30min (at least 2)'."""
     if isinstance(persistence, int) or str(persistence).strip().isdigit():
@@ -153,7 +178,19 @@ def _markdown(summary: dict, command: str | None) -> str:
     def cell(text: str) -> str:
         return text.replace("|", "\\|")
 
-    out = [f"# {title}", "", f"**{verdict_line(summary['machine'])}**", "", info, "", "## Indicators", ""]
+    what = diagnosis_line(summary.get("diagnosis"))
+    out = [
+        f"# {title}",
+        "",
+        f"**{verdict_line(summary['machine'])}**",
+        "",
+        what,
+        "",
+        info,
+        "",
+        "## Indicators",
+        "",
+    ]
     out += ["| " + " | ".join(HEADERS) + " |", "|---|---:|---|---|---:|---:|"]
     out += ["| " + " | ".join(cell(c) for c in r) + " |" for r in _indicator_rows(summary)]
     out += ["", f"![health indicators]({FIGURE})", ""]
@@ -186,6 +223,7 @@ def _html(summary: dict, command: str | None, figure: bytes | None) -> str:
         f"<h1>{esc(title)}</h1>",
         f'<div class="verdict" id="verdict" style="background:{colour}">',
         esc(verdict_line(summary["machine"])) + "</div>",
+        f"<p><b>{esc(diagnosis_line(summary.get('diagnosis')))}</b></p>",
         f"<p>{esc(info)}</p>",
         "<h2>Indicators</h2><table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in HEADERS) + "</tr>",
     ]

@@ -24,6 +24,7 @@ from deepshrink.data.readers.sequence import load_sequence
 from deepshrink.data.recording import Snapshot, SnapshotSequence
 from deepshrink.engine.core.artifacts import CONFIG_FILE, MONITOR_ADVICE, prepare_run_dir
 from deepshrink.engine.core.config import MonitorConfig, save_config, validated
+from deepshrink.engine.monitor.families import family_settings, family_values
 from deepshrink.engine.monitor.indicators import INDICATORS
 from deepshrink.engine.monitor.policy import ReferencePlan, check_drift, plan_reference
 from deepshrink.engine.monitor.reference import HealthReference, fit_reference
@@ -76,13 +77,21 @@ def score_rows(
             if i + 1 < len(chunks):
                 pending = pool.submit(lambda p: [_read(ref, s) for s in p], chunks[i + 1])
             ok = [(s, x) for s, (x, _) in zip(part, got, strict=True) if x is not None]
-            scores = ref.score(np.stack([x for _, x in ok]), [s.condition for s, _ in ok]) if ok else {}
+            conds = [s.condition for s, _ in ok]
+            scores = ref.score(np.stack([x for _, x in ok]), conds) if ok else {}
+            fams = (
+                family_values(np.stack([x for _, x in ok]), ref.sample_rate, conds, ref.families)
+                if ok and ref.families is not None
+                else []
+            )
             k = 0
             for snap, (x, status), role in zip(part, got, roles[i * CHUNK : (i + 1) * CHUNK], strict=True):
                 row = {"index": snap.index, "number": snap.number, "time_s": snap.time_s, "file": snap.source}
                 row.update(condition=snap.condition, role=role, status=status)
                 for name in INDICATORS:
                     row[name] = float(scores[name][k]) if x is not None else math.nan
+                if fams and x is not None:
+                    row.update({c: v for c, v in fams[k].items() if c != "reason"})
                 k += x is not None
                 rows.append(row)
             if progress is not None:
@@ -162,9 +171,11 @@ def finish(
     atomic_write_json(run / STATE, state)
     summary = summarize(rows, ref, seq_meta, reference)
     atomic_write_json(run / SUMMARY, summary)
+    family = (summary.get("diagnosis") or {}).get("after_alert")  # what is failing, where known
     fig = plot_health(
         rows, ref.thresholds, ref.centres, names=list(INDICATORS), onset=seq_meta.get("onset_index"),
-        machine=summary["machine"], title=f"{seq_meta.get('name', '')}: health indicators / threshold",
+        machine={**summary["machine"], "family": family},
+        title=f"{seq_meta.get('name', '')}: health indicators / threshold",
     )  # fmt: skip
     save_figure(fig, run / FIGURE)
     write_report(run, summary, command)
@@ -204,6 +215,7 @@ def run_monitor(
     )  # refuse an existing run before the work, not after
     with contextlib.suppress(OSError):  # a monitor keeps no checkpoints: no empty folder left behind
         (run / "checkpoints").rmdir()
+    families = family_settings(cfg.geometry, cfg.rpm, seq)  # a bad --geometry answers before the work
     plan = plan_reference(seq, cfg, _levels(seq))
     arrays = _reference_arrays(seq, plan)
     conds = [s.condition for s in seq.snapshots]
@@ -223,6 +235,7 @@ def run_monitor(
         persistence=cfg.persistence, sample_rate=seq.sample_rate, on_epoch=on_epoch, verbose=verbose,
     )  # fmt: skip
     del arrays
+    ref.families = families
     unseen = sorted({c for c in conds[plan.end :] if c is not None} - set(ref.conditions))
     if unseen and any(c is not None for c in conds):
         plan.warnings.append(

@@ -41,7 +41,8 @@ __all__ = [
 
 SCORES, STATE = "scores.csv", "state.json"
 _HEAD = ("index", "number", "time_s", "file", "condition", "role", "status")
-_TAIL = ("machine_exceed", "machine", "alert_run_start", "danger_run_start", "drivers")
+_TAIL = ("machine_exceed", "machine", "alert_run_start", "danger_run_start", "drivers", "family",
+         "outer_db", "inner_db", "ball_db")  # fmt: skip
 
 
 def columns(names: Sequence[str] | None = None) -> tuple[str, ...]:
@@ -100,6 +101,10 @@ def read_scores(path: Path) -> list[dict[str, Any]]:
             row["alert_run_start"] = _int(r.get("alert_run_start", ""))
             row["danger_run_start"] = _int(r.get("danger_run_start", ""))
             row["drivers"] = [d for d in (r.get("drivers") or "").split("+") if d]
+            row["family"] = r.get("family") or None
+            for c in ("outer_db", "inner_db", "ball_db"):  # blank where the bearing is not known: kept blank
+                v = r.get(c, "")
+                row[c] = float(v) if v else None
         except (KeyError, TypeError, ValueError) as err:
             raise DataError(f"{path}: line {i} is not a scores row ({type(err).__name__}: {err})") from None
         rows.append(row)

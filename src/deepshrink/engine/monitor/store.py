@@ -17,6 +17,7 @@ from safetensors.numpy import load_file, save_file
 
 from deepshrink.atomic import atomic_write
 from deepshrink.engine.core.artifacts import load_model, save_model
+from deepshrink.engine.monitor.families import FamilySettings
 from deepshrink.engine.monitor.indicators import INDICATORS
 from deepshrink.engine.monitor.reference import POOLED, Baseline, HealthReference
 from deepshrink.engine.monitor.scores import persistence_rule
@@ -49,6 +50,7 @@ def save_reference(ref: HealthReference, run_dir: str | Path, meta: dict[str, An
             "false_alarm_rate": ref.false_alarm_rate,
             "persistence": ref.persistence,
             "baselines": {c: b.to_json() for c, b in ref.baselines.items()},
+            "families": None if ref.families is None else ref.families.to_json(),
         },
     )
 
@@ -117,6 +119,7 @@ def load_reference(run_dir: str | Path) -> tuple[HealthReference, dict[str, Any]
             persistence=_persistence(meta["persistence"]),
             baselines=baselines,
             missing=missing,
+            families=FamilySettings.from_json(meta.get("families")),
         )
     except (KeyError, TypeError, ValueError) as err:
         raise DataError(f"{where}: corrupt monitor metadata ({type(err).__name__}: {err})") from None

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from deepshrink.engine.monitor.families import diagnosis_summary
 from deepshrink.engine.monitor.indicators import INDICATORS, change_db
 from deepshrink.engine.monitor.reference import POOLED, HealthReference
 from deepshrink.engine.monitor.verdict import ALERT_DB, DANGER_DB, VERDICT_INDICATORS, verdict_of
@@ -112,8 +113,11 @@ def summarize(
     unreadable = [{"file": r["file"], "status": r["status"]} for r in rows if r["status"] != "ok"]
     seen = {r.get("condition") for r in rows if r["role"] == "monitored"} - {None}
     unseen = sorted(seen - set(ref.conditions)) if ref.conditions else []
+    machine = _machine(rows, ref, seq_meta)
+    families = None if ref.families is None else ref.families.to_json()
     return {
-        "machine": _machine(rows, ref, seq_meta),
+        "machine": machine,
+        "diagnosis": diagnosis_summary(rows, machine, families),
         "sequence": seq_meta,
         "reference": reference,
         "false_alarm_rate": ref.false_alarm_rate,
