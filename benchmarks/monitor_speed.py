@@ -34,8 +34,8 @@ def _score_once(run: str, data: str, n: int, threads: int) -> dict:
     from deepshrink.data.recording import Snapshot
     from deepshrink.data.sets.femto import load_femto
     from deepshrink.engine.core.runtime import configure_threads
-    from deepshrink.engine.monitor.reference import load_reference
-    from deepshrink.engine.monitor.run import _score_rows
+    from deepshrink.engine.monitor.run import score_rows
+    from deepshrink.engine.monitor.store import load_reference
 
     configure_threads(threads)
     ref, _ = load_reference(run)
@@ -51,7 +51,7 @@ def _score_once(run: str, data: str, n: int, threads: int) -> dict:
         for i in range(n)
     ]
     t0 = time.perf_counter()
-    rows = _score_rows(ref, snaps, ["monitored"] * n, None)
+    rows = score_rows(ref, snaps, ["monitored"] * n, None)
     seconds = time.perf_counter() - t0
     return {
         "snapshots": len(rows),
@@ -81,7 +81,7 @@ def main(argv=None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="monitor_speed_"))
     seq = load_femto(args.data, bearing="Bearing1_1")
     t0 = time.perf_counter()
-    # the whole command on the 203 snapshots of this copy (the fit alone is timed below)
+    # the whole command on the snapshots of this copy (the fit alone is timed below)
     run, _ = run_monitor(MonitorConfig(data=f"femto:{args.data}", bearing="Bearing1_1", out=str(tmp / "run")))
     fit_and_score = time.perf_counter() - t0
     scored = {}
@@ -118,7 +118,7 @@ def main(argv=None) -> int:
                     f"{fit_s:.1f} s",
                 ],
                 [
-                    "whole command on Bearing1_1 (203 snapshots: fit, score, write, plot)",
+                    f"whole command on Bearing1_1 ({len(seq)} snapshots: fit, score, write, plot)",
                     f"{fit_and_score:.1f} s",
                 ],
                 [
