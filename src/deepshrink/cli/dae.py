@@ -1,4 +1,4 @@
-"""`deepshrink dae train|denoise|score`: denoising autoencoders from the command line."""
+"""`deepshrink dae train|denoise|score|sample`: denoising autoencoders from the command line."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from deepshrink.cli._common import (
 from deepshrink.engine.core.config import DenoiseConfig
 from deepshrink.errors import ConfigError
 
-HELP = "denoising autoencoders: train one, denoise files with it, score files for anomalies"
+HELP = "denoising autoencoders: train, denoise files, score files for anomalies, sample a VAE"
 DESCRIPTION = """Denoising autoencoders on images (in [0, 1]) or signals.
 
   dae train    train an autoencoder on clean data; corruption is drawn fresh every batch (blind by default:
@@ -33,12 +33,15 @@ DESCRIPTION = """Denoising autoencoders on images (in [0, 1]) or signals.
                NAME.denoised.EXT beside each input (or into --out-dir).
   dae score    anomaly score (reconstruction error) per image or per signal window, flagged above the 99th
                percentile of the run's held-out training data; a summary per file.
+  dae sample   new examples from a variational run (--model vae_mlp): a grid of samples from its prior and
+               a latent interpolation between two inputs (.png figures or .npy arrays).
 
 examples:
   deepshrink dae train --data digits --out runs/dae-digits
   deepshrink dae train --data simulator --model dae_conv1d --level 1.5 --out runs/dae-vib
   deepshrink dae denoise --run runs/dae-digits noisy_digits.npy
   deepshrink dae score --run runs/dae-vib recordings/ --format csv > scores.csv
+  deepshrink dae sample --run runs/vae-digits -n 64 --out grid.png
 
 `deepshrink dae ACTION --help` shows the options of an action.
 """
@@ -64,6 +67,18 @@ example:
   deepshrink dae score --run runs/dae-vib recordings/ --format csv > scores.csv
 """
 
+SAMPLE_DESCRIPTION = """New examples from a variational run (`dae train --model vae_mlp`): -n latent vectors
+drawn from its prior N(0, I) with --seed, decoded. --out's suffix says what is written: .png, a grid figure;
+.npy, the samples (n, *shape) in the data's units. Also OUT_interpolation.png/.npy: the decoded straight line
+(--steps points) between the latent means of two inputs, by default two examples of the run's data it never
+trained on (MNIST: test images of two digits), or the first example of each --interpolate file (read as
+`dae denoise` reads them); --steps 0 writes none.
+
+examples:
+  deepshrink dae sample --run runs/vae-digits -n 64 --out grid.png
+  deepshrink dae sample --run runs/vae-digits --seed 1 --interpolate a.png b.png --steps 10 --out grid.npy
+"""
+
 EXTRA = (
     OVERWRITE,
     RESUME,
@@ -76,6 +91,8 @@ EXTRA = (
     MODEL_ARG,
 )
 ALIASES = {"--minutes": "--max_minutes"}
+SAMPLE_FORMATS = (".png", ".npy")  # what `dae sample --out` writes (engine/denoise/sample.py: FORMATS)
+MAX_SAMPLES = 10_000
 
 
 def _train(argv: list[str], prog: str) -> int:
@@ -224,17 +241,90 @@ def _score(argv: list[str], prog: str) -> int:
     return 0
 
 
-ACTIONS = {"train": _train, "denoise": _denoise, "score": _score}
+def _sample(argv: list[str], prog: str) -> int:
+    p = OneLineParser(prog=prog, description=SAMPLE_DESCRIPTION)
+    p.add_argument(
+        "--run", required=True, metavar="RUN_DIR", help="run directory of `dae train --model vae_mlp`"
+    )
+    p.add_argument("-n", type=int, default=64, dest="n", help="how many samples (default 64)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the latent draws (default 0)")
+    p.add_argument(
+        "--interpolate",
+        nargs=2,
+        metavar="FILE",
+        help="two inputs to interpolate between (default: two examples of the run's data)",
+    )
+    p.add_argument(
+        "--steps", type=int, default=8, help="points on the interpolation line (default 8; 0: none)"
+    )
+    p.add_argument(
+        "--out", required=True, metavar="OUT", help="grid.png (a figure) or grid.npy (the samples)"
+    )
+    args = p.parse_args(argv)
+    # every usage mistake is refused before torch and the run are loaded
+    if not 1 <= args.n <= MAX_SAMPLES:
+        raise ConfigError(f"-n {args.n}: the number of samples must be between 1 and {MAX_SAMPLES:,}")
+    if args.steps == 1 or args.steps < 0:
+        raise ConfigError(f"--steps {args.steps}: an interpolation needs at least 2 points (or 0 for none)")
+    if args.steps == 0 and args.interpolate:
+        raise ConfigError("--interpolate with --steps 0: give --steps >= 2 for the interpolation")
+    out = Path(args.out)
+    if out.suffix.lower() not in SAMPLE_FORMATS:
+        raise ConfigError(
+            f"--out {args.out}: unknown format {out.suffix or '(no suffix)'!r}; "
+            "use .png (a grid figure) or .npy (the samples)"
+        )
+    import torch
+
+    from deepshrink.engine.denoise.sample import (
+        default_pair,
+        interpolate,
+        interpolation_path,
+        load_variational_run,
+        read_input,
+        sample_prior,
+        to_data_units,
+        write_samples,
+    )
+
+    model, meta = load_variational_run(args.run)
+    pair = None
+    if args.steps:
+        if args.interpolate:
+            a, b = (read_input(f, meta) for f in args.interpolate)
+            names = [Path(f).name for f in args.interpolate]
+        else:
+            a, b, names = default_pair(args.run, meta)
+        line = interpolate(model, torch.from_numpy(a), torch.from_numpy(b), args.steps)
+        pair = (to_data_units(line, meta), (to_data_units(a, meta), to_data_units(b, meta)), names)
+    samples = to_data_units(sample_prior(model, args.n, torch.Generator().manual_seed(args.seed)), meta)
+    run_name = Path(meta["_path"]).parent.name  # also for `--run .` or `--run RUN/model.json`
+    write_samples(
+        out,
+        samples,
+        title=f"{args.n} samples from the prior of {run_name} ({meta['model']}, seed {args.seed})",
+    )
+    print(f"{args.n} samples -> {out}")
+    if pair is not None:
+        line, ends, names = pair
+        dest = interpolation_path(out)
+        title = f"{run_name}: from {names[0]} to {names[1]} along the line between their latent means"
+        write_samples(dest, line, title=title, ends=ends, labels=(names[0], names[1]))
+        print(f"interpolation {names[0]} -> {names[1]} ({args.steps} steps) -> {dest}")
+    return 0
+
+
+ACTIONS = {"train": _train, "denoise": _denoise, "score": _score, "sample": _sample}
 
 
 def main(argv: list[str], prog: str) -> int:
     """Dispatch to the action."""
     if not argv:
-        raise ConfigError("choose an action: train, denoise or score (see --help)")
+        raise ConfigError("choose an action: train, denoise, score or sample (see --help)")
     if argv[0] in ("-h", "--help"):
-        print(f"usage: {prog} {{train,denoise,score}} [options]\n\n{DESCRIPTION}")
+        print(f"usage: {prog} {{train,denoise,score,sample}} [options]\n\n{DESCRIPTION}")
         return 0
     action = argv[0]
     if action not in ACTIONS:
-        raise ConfigError(f"unknown action {action!r}; choose train, denoise or score (see --help)")
+        raise ConfigError(f"unknown action {action!r}; choose train, denoise, score or sample (see --help)")
     return ACTIONS[action](argv[1:], f"{prog} {action}")

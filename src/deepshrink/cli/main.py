@@ -28,7 +28,7 @@ COMMANDS: dict[str, str] = {
     "datasets": "show the data sets and where they are looked for; preview a data spec and its split",
     "benchmark": "compare models across noise kinds, SNRs, seeds and scenario folds (resumable, parallel)",
     "demo": "a few-minute ResNet vs DRSN-CW noise-robustness comparison on the built-in simulator",
-    "dae": "denoising autoencoders: train one, denoise files with it, score files for anomalies",
+    "dae": "denoising autoencoders: train, denoise files, score files for anomalies, sample a VAE",
     "monitor": "condition monitoring: fit on a machine's healthy snapshots, score its life, raise alarms",
 }
 SUBCOMMANDS = tuple(COMMANDS)
