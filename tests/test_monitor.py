@@ -75,7 +75,9 @@ def test_the_verdict_line_ends_the_table(life_run, tmp_path, capsys):
     assert out[-2].startswith("MACHINE: ") and "first alert confirmed at simulator:" in out[-2]
     assert "driven by" in out[-2]
     # what is failing: the simulator's bearing is known, its fault is on the outer race
-    assert out[-3].startswith("WHAT: outer race (BPFO) in ") and summary["diagnosis"]["after_alert"] == "outer"
+    assert (
+        out[-3].startswith("WHAT: outer race (BPFO) in ") and summary["diagnosis"]["after_alert"] == "outer"
+    )
     shutil.rmtree(tmp_path)
 
 
@@ -349,3 +351,17 @@ def test_files_at_other_rates_or_without_a_number_are_refused(tmp_path, capsys):
     assert main([*base, "--data", str(nameless), "--sample-rate", "1000", "--overwrite"]) == 2
     err = capsys.readouterr().err.strip()
     assert "snap_latest.npy: no snapshot number in its name" in err
+
+
+def test_a_missing_data_path_answers_before_torch_loads():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from deepshrink.cli.main import main;"
+        " rc = main(['monitor', '--data', '/no/such/folder']);"
+        " assert 'torch' not in sys.modules, 'torch was imported'; sys.exit(rc)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "data '/no/such/folder' is not found" in done.stderr and "Traceback" not in done.stderr

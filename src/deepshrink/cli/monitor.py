@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from pathlib import Path
 
 from deepshrink.cli._common import (
     DATA_ARG,
@@ -19,6 +20,7 @@ from deepshrink.cli._common import (
 )
 from deepshrink.engine.core.config import MonitorConfig
 from deepshrink.engine.monitor.report import diagnosis_line, persistence_text, verdict_line, where
+from deepshrink.errors import ConfigError
 
 HELP = "condition monitoring: fit on a machine's healthy snapshots, score its life, raise alarms"
 DESCRIPTION = """Fit health indicators on the healthy reference of one machine (after its running-in, --skip,
@@ -98,7 +100,10 @@ def _print_summary(summary: dict, run) -> None:
         if item["first_alarm_index"] is None:
             return "no alarm"
         t = item["first_alarm_time_s"]
-        return f"#{item['first_alarm_index']}" + (f" ({t / 3600:.2f} h)" if hours and t is not None else "")
+        name = Path(str(item.get("first_alarm_file") or "")).name  # the file a person opens, then its row
+        return f"{name} #{item['first_alarm_index']}" + (
+            f" ({t / 3600:.2f} h)" if hours and t is not None else ""
+        )
 
     rows = []
     for name, item in summary["indicators"].items():
@@ -192,6 +197,22 @@ def _command(argv: list[str]) -> str:
     return "deepshrink monitor " + shlex.join(argv)
 
 
+def _check_data_path(spec: str) -> None:
+    """A data path that does not exist answers at once, before torch and the data modules load (seconds on
+    a small machine); everything else about the data is checked where it is read."""
+    text = str(spec).strip()
+    name, sep, rest = text.partition(":")
+    if text == "simulator" or (not sep and name == "femto"):
+        return
+    path = Path(rest if sep and name == "femto" else text).expanduser()
+    if not path.exists():
+        raise ConfigError(
+            f"data {text!r} is not found; expected 'simulator', 'femto' or 'femto:PATH', a folder of numbered"
+            " snapshot files, or a .csv manifest",
+            key="data",
+        )
+
+
 def main(argv: list[str], prog: str) -> int:
     """Fit and score a sequence, or (--run) score snapshots that arrived later."""
     if any(a == "--run" or a.startswith("--run=") for a in argv):
@@ -203,6 +224,7 @@ def main(argv: list[str], prog: str) -> int:
         cfg.model_kwargs = {**cfg.model_kwargs, **key_values(flags.model_arg, "--model-arg")}
     if flags.data_arg:
         cfg.data_kwargs = {**cfg.data_kwargs, **key_values(flags.data_arg, "--data-arg")}
+    _check_data_path(cfg.data)
     from deepshrink.engine.core.runtime import configure_threads
     from deepshrink.engine.monitor.run import run_monitor  # here: --help answers without torch
 
