@@ -130,7 +130,8 @@ def test_stationary_run_writes_every_file_and_finds_the_onset(sim_run):
     summary = json.loads((sim_run / "summary.json").read_text())
     assert summary["sequence"]["onset_index"] == 60 and summary["false_alarm_rate"] == 0.01
     ind = summary["indicators"]
-    assert set(ind) == {"dae", "rms", "kurtosis", "crest", "iforest", "level_db"}
+    assert set(ind) == {"dae", "rms", "kurtosis", "crest", "iforest", "level_db", "velocity_mm_s"}
+    assert ind["velocity_mm_s"]["missing"] is True  # no unit given: left out
     # the impulsive indicators find the fault within a few snapshots of its known onset, and no indicator
     # alarms before it (3 exceedances in a row; one of them may be a healthy snapshot's 1 % chance)
     assert 60 <= ind["kurtosis"]["first_alarm_index"] <= 70
@@ -324,7 +325,7 @@ def test_health_monitor_estimator_follows_pyod_conventions():
     alarms = mon.predict(x[30:])
     assert alarms[:10].sum() == 0 and alarms[-10:].all()  # healthy until the onset, alarmed at the end
     every = mon.indicators(x[-3:])
-    assert set(every) == {"dae", "rms", "kurtosis", "crest", "iforest", "level_db"}
+    assert set(every) == {"dae", "rms", "kurtosis", "crest", "iforest", "level_db", "velocity_mm_s"}
     np.testing.assert_allclose(every["kurtosis"], mon.decision_function(x[-3:]))
     assert clone(mon).get_params()["indicator"] == "kurtosis"
     with pytest.raises(ValueError, match="indicator"):

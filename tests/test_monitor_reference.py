@@ -126,6 +126,9 @@ def test_streaming_is_exact_at_the_threshold(run):
         r = {"index": i, "number": i + 1, "time_s": float(i), "file": f"f{i}", "condition": None,
              "role": "monitored", "status": "ok"}  # fmt: skip
         for n in indicators.INDICATORS:
+            if n in ref.missing:  # velocity: no unit given here
+                r[n] = math.nan
+                continue
             thr, c = base.thresholds[n], base.centres[n]
             edge = c + thr if indicators.INDICATORS[n].kind == "level" else thr
             r[n] = edge * (1 + rng.choice([-1e-12, 1e-12, 2e-10, -2e-10])) + rng.choice([0.0, 1e-9])
@@ -143,7 +146,8 @@ def test_streaming_is_exact_at_the_threshold(run):
     back = read_scores(path)
     for a, b in zip(whole, back, strict=True):
         for n in indicators.INDICATORS:
-            assert a[n] == b[n] and a[f"{n}_alarm"] == b[f"{n}_alarm"]
+            same = a[n] == b[n] or (math.isnan(a[n]) and math.isnan(b[n]))
+            assert same and a[f"{n}_alarm"] == b[f"{n}_alarm"]
         assert a["machine"] == b["machine"]
     assert any(r["kurtosis_alarm"] for r in whole)  # the test exercises flags, not only their absence
 
@@ -210,3 +214,44 @@ def test_a_saved_monitor_outlives_a_new_indicator(run, tmp_path):
     np.save(new, make_run_to_failure(realistic=False, n_snapshots=90, onset=60).snapshots[11].read())
     _, summary = stream(copy, [new])
     assert summary["machine"]["rule"].startswith("no verdict")
+
+
+def test_velocity_in_mm_s_where_the_unit_is_known(run, tmp_path, capsys):
+    from deepshrink.functional.health import velocity_rms
+
+    fs = 25600
+    t = np.arange(fs) / fs
+    # 1 m/s^2 at 100 Hz: velocity amplitude 1 / (2 pi 100) m/s, RMS 1.125 mm/s; outside 10-1,000 Hz: nothing
+    assert velocity_rms(np.sin(2 * np.pi * 100 * t), fs, "m/s2") == pytest.approx(
+        1000 / (2 * np.pi * 100) / 2**0.5
+    )
+    assert velocity_rms(np.sin(2 * np.pi * 100 * t), fs, "g") == pytest.approx(9.80665 * 1.1253954, rel=1e-6)
+    assert velocity_rms(np.sin(2 * np.pi * 2000 * t), fs, "m/s2") < 1e-9
+    out = tmp_path / "r"
+    assert (
+        main(
+            [
+                "monitor",
+                *STATIONARY,
+                "--skip",
+                "0",
+                "--healthy",
+                "30",
+                *FAST,
+                "--unit",
+                "g",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    table = capsys.readouterr().out
+    assert " mm/s " in table and " g " in table and " dB " in table
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["unit"] == "g" and summary["indicators"]["velocity_mm_s"]["threshold"] > 0
+    assert "velocity_mm_s" in summary["machine"]["bounds"]
+    # without a unit it does not apply: left out of the thresholds and the verdict, and never reported as new
+    ref, meta = load_reference(run)
+    assert "velocity_mm_s" in ref.missing and meta["missing"] == [] and meta["left_out"] == ["velocity_mm_s"]
+    assert "velocity_mm_s" not in json.loads((run / "summary.json").read_text())["machine"]["bounds"]

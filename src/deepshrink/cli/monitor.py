@@ -92,6 +92,14 @@ def _progress(quiet: bool):
     return show
 
 
+def _with_unit(name: str, value: float | None, unit: str | None) -> str:
+    """A threshold with its unit where one is known (the level is always in dB)."""
+    if value is None:
+        return "-"
+    suffix = {"level_db": " dB", "velocity_mm_s": " mm/s", "rms": f" {unit}" if unit else ""}.get(name, "")
+    return f"{value:.4g}{suffix}"
+
+
 def _print_summary(summary: dict, run) -> None:
     seq = summary["sequence"]
     hours = seq.get("interval_s") is not None
@@ -107,11 +115,13 @@ def _print_summary(summary: dict, run) -> None:
 
     rows = []
     for name, item in summary["indicators"].items():
+        if item.get("missing") and item.get("threshold") is None:
+            continue  # does not apply to these data (velocity without a unit)
         lead = item.get("lead_time_s")
         rows.append(
             [
                 name,
-                f"{item['threshold']:.4g}",
+                _with_unit(name, item["threshold"], summary.get("unit")),
                 when(item),
                 f"{item['calibration_exceedances']}/{item['calibration_snapshots']}",
                 "-" if lead is None else f"{lead / 3600:.2f} h",

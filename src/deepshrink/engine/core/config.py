@@ -283,6 +283,9 @@ class MonitorConfig(RunOptions):
     """instead of reference: N snapshots after the skip"""
     healthy_s: PositiveFloat | None = None
     """instead of reference: this many seconds after the skip"""
+    unit: Literal["g", "m/s2"] | None = None
+    """the snapshots' acceleration unit: adds velocity RMS in mm/s over 10-1,000 Hz (ISO 20816's quantity)
+    and prints thresholds with their units"""
     geometry: str | None = None
     """the bearing, for the envelope family of every snapshot (what is failing): a name (6205) or
     BALLS,BALL_D,PITCH_D[,ANGLE_DEG]; the simulator's is known"""

@@ -113,3 +113,14 @@ register("kurtosis", lambda b: np.asarray(health.kurtosis(b.raw), dtype=np.float
 register("crest", lambda b: np.asarray(health.crest_factor(b.raw), dtype=np.float64), "amplitude")
 register("iforest", _iforest, "bounded")
 register(LEVEL, _level, "level")
+
+
+def _velocity(b: Batch) -> np.ndarray:
+    # ISO 20816's quantity, where the input's unit is known (--unit g or m/s2): left out otherwise
+    unit, fs = getattr(b.ref, "unit", None), b.ref.sample_rate
+    if unit is None or fs is None:
+        return np.full(len(b.raw), np.nan)
+    return np.asarray(health.velocity_rms(b.raw, fs, unit), dtype=np.float64)
+
+
+register("velocity_mm_s", _velocity, "amplitude")

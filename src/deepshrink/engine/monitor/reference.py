@@ -87,6 +87,7 @@ class HealthReference:
     forest: Any = None
     missing: tuple[str, ...] = ()  # indicators a saved monitor predates: scored NaN, reported
     families: Any = None  # engine/monitor/families.FamilySettings where the bearing is known, else None
+    unit: str | None = None  # the snapshots' acceleration unit ("g", "m/s2"), where known: velocity in mm/s
 
     def __post_init__(self) -> None:
         if self.forest is None:
@@ -189,6 +190,7 @@ def fit_reference(
     false_alarm_rate: float = 0.01,
     persistence: int | str = 3,
     sample_rate: float | None = None,
+    unit: str | None = None,
     min_calibration: int = 3,
     on_epoch=None,
     verbose: bool = False,
@@ -237,8 +239,13 @@ def fit_reference(
         model_kwargs=kwargs, dae=net.cpu().eval(), features=health.window_features(train), seed=seed,
         false_alarm_rate=false_alarm_rate, persistence=persistence, baselines=baselines,
     )  # fmt: skip
+    ref.unit = unit
     scores = ref.score(cal, cal_c)
-    n_verdict = sum(n in VERDICT_INDICATORS for n in INDICATORS)
+    # an indicator that does not apply to these data (velocity without a unit) is left out, as a saved
+    # monitor's missing one is: scored NaN, reported, never alarmed
+    ref.missing = tuple(n for n, v in scores.items() if not np.isfinite(v).any())
+    scores = {n: v for n, v in scores.items() if n not in ref.missing}
+    n_verdict = sum(n in VERDICT_INDICATORS for n in scores)
     # the pooled baseline: every held-back snapshot, each scaled by its own condition's reference RMS
     ref.calibrate(scores, POOLED, n_verdict)
     for c in ref.conditions:

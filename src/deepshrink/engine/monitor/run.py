@@ -118,6 +118,12 @@ def _reference_arrays(seq: SnapshotSequence, plan: ReferencePlan) -> np.ndarray:
     return np.stack(arrays)
 
 
+def _unit_of(seq: SnapshotSequence) -> str | None:
+    """The acceleration unit every channel's header (or FEMTO's README) states, else None."""
+    units = {str(u).lower().replace("^", "").replace("²", "2") for u in seq.meta.get("units") or [None]}
+    return {"g": "g", "m/s2": "m/s2"}.get(units.pop()) if len(units) == 1 else None
+
+
 def _levels(seq: SnapshotSequence) -> Callable[[int, int], np.ndarray]:
     def levels(i: int, j: int) -> np.ndarray:
         out = []
@@ -226,13 +232,15 @@ def run_monitor(
     )
     check_drift(plan, seq, 20 * np.log10(np.maximum(health.rms(arrays), 1e-12)))
     fit_i, cal_i = plan.fit, plan.calibration
+    unit = cfg.unit or _unit_of(seq)
     ref, _ = fit_reference(
         arrays[[i - plan.start for i in fit_i]], arrays[[i - plan.start for i in cal_i]],
         fit_conditions=[conds[i] for i in fit_i], calibration_conditions=[conds[i] for i in cal_i],
         model=cfg.model, model_kwargs=cfg.model_kwargs, window=cfg.window, level=cfg.level, epochs=cfg.epochs,
         lr=cfg.lr or DAE_LR, batch_size=cfg.batch_size or 64, seed=cfg.seed,
         false_alarm_rate=cfg.false_alarm_rate,
-        persistence=cfg.persistence, sample_rate=seq.sample_rate, on_epoch=on_epoch, verbose=verbose,
+        persistence=cfg.persistence, sample_rate=seq.sample_rate, unit=unit, on_epoch=on_epoch,
+        verbose=verbose,
     )  # fmt: skip
     del arrays
     ref.families = families

@@ -39,7 +39,10 @@ def save_reference(ref: HealthReference, run_dir: str | Path, meta: dict[str, An
             **meta,
             "task": "monitor",
             "monitor_version": FORMAT_VERSION,
-            "indicators": [n for n in INDICATORS if n not in ref.missing],
+            "indicators": list(INDICATORS),  # registered when saved: a later one is reported as new
+            "left_out": list(
+                ref.missing
+            ),  # registered but not applying to these data (velocity without a unit)
             "model": ref.model_name,
             "model_kwargs": ref.model_kwargs,
             "window": ref.window,
@@ -51,6 +54,7 @@ def save_reference(ref: HealthReference, run_dir: str | Path, meta: dict[str, An
             "persistence": ref.persistence,
             "baselines": {c: b.to_json() for c, b in ref.baselines.items()},
             "families": None if ref.families is None else ref.families.to_json(),
+            "unit": ref.unit,
         },
     )
 
@@ -120,9 +124,12 @@ def load_reference(run_dir: str | Path) -> tuple[HealthReference, dict[str, Any]
             baselines=baselines,
             missing=missing,
             families=FamilySettings.from_json(meta.get("families")),
+            unit=meta.get("unit"),
         )
     except (KeyError, TypeError, ValueError) as err:
         raise DataError(f"{where}: corrupt monitor metadata ({type(err).__name__}: {err})") from None
-    meta["missing"] = list(missing)
+    # the indicators registered after this monitor was saved (version 1 listed none: its thresholds say)
+    known = meta.get("indicators") if version >= 2 else list(baselines[POOLED].thresholds)
+    meta["missing"] = [n for n in missing if n not in (known or []) and n not in meta.get("left_out", [])]
     meta["monitor_version"] = version
     return ref, meta

@@ -123,6 +123,7 @@ def summarize(
         "false_alarm_rate": ref.false_alarm_rate,
         "persistence": ref.persistence,
         "reference_rms": ref.scale,
+        "unit": ref.unit,
         "conditions": ref.conditions or None,
         "unseen_conditions": unseen,
         "snapshots": len(rows),
