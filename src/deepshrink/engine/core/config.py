@@ -296,7 +296,7 @@ class MonitorConfig(RunOptions):
     false_alarm_rate: float = 0.01
     """probability that one healthy snapshot exceeds a threshold"""
     persistence: int | str = 3
-    """an alarm needs this many consecutive exceedances"""
+    """an alarm needs this many consecutive exceedances (3), or exceedances lasting this long (30min)"""
     model: str = "dae_shrink1d"
     """registered signal autoencoder of the dae indicator"""
     model_kwargs: dict = field(default_factory=dict)
