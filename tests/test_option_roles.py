@@ -118,3 +118,34 @@ def test_each_default_has_one_value_everywhere_it_applies():
     assert (clf.model, clf.snr_db, clf.normalize, clf.max_epochs, clf.recipe) == (
         cfg.model, cfg.snr, cfg.normalize, cfg.epochs, cfg.recipe
     )  # fmt: skip
+
+
+def test_each_config_declares_only_the_options_it_reads():
+    # issue 33: the monitor trains no Lightning recipe and picks no accelerator, so those options are not
+    # its own: through the Python API and YAML they are refused with the key named, never silently ignored
+    from deepshrink.engine.core.config import Hardware, MonitorConfig, Optimisation, parse_config, validated
+    from deepshrink.errors import ConfigError
+
+    monitor = {f.name for f in dataclasses.fields(MonitorConfig)}
+    assert not monitor & {f.name for f in dataclasses.fields(Hardware)}
+    assert monitor & {f.name for f in dataclasses.fields(Optimisation)} == {"epochs", "batch_size", "lr"}
+    with pytest.raises(ConfigError, match="unknown key 'accelerator'"):
+        parse_config(MonitorConfig, {"accelerator": "gpu"})
+    with pytest.raises(TypeError):
+        MonitorConfig(accelerator="gpu")  # the dataclass itself has no such field
+    with pytest.raises(ConfigError, match="persistence"):
+        validated(MonitorConfig(persistence="0min"), MonitorConfig)
+
+
+def test_a_benchmark_cell_sets_exactly_the_cell_options():
+    # cell_config's per-cell values are the CELL role's options, no more, no fewer (plus the cell's folder)
+    from deepshrink.benchmark.config import Cell, cell_config
+
+    cfg = BenchmarkConfig(models=("resnet_s",), seeds=(0,), epochs=1)
+    base, cell = cfg.base(), cell_config(cfg, Cell("resnet_s", "gaussian", None, 3), out="x")
+    changed = {f.name for f in dataclasses.fields(cell) if getattr(cell, f.name) != getattr(base, f.name)}
+    assert changed - {"out"} <= set(CELL_FIELDS)
+    import inspect
+
+    src = inspect.getsource(cell_config)
+    assert all(f'"{name}"' in src for name in CELL_FIELDS)  # every cell option has its per-cell value

@@ -63,21 +63,6 @@ example:
   deepshrink monitor --run m11 ../shared/data/femto/Learning_set/Bearing1_1/acc_02800.csv
 """
 EXTRA = (OVERWRITE, QUIET, VERBOSE, MODEL_ARG, DATA_ARG)
-# RunOptions keys that a monitor does not use: hidden (and refused in YAML) rather than silently ignored
-SKIP = (
-    "recipe",
-    "weight_decay",
-    "schedule",
-    "warmup_epochs",
-    "patience",
-    "gradient_clip",
-    "precision",
-    "accelerator",
-    "devices",
-    "num_nodes",
-    "strategy",
-    "deterministic",
-)
 
 
 def _progress(quiet: bool):
@@ -228,7 +213,7 @@ def main(argv: list[str], prog: str) -> int:
     if any(a == "--run" or a.startswith("--run=") for a in argv):
         return _stream(argv, prog)
     cfg, flags = parse_config_argv(
-        MonitorConfig, argv, prog=prog, description=DESCRIPTION, extra=EXTRA, skip=SKIP
+        MonitorConfig, argv, prog=prog, description=DESCRIPTION, extra=EXTRA
     )
     if flags.model_arg:
         cfg.model_kwargs = {**cfg.model_kwargs, **key_values(flags.model_arg, "--model-arg")}

@@ -1,30 +1,31 @@
 """The one configuration of every training: typed dataclasses, parsed by jsonargparse from YAML and the
 command line, saved as `config.yaml` in every run directory (the resume and reproduce contract).
 
-- `RunOptions`: what any training needs (optimisation, hardware, output), shared by both tasks.
+- `RunBase`: what every run has (where it goes, its seed, its threads); `Optimisation` and `Hardware`: how a
+  Lightning training learns and where it runs. `RunOptions` is the three together.
 - `TrainConfig(RunOptions)`: a classifier under noise: data and scenario, noise, normalisation, evaluation.
 - `DenoiseConfig(RunOptions)`: an autoencoder: data, corruption.
+- `MonitorConfig(RunBase)`: condition monitoring; it declares the few training options its DAE reads, and no
+  hardware or recipe option it would ignore.
 
 Each option is declared ONCE, here, with its type (Literal choices, positive numbers) and its help text (the
 attribute docstring): the command line, YAML files, the benchmark grid and the Python API all read these
-declarations. `deepshrink train` and `deepshrink benchmark` therefore share their defaults, listed in
-docs/defaults.md. Why jsonargparse: it is what LightningCLI is built on, reads dataclasses with their types
-and docstrings, and parses YAML and the command line into the same validated object (docs/architecture.md).
+declarations. Each config checks what no type can express in its own `check()` (called by `parse_config`).
+`deepshrink train` and `deepshrink benchmark` therefore share their defaults, listed in docs/defaults.md. Why
+jsonargparse: it is what LightningCLI is built on, reads dataclasses with their types and docstrings, and
+parses YAML and the command line into the same validated object (docs/architecture.md). The machinery
+(roles, parsing, saving) is in `options.py`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-import yaml
-from jsonargparse import ArgumentParser
 from jsonargparse.typing import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 
-from deepshrink.atomic import atomic_write_text
 from deepshrink.choices import (
     DAE_CORRUPTION_MODE,
     DAE_LR,
@@ -32,12 +33,10 @@ from deepshrink.choices import (
     CorruptionKind,
     CorruptionMode,
     Normalize,
-    RecipeName,
     Scenario,
-    Schedule,
 )
+from deepshrink.engine.core import options as _options
 from deepshrink.engine.core.option_types import (
-    PARSER_MODE,
     Ints,
     Level,
     Names,
@@ -45,10 +44,27 @@ from deepshrink.engine.core.option_types import (
     NoiseName,
     Snr,
     SnrGrid,
-    config_error,
     parse_span,
-    read_yaml_file,
 )
+from deepshrink.engine.core.options import (
+    AXIS,
+    CELL,
+    DATA,
+    LENGTH,
+    PLACE,
+    ROLES,
+    TEST,
+    check_resume,
+    config_parser,
+    fields_with,
+    option,
+    parse_config,
+    replace,
+    save_config,
+    to_dict,
+    validated,
+)
+from deepshrink.engine.core.run_options import Hardware, Optimisation, RunBase, RunOptions
 from deepshrink.errors import ConfigError
 
 __all__ = [
@@ -57,93 +73,31 @@ __all__ = [
     "DATA",
     "LENGTH",
     "PLACE",
+    "RESUMABLE",
     "ROLES",
     "TEST",
     "DenoiseConfig",
+    "Hardware",
+    "Ints",
     "MonitorConfig",
+    "Optimisation",
+    "RunBase",
     "RunOptions",
+    "Snr",
+    "SnrGrid",
     "TrainConfig",
+    "check",
+    "check_resume",
     "config_parser",
     "fields_with",
     "load_config",
     "option",
     "parse_config",
+    "replace",
     "save_config",
+    "to_dict",
+    "validated",
 ]
-
-# Each option's roles, declared with the option (dataclass field metadata); every list of options with a
-# role is derived from these (`fields_with`), so a new option is one declaration:
-DATA = "data"  # decides which windows a run sees (the window cache's key; compare_runs' "same windows")
-TEST = "test"  # chooses a run's test windows: `evaluate` may change it (never what the run trained on)
-CELL = "cell"  # set per cell by the benchmark grid (hidden from `deepshrink benchmark`)
-LENGTH = "length"  # how long a run trains: may change when it is resumed
-PLACE = "place"  # where or how fast the output is made or drawn, never what: may change on any resume
-AXIS = "axis"  # a benchmark grid axis: new values add cells, so a benchmark resumes with more of them
-ROLES = (DATA, TEST, CELL, LENGTH, PLACE, AXIS)
-
-
-def option(
-    default: Any = dataclasses.MISSING, *roles: str, factory: Any = None, scenarios: tuple = ()
-) -> Any:
-    """A config field with its roles (and, for options only some scenarios read, those scenarios).
-    `factory` (a mutable default: dict) replaces `default`."""
-    unknown = set(roles) - set(ROLES)
-    if unknown:
-        raise ValueError(f"unknown option role(s) {sorted(unknown)}; roles: {', '.join(ROLES)}")
-    metadata = {"roles": frozenset(roles), **({"scenarios": tuple(scenarios)} if scenarios else {})}
-    if factory is not None:
-        return field(default_factory=factory, metadata=metadata)
-    return field(default=default, metadata=metadata)
-
-
-def fields_with(cls: type, *roles: str) -> tuple[str, ...]:
-    """The options of `cls` having any of `roles`, in declaration order."""
-    return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("roles", frozenset()) & set(roles))
-
-
-Precision = Literal["32", "32-true", "64", "64-true", "16-mixed", "bf16-mixed"]
-
-
-@dataclass
-class RunOptions:
-    """Options of every training run (both tasks)."""
-
-    out: str | None = option(None, PLACE)
-    """run directory to create (or resume)"""
-    seed: int = option(0, CELL)
-    """seed of everything random in the training (initialisation, batch order, training noise)"""
-    epochs: PositiveInt = option(30, LENGTH)
-    """training epochs"""
-    batch_size: PositiveInt | None = None
-    """batch per process (default: the recipe's, 128)"""
-    recipe: RecipeName = "adamw"
-    """adamw: AdamW 3e-3, warmup, cosine; paper: SGD 0.1, momentum 0.9, x0.1 at 40 and 80 percent of epochs"""
-    lr: PositiveFloat | None = None
-    """peak learning rate (default: the recipe's)"""
-    weight_decay: NonNegativeFloat | None = None
-    """weight decay of conv/linear weights (default: the recipe's)"""
-    schedule: Schedule = "cosine"
-    """adamw learning-rate schedule"""
-    warmup_epochs: NonNegativeFloat | None = None
-    """adamw warmup (default: 5 percent of the epochs)"""
-    patience: PositiveInt | None = option(None, LENGTH)
-    """early stopping after this many epochs without improvement (default off)"""
-    gradient_clip: PositiveFloat | None = None
-    """clip the gradient norm"""
-    precision: Precision = "32"
-    """32, or 16-mixed / bf16-mixed on a GPU"""
-    accelerator: str = "auto"
-    """auto, cpu, gpu, ..."""
-    devices: int | str = 1
-    """devices per node, or auto"""
-    num_nodes: PositiveInt = 1
-    """nodes"""
-    strategy: str = "auto"
-    """auto, ddp, ddp_spawn, ..."""
-    deterministic: bool = True
-    """deterministic kernels (bit-identical CPU runs; slower on some GPUs)"""
-    threads: PositiveInt | None = option(None, PLACE)
-    """torch intra-op threads (default: the cores this process may use)"""
 
 
 @dataclass
@@ -217,6 +171,35 @@ class TrainConfig(RunOptions):
             snrs = [float(self.snr)]
         return kinds, snrs
 
+    def check(self) -> None:
+        super().check()
+        fr = tuple(float(v) for v in self.split)
+        if abs(sum(fr) - 1.0) > 1e-6 or fr[0] <= 0:
+            raise ConfigError(
+                f"split: expected three fractions >= 0 with train > 0 summing to 1, got {fr}", key="split"
+            )
+        self.split = fr
+        if self.patience is not None and fr[1] == 0:
+            raise ConfigError(
+                "patience (early stopping) needs a validation split; set split's middle value > 0",
+                key="patience",
+            )
+        if self.scenario == "cross-dataset" and not self.test_data:
+            raise ConfigError(
+                "scenario cross-dataset needs test_data (the data set to test on)", key="test_data"
+            )
+        if self.test_data and self.scenario != "cross-dataset":
+            raise ConfigError("test_data is for scenario cross-dataset", key="test_data")
+        # an option the chosen scenario does not read is an error, never silently ignored
+        for f in dataclasses.fields(self):
+            scenarios = f.metadata.get("scenarios")
+            if scenarios and getattr(self, f.name) is not None and self.scenario not in scenarios:
+                raise ConfigError(
+                    f"{f.name}: used only by scenario {' or '.join(scenarios)}, but the scenario is "
+                    f"{self.scenario}; add --scenario {scenarios[0]} (or leave {f.name} out)",
+                    key=f.name,
+                )
+
 
 @dataclass
 class DenoiseConfig(RunOptions):
@@ -251,9 +234,16 @@ class DenoiseConfig(RunOptions):
     max_minutes: PositiveFloat | None = option(None, LENGTH)
     """stop training after this many minutes"""
 
+    def check(self) -> None:
+        super().check()
+        if not 0 < self.val_fraction < 1:
+            raise ConfigError(
+                f"val_fraction: must be between 0 and 1, got {self.val_fraction}", key="val_fraction"
+            )
+
 
 @dataclass
-class MonitorConfig(RunOptions):
+class MonitorConfig(RunBase):
     """Condition monitoring of one machine: health indicators fitted on its healthy reference snapshots."""
 
     out: str | None = option(None, PLACE)
@@ -312,60 +302,50 @@ class MonitorConfig(RunOptions):
     lr: PositiveFloat | None = DAE_LR
     """DAE peak learning rate"""
 
+    def check(self) -> None:
+        super().check()
+        if not 0 < self.holdout < 1:
+            raise ConfigError(f"holdout: must be between 0 and 1, got {self.holdout}", key="holdout")
+        if not 0 < self.false_alarm_rate < 0.5:
+            raise ConfigError(
+                f"false_alarm_rate: must be in (0, 0.5), got {self.false_alarm_rate}", key="false_alarm_rate"
+            )
+        spans = [k for k in ("healthy", "healthy_s", "reference") if getattr(self, k) is not None]
+        if len(spans) > 1:
+            raise ConfigError(
+                f"{spans[0]}: give one of healthy, healthy_s or reference, not {' and '.join(spans)}",
+                key=spans[0],
+            )
+        # persistence: a count of consecutive exceedances (3), or a time they must last (30min)
+        seconds, count = parse_span(self.persistence, "persistence")
+        if (count is not None and count < 1) or (seconds is not None and not seconds > 0):
+            raise ConfigError(
+                f"persistence: expected a count >= 1 (3) or a time > 0 (30min), got {self.persistence!r}",
+                key="persistence",
+            )
+        self.persistence = self.persistence if count is None else count
+        for key in ("reference", "rebaseline") + (() if self.skip == "auto" else ("skip",)):
+            parse_span(getattr(self, key), key)  # a typo answers at once, before any data is read
+
+
+C = TypeVar("C", TrainConfig, DenoiseConfig, MonitorConfig, RunOptions)
+
+#: the options that choose a run's test windows: `evaluate` may change these (never what it trained on)
+TEST_SCENARIO_KEYS = fields_with(TrainConfig, TEST)
+
 
 C = TypeVar("C", TrainConfig, DenoiseConfig, MonitorConfig, RunOptions)
 
 
-def config_parser(
-    cls: type, *, prog: str | None = None, description: str | None = None, skip: set[str] | None = None
-) -> ArgumentParser:
-    """A jsonargparse parser of `cls`'s options (flat: `--batch_size`), without the keys in `skip`."""
-    parser = ArgumentParser(prog=prog, description=description, exit_on_error=False, parser_mode=PARSER_MODE)
-    parser.add_class_arguments(cls, nested_key=None, as_group=True, fail_untyped=True, skip=skip or None)
-    return parser
+def load_config(path: str | os.PathLike, cls: type[C] = TrainConfig, **overrides: Any) -> C:
+    """Read a YAML config file (a classifier's unless `cls` says); keyword overrides win (the command
+    line's options)."""
+    return _options.load_config(path, cls, **overrides)
 
 
-def _known(cls: type) -> list[str]:
-    return [f.name for f in dataclasses.fields(cls)]
-
-
-def parse_config(cls: type[C], values: dict[str, Any], *, source: str = "config") -> C:
-    """Validate a mapping of options into `cls` (unknown keys, wrong types and bad values name the key)."""
-    if not isinstance(values, dict):
-        raise ConfigError(f"{source}: expected a mapping of options, got {type(values).__name__}")
-    values = {k.replace("-", "_") if isinstance(k, str) else k: v for k, v in values.items()}
-    known = _known(cls)
-    for key in values:
-        if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ConfigError(f"{source}: unknown key {key!r}{hint}", key=str(key))
-    parser = config_parser(cls)
-    try:
-        ns = parser.parse_object(values)
-    except Exception as err:  # jsonargparse raises ArgumentError / NSKeyError / TypeError variants
-        raise config_error(err, source) from None
-    cfg = cls(**{k: _builtin(ns[k]) for k in known})
-    check(cfg)
-    return cfg
-
-
-def _builtin(v: Any) -> Any:
-    """Plain Python values: jsonargparse's restricted numbers (PositiveInt, ...) are subclasses of int and
-    float that YAML cannot write; its lists and tuples keep their kind."""
-    if isinstance(v, bool) or v is None or type(v) in (int, float, str):
-        return v
-    if isinstance(v, int):
-        return int(v)
-    if isinstance(v, float):
-        return float(v)
-    if isinstance(v, tuple):
-        return tuple(_builtin(x) for x in v)
-    if isinstance(v, list):
-        return [_builtin(x) for x in v]
-    if isinstance(v, dict):
-        return {k: _builtin(x) for k, x in v.items()}
-    return v
+def check(cfg: RunBase) -> None:
+    """`cfg.check()`: the checks no type can express, each config's own."""
+    cfg.check()
 
 
 #: the options that choose a run's test windows: `evaluate` may change these (never what it trained on)
@@ -376,139 +356,5 @@ SCENARIO_OPTIONS: dict[str, tuple[str, ...]] = {
     f.name: f.metadata["scenarios"] for f in dataclasses.fields(TrainConfig) if "scenarios" in f.metadata
 }
 
-
-def _cuda_available() -> bool:
-    import torch  # only here: the config (and every --help) imports without torch
-
-    return torch.cuda.is_available()
-
-
-def check(cfg: RunOptions) -> None:
-    """The checks no type can express (the types are checked by jsonargparse)."""
-    if cfg.precision in ("16-mixed", "bf16-mixed") and (
-        cfg.accelerator == "cpu" or (cfg.accelerator == "auto" and not _cuda_available())
-    ):
-        raise ConfigError(
-            f"precision {cfg.precision} needs a GPU (CPU autocast is slower than float32 here); use 32",
-            key="precision",
-        )
-    if isinstance(cfg.devices, str) and cfg.devices != "auto":
-        try:
-            cfg.devices = int(cfg.devices)
-        except ValueError:
-            pass  # Lightning also accepts device lists like "0,1"
-    if isinstance(cfg.devices, int) and cfg.devices < 1:
-        raise ConfigError(f"devices: must be >= 1 or 'auto', got {cfg.devices}", key="devices")
-    if isinstance(cfg, TrainConfig):
-        fr = tuple(float(v) for v in cfg.split)
-        if abs(sum(fr) - 1.0) > 1e-6 or fr[0] <= 0:
-            raise ConfigError(
-                f"split: expected three fractions >= 0 with train > 0 summing to 1, got {fr}", key="split"
-            )
-        cfg.split = fr
-        if cfg.patience is not None and fr[1] == 0:
-            raise ConfigError(
-                "patience (early stopping) needs a validation split; set split's middle value > 0",
-                key="patience",
-            )
-        if cfg.scenario == "cross-dataset" and not cfg.test_data:
-            raise ConfigError(
-                "scenario cross-dataset needs test_data (the data set to test on)", key="test_data"
-            )
-        if cfg.test_data and cfg.scenario != "cross-dataset":
-            raise ConfigError("test_data is for scenario cross-dataset", key="test_data")
-        # an option the chosen scenario does not read is an error, never silently ignored
-        for key, scenarios in SCENARIO_OPTIONS.items():
-            if getattr(cfg, key) is not None and cfg.scenario not in scenarios:
-                raise ConfigError(
-                    f"{key}: used only by scenario {' or '.join(scenarios)}, but the scenario is "
-                    f"{cfg.scenario}; add --scenario {scenarios[0]} (or leave {key} out)",
-                    key=key,
-                )
-    if isinstance(cfg, MonitorConfig):
-        if not 0 < cfg.holdout < 1:
-            raise ConfigError(f"holdout: must be between 0 and 1, got {cfg.holdout}", key="holdout")
-        if not 0 < cfg.false_alarm_rate < 0.5:
-            raise ConfigError(
-                f"false_alarm_rate: must be in (0, 0.5), got {cfg.false_alarm_rate}", key="false_alarm_rate"
-            )
-        spans = [k for k in ("healthy", "healthy_s", "reference") if getattr(cfg, k) is not None]
-        if len(spans) > 1:
-            raise ConfigError(
-                f"{spans[0]}: give one of healthy, healthy_s or reference, not {' and '.join(spans)}",
-                key=spans[0],
-            )
-        # persistence: a count of consecutive exceedances (3), or a time they must last (30min)
-        seconds, count = parse_span(cfg.persistence, "persistence")
-        if (count is not None and count < 1) or (seconds is not None and not seconds > 0):
-            raise ConfigError(
-                f"persistence: expected a count >= 1 (3) or a time > 0 (30min), got {cfg.persistence!r}",
-                key="persistence",
-            )
-        cfg.persistence = cfg.persistence if count is None else count
-        for key in ("reference", "rebaseline") + (() if cfg.skip == "auto" else ("skip",)):
-            parse_span(getattr(cfg, key), key)  # a typo answers at once, before any data is read
-    if isinstance(cfg, DenoiseConfig) and not 0 < cfg.val_fraction < 1:
-        raise ConfigError(
-            f"val_fraction: must be between 0 and 1, got {cfg.val_fraction}", key="val_fraction"
-        )
-
-
-def to_dict(cfg: RunOptions) -> dict[str, Any]:
-    """Plain YAML-safe values (tuples become lists)."""
-
-    def plain(v: Any) -> Any:
-        if isinstance(v, tuple):
-            return [plain(x) for x in v]
-        if isinstance(v, list):
-            return [plain(x) for x in v]
-        if isinstance(v, dict):
-            return {k: plain(x) for k, x in v.items()}
-        return v
-
-    return {f.name: plain(getattr(cfg, f.name)) for f in dataclasses.fields(cfg)}
-
-
-def load_config(path: str | os.PathLike, cls: type[C] = TrainConfig, **overrides: Any) -> C:
-    """Read a YAML config file; keyword overrides win (the command line's options)."""
-    values = read_yaml_file(str(path))
-    values.update(overrides)
-    return parse_config(cls, values, source=str(path))
-
-
-def save_config(cfg: RunOptions, path: str | os.PathLike) -> None:
-    """Write the resolved config as YAML, atomically (`load_config` of it gives back an equal config)."""
-    atomic_write_text(path, yaml.safe_dump(to_dict(cfg), sort_keys=False, default_flow_style=None))
-
-
 #: options that may differ when a run is resumed (they do not change what is trained, only how long or where)
 RESUMABLE = tuple(sorted({*fields_with(RunOptions, PLACE, LENGTH), *fields_with(DenoiseConfig, LENGTH)}))
-
-
-def check_resume(cfg: RunOptions, saved_path: str | os.PathLike) -> None:
-    """ConfigError naming the first option that differs from the run's saved config.yaml (any config
-    class: classifier and autoencoder runs resume under the same rule); nothing when there is none."""
-    if not os.path.isfile(saved_path):
-        return
-    saved, new = to_dict(load_config(saved_path, type(cfg))), to_dict(cfg)
-    resumable = fields_with(type(cfg), PLACE, LENGTH)
-    diff = [k for k, v in saved.items() if k not in resumable and new.get(k) != v]
-    if diff:
-        raise ConfigError(
-            f"resume: options differ from the saved run ({', '.join(diff)}); resume with the same options",
-            key=diff[0],
-        )
-
-
-def validated(cfg: RunOptions, cls: type[C]) -> C:
-    """`cfg` checked as a `cls` (its fields of `cls` only): what the engine's entry points run on configs
-    built in Python, which a dataclass alone does not check."""
-    return parse_config(cls, {f.name: to_dict(cfg)[f.name] for f in dataclasses.fields(cls)}, source="config")
-
-
-def replace(cfg: C, **changes: Any) -> C:
-    """A validated copy of `cfg` with some options changed (how the benchmark builds each cell)."""
-    return parse_config(type(cfg), {**to_dict(cfg), **changes}, source="config")
-
-
-__all__ += ["RESUMABLE", "Ints", "Snr", "SnrGrid", "check", "check_resume", "replace", "to_dict", "validated"]
