@@ -67,6 +67,9 @@ def run_metrics(run: Path) -> dict:
             value = over  # the AUC of the verdict: its exceedance (0/1)
         else:
             item = summary["indicators"][name]
+            if item.get("threshold") is None:  # does not apply to these data (velocity without a unit)
+                out[name] = None
+                continue
             value = np.array([_float(r[name]) for r in rows])
             flag = np.array([r[f"{name}_alarm"] == "True" for r in rows])
             thr = item["threshold"]

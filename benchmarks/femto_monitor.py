@@ -82,7 +82,9 @@ def main(argv=None) -> int:
     for b in bearings:
         res = per[b]
         for name in NAMES:
-            use = res if name in SEEDED else res[:1]
+            use = [r for r in (res if name in SEEDED else res[:1]) if r[name] is not None]
+            if not use:
+                continue  # does not apply to these data
             cells = [_fmt([r[name][key] for r in use], scale, digits) for key, scale, digits in KEYS]
             label = "**machine verdict**" if name == MACHINE else name
             rows.append([b, f"{res[0]['life_h']:.1f} h", label, *cells])

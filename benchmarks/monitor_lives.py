@@ -53,7 +53,9 @@ def _table(lives: list[dict]) -> str:
     hours = sum(life[MACHINE]["healthy_h"] for life in lives)
     rows = []
     for name in NAMES:
-        ms = [life[name] for life in lives]
+        ms = [life[name] for life in lives if life[name] is not None]
+        if not ms:
+            continue  # an indicator that does not apply (velocity: the simulator has no unit)
         false = sum(m["false_episodes"] for m in ms)
         delays = [m["delay_h"] for m in ms]
         over = [m["healthy_over"] for m in ms if m["healthy_over"] is not None]
