@@ -153,7 +153,9 @@ def test_real_femto_file_renamed_reads_like_femto(tmp_path):
         pytest.skip(f"real FEMTO data not found at {real}")
     copy = tmp_path / "snap_1.csv"
     copy.write_bytes(real.read_bytes())
-    with pytest.warns(DataWarning, match=r'columns 0 .*, 1 .*, 2 .*, 3 .*channel= \(here channel="4,5"\)'):
+    hint = r"columns 0 .*, 1 .*, 2 .*, 3 .*--channels \(Python: channel=\) "
+    hint += r'\(here --channels 4,5, or channel="4,5"\)'
+    with pytest.warns(DataWarning, match=hint):
         assert read_signal_file(copy)[0].shape == (6, 2560)
     np.testing.assert_array_equal(read_signal_file(copy, channel="4,5")[0], read_femto_snapshot(real))
 

@@ -92,11 +92,18 @@ def _print_summary(summary: dict, run) -> None:
     def when(item: dict) -> str:
         if item["first_alarm_index"] is None:
             return "no alarm"
-        t = item["first_alarm_time_s"]
-        name = Path(str(item.get("first_alarm_file") or "")).name  # the file a person opens, then its row
-        return f"{name} #{item['first_alarm_index']}" + (
-            f" ({t / 3600:.2f} h)" if hours and t is not None else ""
-        )
+
+        def at(kind: str) -> str:
+            t = item.get(f"{kind}_time_s")
+            name = Path(str(item.get(f"{kind}_file") or "")).name  # the file a person opens, then its row
+            return f"{name} #{item[f'{kind}_index']}" + (
+                f" ({t / 3600:.2f} h)" if hours and t is not None else ""
+            )
+
+        first = item.get("first_exceedance_index")
+        if first is None or first == item["first_alarm_index"]:
+            return at("first_alarm")
+        return f"{at('first_alarm')}, from {at('first_exceedance')}"
 
     rows = []
     for name, item in summary["indicators"].items():
@@ -212,9 +219,7 @@ def main(argv: list[str], prog: str) -> int:
     """Fit and score a sequence, or (--run) score snapshots that arrived later."""
     if any(a == "--run" or a.startswith("--run=") for a in argv):
         return _stream(argv, prog)
-    cfg, flags = parse_config_argv(
-        MonitorConfig, argv, prog=prog, description=DESCRIPTION, extra=EXTRA
-    )
+    cfg, flags = parse_config_argv(MonitorConfig, argv, prog=prog, description=DESCRIPTION, extra=EXTRA)
     if flags.model_arg:
         cfg.model_kwargs = {**cfg.model_kwargs, **key_values(flags.model_arg, "--model-arg")}
     if flags.data_arg:

@@ -156,13 +156,13 @@ def _warn_clocks(arr: np.ndarray, columns: list[int], header: list[str] | None, 
         return
     listed = ", ".join(f"{c} {header[c]!r} ({why[c]})" if header else f"{c} ({why[c]})" for c in odd)
     rest = [str(c) for c in columns if not why[c]]
-    hint = f' (here channel="{",".join(rest)}")' if rest else ""
+    hint = f' (here --channels {",".join(rest)}, or channel="{",".join(rest)}")' if rest else ""
     warnings.warn(
         f"{name}: "
         + (f"columns {listed} look" if len(odd) > 1 else f"column {listed} looks")
         + " like a clock or a counter, not vibration, but "
         + ("are read as channels" if len(odd) > 1 else "is read as a channel")
-        + f"; choose the vibration columns with channel={hint}",
+        + f"; choose the vibration columns with --channels (Python: channel=){hint}",
         DataWarning,
         stacklevel=2,
     )

@@ -15,7 +15,15 @@ from deepshrink.engine.core.artifacts import check_run_kind
 from deepshrink.errors import DataError
 from deepshrink.models import model_info
 
-__all__ = ["predict_file", "predict_files"]
+__all__ = ["predict_file", "predict_files", "vote"]
+
+
+def vote(probs: torch.Tensor) -> tuple[int, int]:
+    """The class most windows of one recording or segment call (probs: (windows, classes)), ties going to the
+    larger summed probability; and how many windows called it. What `predict` reports per file and the
+    envelope-vs-networks benchmark per segment."""
+    votes = Counter(int(p) for p in probs.argmax(1))
+    return max(votes.items(), key=lambda kv: (kv[1], float(probs[:, kv[0]].sum())))
 
 
 def predict_file(
@@ -60,8 +68,7 @@ def predict_file(
         {"start": i * step, "class": classes[int(p)], "probability": round(float(c), 6)}
         for i, (p, c) in enumerate(zip(pred, conf, strict=True))
     ]
-    votes = Counter(int(p) for p in pred)
-    top, count = max(votes.items(), key=lambda kv: (kv[1], float(probs[:, kv[0]].sum())))
+    top, count = vote(probs)
     return {
         "file": str(path),
         "windows": wins,

@@ -254,12 +254,17 @@ class MonitorConfig(RunBase):
     """extra arguments of the simulator, e.g. {onset: 120, fault: inner}"""
     bearing: str | None = None
     """femto: the bearing to monitor, e.g. Bearing1_1"""
-    channel: str | None = None
-    """keep one channel (an index, or femto's horizontal / vertical); default all"""
+    channels: str | None = None
+    """the channels to keep, comma-separated: column names of a CSV header (acc_h_g,acc_v_g), indices (4,5),
+    or femto's horizontal / vertical; default all (a column that looks like a clock gets a warning)"""
     sample_rate: PositiveFloat | None = None
     """rate in Hz of snapshot files that carry none (.npy, .csv)"""
     interval_s: PositiveFloat | None = None
     """seconds between consecutive snapshot numbers of a folder (gives time_s; femto and simulator know it)"""
+    time_from: Literal["number", "name"] = "number"
+    """a folder's snapshot times: number (the number in each name times --interval_s) or name (a time stamp in
+    each name: 2004.02.12.10.32.39, 20240101T120000 or 20240101_120000, 2024-01-01T12:00:00 or
+    2024-01-01 12-00-00, read as UTC)"""
     skip: str | None = "auto"
     """the running-in left out before the reference: auto (detected: the level settles within 0.5 dB), a time
     (90min, 2h) or a count of snapshots"""

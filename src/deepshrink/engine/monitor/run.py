@@ -145,7 +145,7 @@ def _sequence_meta(seq: SnapshotSequence, cfg: MonitorConfig) -> dict[str, Any]:
         "name": seq.name,
         "condition": seq.condition,
         "data": cfg.data,
-        "channel": cfg.channel,
+        "channel": cfg.channels,
         "channel_names": list(seq.channel_names) if seq.channel_names else None,
         "sample_rate": seq.sample_rate,
         "snapshots": len(seq),
@@ -157,7 +157,7 @@ def _sequence_meta(seq: SnapshotSequence, cfg: MonitorConfig) -> dict[str, Any]:
 
 def _reader_of(seq: SnapshotSequence, cfg: MonitorConfig) -> dict[str, Any]:
     """How a streamed file is read: as the sequence's files were."""
-    return {"kind": "femto" if seq.meta.get("dataset") == "femto" else "file", "channel": cfg.channel,
+    return {"kind": "femto" if seq.meta.get("dataset") == "femto" else "file", "channel": cfg.channels,
             "sample_rate": seq.sample_rate}  # fmt: skip
 
 
@@ -204,8 +204,8 @@ def run_monitor(
     if cfg.data.strip() == "simulator":
         options.setdefault("realistic", True)  # the default data: a healthy life like a real one
     seq = load_sequence(
-        cfg.data, bearing=cfg.bearing, channel=cfg.channel, sample_rate=cfg.sample_rate,
-        interval_s=cfg.interval_s, **options,
+        cfg.data, bearing=cfg.bearing, channel=cfg.channels, sample_rate=cfg.sample_rate,
+        interval_s=cfg.interval_s, time_from=None if cfg.time_from == "number" else cfg.time_from, **options,
     )  # fmt: skip
     seconds, _ = persistence_rule(cfg.persistence)
     untimed = next((s for s in seq.snapshots if s.time_s is None), None)

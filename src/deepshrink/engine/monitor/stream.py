@@ -19,7 +19,12 @@ from typing import Any
 import numpy as np
 
 from deepshrink.data.readers.io import SIGNAL_SUFFIXES
-from deepshrink.data.readers.sequence import read_snapshot_file, snapshot_number
+from deepshrink.data.readers.sequence import (
+    TIMESTAMP_FORMATS,
+    read_snapshot_file,
+    snapshot_number,
+    timestamp_of,
+)
 from deepshrink.data.recording import file_snapshots, natural_key
 from deepshrink.data.sets.femto import read_femto_snapshot
 from deepshrink.engine.monitor.run import SUMMARY, finish, score_rows
@@ -79,6 +84,32 @@ def run_lock(run: Path, notes: list[str] | None = None) -> Iterator[None]:
         yield
     finally:
         path.unlink(missing_ok=True)
+
+
+def _rows_by_stamp(files: Sequence[Path], rows: Sequence[dict], start_time: str) -> list[tuple]:
+    """(None, time_s, file) of new files timed by the stamps in their names, from the run's start time, in
+    time order; each must come after the last scored snapshot (one line naming the file otherwise)."""
+    from datetime import datetime
+
+    t0 = datetime.fromisoformat(start_time.replace("Z", "+00:00")).timestamp()
+    last = max((r["time_s"] for r in rows if r["time_s"] is not None), default=None)
+    stamped = []
+    for f in files:
+        t = timestamp_of(f)
+        if t is None:
+            formats = "; ".join(TIMESTAMP_FORMATS)
+            raise DataError(f"{f}: no time stamp in its name; expected one of: {formats}")
+        stamped.append((t - t0, f))
+    stamped.sort(key=lambda tf: tf[0])
+    out = []
+    for t, f in stamped:
+        if last is not None and t <= last:
+            raise DataError(
+                f"{f}: its time stamp ({t / 3600:.4g} h into the run) is not after the last scored snapshot"
+            )
+        out.append((None, t, f))
+        last = t
+    return out
 
 
 def _reader(reader: dict[str, Any]) -> Callable[[Path], Callable[[], np.ndarray]]:
@@ -145,6 +176,9 @@ def stream(
         last = next((r["number"] for r in reversed(rows) if r["number"] is not None), None)
         interval, first_number = seq_meta.get("interval_s"), seq_meta.get("first_number")
         new_rows, seen = [], {r["number"] for r in rows if r["number"] is not None}
+        if seq_meta.get("time_from") == "name":  # times from the stamps in the names, as the first run
+            new_rows = _rows_by_stamp(fresh, rows, seq_meta["start_time"])
+            fresh = []
         for f in fresh:
             number = snapshot_number(f)
             if number is not None and (number in seen or (last is not None and number <= last)):

@@ -34,6 +34,7 @@ def _indicator(
     cal = [r for r in rows if r["role"] == "calibration"]
     mon = [r for r in rows if r["role"] == "monitored"]
     first = next((r for r in rows if r[f"{name}_alarm"]), None)
+    start = _run_start(name, rows, ref, first)
     exceed = [ref.exceeds(name, np.array([r[name]]), ref.baseline(r.get("condition"))[0])[0] for r in cal]
     values = np.array([r[name] for r in rows], dtype=np.float64)
     pooled = ref.baselines[POOLED]
@@ -50,6 +51,11 @@ def _indicator(
         "first_alarm_number": None if first is None else first["number"],
         "first_alarm_time_s": None if first is None else first["time_s"],
         "first_alarm_file": None if first is None else first["file"],
+        # the run of exceedances that raised it begins here (the first file to look at)
+        "first_exceedance_index": None if start is None else start["index"],
+        "first_exceedance_number": None if start is None else start["number"],
+        "first_exceedance_time_s": None if start is None else start["time_s"],
+        "first_exceedance_file": None if start is None else start["file"],
         "alarmed_snapshots": int(sum(r[f"{name}_alarm"] for r in rows)),
         "calibration_exceedances": int(np.nansum(exceed)) if exceed else 0,
         "calibration_snapshots": len(cal),
@@ -72,6 +78,24 @@ def _indicator(
         item["alarm_delay_snapshots"] = None if first is None else first["index"] - onset
         item["alarm_before_onset"] = first is not None and first["index"] < onset
     return _clean(item)
+
+
+def _run_start(name: str, rows: Sequence[dict], ref: HealthReference, first: dict | None) -> dict | None:
+    """The first snapshot of the run of exceedances that raised `first` (the alarm): back from it over the
+    monitored rows while they exceed; unscored (NaN) rows neither count nor break it, as in `flag_rows`."""
+    if first is None:
+        return None
+    i = start = next(k for k, r in enumerate(rows) if r is first)
+    while i > 0 and rows[i - 1]["role"] == "monitored":
+        i -= 1
+        r = rows[i]
+        e = ref.exceeds(name, np.array([r[name]]), ref.baseline(r.get("condition"))[0])[0]
+        if math.isnan(e):
+            continue
+        if e != 1.0:
+            break
+        start = i
+    return rows[start]
 
 
 def _machine(rows: Sequence[dict], ref: HealthReference, seq_meta: dict) -> dict[str, Any]:

@@ -1,0 +1,286 @@
+"""Envelope analysis against the networks on CWRU location labels, at equal signal per decision (issue 36).
+
+    python benchmarks/envelope_vs_networks.py --data ../shared/data/cwru --runs bench/cwru_location/runs
+
+The networks are the cells of one `deepshrink benchmark` grid on the same 37 recordings and labels as
+`envelope_cwru.py` (normal 0 HP + the 36 12 kHz drive-end faults, `--labels fault`):
+
+    deepshrink benchmark --data cwru:../shared/data/cwru --data_arg task=4class \
+        --data_arg "loads=[0,1,2,3]" --data_arg "ids=[97,105,...,237]" --labels fault \
+        --models resnet_paper,drsn_cw_paper --noises gaussian --snrs -10:5 --seeds 0,1,2 \
+        --workers 2 --threads-per-worker 1 --out bench/cwru_location
+
+Every decision, for both methods, is made on the SAME noisy segment: the within scenario's test part of each
+recording (the package's 70/15/15 time split, which the networks were trained under) cut into
+non-overlapping segments of 2,048 samples (one network window, 0.171 s), 6,000 (0.5 s) and 12,000 (1 s);
+white Gaussian noise at the segment's own power, with the seed `envelope_cwru.noise_seed` gives it (so the
+envelope's decisions are exactly those of envelope_cwru.py's within column). The envelope reads the whole
+segment (its "none" threshold set on clean training segments, envelope_cwru.py's rule); a network votes over
+2,048-sample windows that cover the segment (evenly spaced, at most 1,024 apart; `predict`'s vote: most
+windows, ties to the larger summed probability), each window z-scored by the run's own pipeline.
+
+Cross-dataset, UESTC -> CWRU (`--cross benchmarks/results/uestc_to_cwru.json`): the networks of that committed
+grid (trained on UESTC, tested on CWRU's 0 HP recordings, windows of 2,048 at stride 1,024, Gaussian rows),
+beside the envelope on the same recordings and windows with CWRU's geometry and diagnose's default
+threshold (12 dB: nothing set on either rig's data). Side by side, not paired: the noise draws differ.
+CWRU -> UESTC has no envelope row: UESTC's bearing geometry is not published (the registry says unknown).
+
+Paired over the seeds (the envelope is the same in every seed: it has no training seed): per (length, SNR
+band), network minus envelope accuracy, mean and 95 % t-interval over the 3 seeds (n-1), with the bands of the
+other benchmarks (-10..-6, -5..5 dB and clean).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import envelope_cwru as env
+from _common import command_line, finish, machine_description
+from deepshrink.engine.classify.inference import infer
+from deepshrink.engine.classify.predict import vote
+from deepshrink.engine.core.artifacts import load_model
+from deepshrink.errors import DeepShrinkError
+from deepshrink.formatting import markdown_table
+from deepshrink.functional.bearing import BEARINGS
+from deepshrink.functional.noise import add_noise
+
+WINDOW = 2048
+SNRS: tuple[float | None, ...] = (None, 5.0, 0.0, -5.0, -10.0)
+BANDS = {"-10..-6 dB": (-10.0,), "-5..5 dB": (-5.0, 0.0, 5.0), "clean": (None,)}
+
+
+def window_offsets(length: int, window: int = WINDOW, max_step: int = WINDOW // 2) -> list[int]:
+    """Evenly spaced window starts covering a segment of `length` samples, at most `max_step` apart."""
+    if length <= window:
+        return [0]
+    n = int(np.ceil((length - window) / max_step)) + 1
+    return [int(v) for v in np.rint(np.linspace(0, length - window, n))]
+
+
+def noisy_segments(recs, segs, length: int, snr: float | None) -> np.ndarray:
+    """(N, length) float64 segments, with envelope_cwru's per-segment noise."""
+    out = np.empty((len(segs), length))
+    for k, (rec, start) in enumerate(segs):
+        r = recs[rec]
+        x = np.asarray(r.signal[0, start : start + length], dtype=np.float64)
+        if snr is not None:
+            seed = env.noise_seed(r.name, start, length, snr)
+            x = add_noise(torch.from_numpy(x[None]), float(snr), "gaussian", seeds=[seed])[0].numpy()
+        out[k] = x
+    return out
+
+
+def network_predictions(model, meta, x: np.ndarray) -> list[str]:
+    """The class each segment's windows vote for."""
+    offs = window_offsets(x.shape[1])
+    wins = np.stack([x[:, o : o + WINDOW] for o in offs], axis=1)  # (N, W, window)
+    flat = torch.from_numpy(wins.reshape(-1, 1, WINDOW).astype(np.float32))
+    probs = torch.softmax(infer(model, flat, normalize=meta.get("normalize", "none")).logits, 1)
+    probs = probs.reshape(len(x), len(offs), -1)
+    classes = list(meta["classes"])
+    return [classes[vote(p)[0]] for p in probs]
+
+
+def accuracy(truth, pred) -> float:
+    return 100.0 * float(np.mean([t == p for t, p in zip(truth, pred, strict=True)]))
+
+
+def balanced(truth, pred) -> float:
+    truth, pred = np.asarray(truth), np.asarray(pred)
+    return 100.0 * float(np.mean([np.mean(pred[truth == c] == c) for c in np.unique(truth)]))
+
+
+def t_interval(diffs) -> tuple[float, float, float]:
+    """Mean and 95 % t-interval (n-1) of paired differences."""
+    from scipy import stats
+
+    d = np.asarray(diffs, dtype=np.float64)
+    m = float(d.mean())
+    if d.size < 2:
+        return m, None, None
+    half = float(stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size))
+    return m, m - half, m + half
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    default_data = Path(os.environ.get("DEEPSHRINK_DATA", "../shared/data")) / "cwru"
+    parser.add_argument("--data", type=Path, default=default_data, help="CWRU folder")
+    parser.add_argument("--runs", type=Path, default=Path("bench/cwru_location/runs"))
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/envelope_vs_networks.json"))
+    parser.add_argument("--cross", type=Path, default=None, help="results of the uestc_to_cwru grid")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(2)
+    t0 = time.perf_counter()
+    try:
+        recs = env.load_location_recordings(args.data)
+        runs = sorted(p for p in args.runs.iterdir() if (p / "model.json").is_file())
+        if not runs:
+            raise DeepShrinkError(f"{args.runs}: no trained run (model.json) in it")
+        models = {p.name: load_model(p) for p in runs}
+    except (DeepShrinkError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    pieces = env.within_pieces(recs)
+    scorer = env.Scorer(recs, BEARINGS["6205"])
+    results: dict = {}
+    for length in env.LENGTHS:
+        train = env.segments(pieces, "train", length)
+        labels = np.array([recs[i].label for i, _ in train])
+        best = env._best(scorer.scores(train, length, None))
+        thr = env.choose_threshold(best[labels == "normal"], best[labels != "normal"])["threshold_db"]
+        test = env.segments(pieces, "test", length)
+        truth = [recs[i].label for i, _ in test]
+        cell = results.setdefault(str(length), {"seconds": round(length / env.RATE, 3), "segments": len(test),
+                                                "windows_per_segment": len(window_offsets(length)),
+                                                "threshold_db": thr, "snr": {}})  # fmt: skip
+        for snr in SNRS:
+            key = env._snr_key(snr)
+            env_pred = env.predict(scorer.scores(test, length, snr), thr)
+            row = {"envelope": {"accuracy": accuracy(truth, env_pred), "balanced": balanced(truth, env_pred)}}
+            x = noisy_segments(recs, test, length, snr)
+            for name, (model, meta) in models.items():
+                pred = network_predictions(model, meta, x)
+                row[name] = {"accuracy": accuracy(truth, pred), "balanced": balanced(truth, pred)}
+            cell["snr"][key] = row
+            print(f"{length} samples, {key}: envelope {row['envelope']['accuracy']:.1f} %", flush=True)
+    # paired: network - envelope per seed, averaged over the SNRs of a band first
+    families = sorted({n.split("__")[0] for n in models})
+    paired = []
+    for length, cell in results.items():
+        for band, snrs in BANDS.items():
+            keys = [env._snr_key(s) for s in snrs]
+            env_acc = np.mean([cell["snr"][k]["envelope"]["accuracy"] for k in keys])
+            for fam in families:
+                seeds = [n for n in models if n.split("__")[0] == fam]
+                accs = [np.mean([cell["snr"][k][n]["accuracy"] for k in keys]) for n in seeds]
+                m, lo, hi = t_interval([a - env_acc for a in accs])
+                spread = float(np.std(accs, ddof=1)) if len(accs) > 1 else None
+                paired.append({"length": int(length), "seconds": cell["seconds"], "band": band, "model": fam,
+                               "network": float(np.mean(accs)), "network_std": spread,
+                               "envelope": float(env_acc), "difference": m, "low": lo, "high": hi,
+                               "seeds": len(accs)})  # fmt: skip
+    cross = None if args.cross is None else cross_dataset(args.data, args.cross)
+    report = {
+        "date": date.today().isoformat(),
+        "command": command_line("envelope_vs_networks.py", argv),
+        "machine": machine_description(torch.get_num_threads()),
+        "data": str(args.data),
+        "runs": [p.name for p in runs],
+        "classes": list(env.CLASSES),
+        "scenario": "within",
+        "results": results,
+        "paired": paired,
+        "cross_dataset": cross,
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    finish(args.out, report, render(report))
+    return 0
+
+
+def cross_dataset(root: Path, results: Path) -> dict:
+    """UESTC -> CWRU: the envelope (CWRU's geometry, default threshold) on the networks' CWRU test windows,
+    beside the networks' per-window accuracy from the committed grid (Gaussian rows, mean over seeds)."""
+    import json
+
+    from deepshrink.data.sets.cwru import load_cwru
+    from deepshrink.data.split.scenarios import relabel
+    from deepshrink.data.split.windows import window_starts
+    from deepshrink.functional.envelope import DEFAULT_THRESHOLD_DB
+
+    grid = json.loads(results.read_text())
+    recs = relabel(load_cwru(root, target_rate=env.RATE), "fault")  # the grid's test data: 10 classes, 0 HP
+    scorer = env.Scorer(recs, BEARINGS["6205"])
+    segs = [
+        (i, int(s)) for i, r in enumerate(recs) for s in window_starts(0, r.signal.shape[1], WINDOW, 1024)
+    ]
+    truth = [recs[i].label for i, _ in segs]
+    out: dict = {"grid": str(results), "command": grid["command"], "windows": len(segs),
+                 "threshold_db": DEFAULT_THRESHOLD_DB, "bands": {}}  # fmt: skip
+    for band, snrs in {
+        "-10..-6 dB": (-10.0, -8.0, -6.0),
+        "-5..5 dB": (-5.0, 0.0, 5.0),
+        "clean": (None,),
+    }.items():
+        accs = []
+        for snr in snrs:
+            pred = env.predict(scorer.scores(segs, WINDOW, snr), DEFAULT_THRESHOLD_DB)
+            accs.append(accuracy(truth, pred))
+        row = {"envelope": float(np.mean(accs)), "envelope_snrs": [env._snr_key(x) for x in snrs]}
+        for model in grid["config"]["models"]:
+            per_seed = []
+            for seed in grid["config"]["seeds"]:
+                recs_ = [r for r in grid["records"] if r["model"] == model and r["seed"] == seed
+                         and r["noise"] in ("gaussian", "none") and _in_band(r["snr_db"], band)]  # fmt: skip
+                per_seed.append(float(np.mean([r["accuracy"] for r in recs_])))
+            row[model] = {"mean": float(np.mean(per_seed)), "std": float(np.std(per_seed, ddof=1))}
+        out["bands"][band] = row
+    return out
+
+
+def _in_band(snr, band: str) -> bool:
+    if band == "clean":
+        return snr is None
+    lo, hi = (-10.0, -6.0) if band == "-10..-6 dB" else (-5.0, 5.0)
+    return snr is not None and lo <= float(snr) <= hi
+
+
+def render(report: dict) -> str:
+    rows = []
+    for p in report["paired"]:
+        if p["low"] is None:
+            rows.append([f"{p['length']} ({p['seconds']} s)", p["band"], p["model"], f"{p['network']:.1f}",
+                         f"{p['envelope']:.1f}", f"{p['difference']:+.1f} (one seed)"])  # fmt: skip
+            continue
+        sig = p["low"] > 0 or p["high"] < 0
+        diff = f"{p['difference']:+.1f} [{p['low']:+.1f}, {p['high']:+.1f}]"
+        rows.append([f"{p['length']} ({p['seconds']} s)", p["band"], p["model"],
+                     f"{p['network']:.1f} ± {p['network_std']:.1f}", f"{p['envelope']:.1f}",
+                     f"**{diff}**" if sig else f"n.s. {diff}"])  # fmt: skip
+    head = ["samples per decision", "SNR band", "network", "network accuracy (%)", "envelope accuracy (%)",
+            "network - envelope (95 % t, seeds)"]  # fmt: skip
+    return "\n".join(
+        [
+            "# Envelope analysis against the networks, CWRU location labels (within)",
+            "",
+            f"{report['date']}, {report['machine']}; `{report['command']}`",
+            "",
+            markdown_table(head, rows),
+            "",
+            f"Runs: {', '.join(report['runs'])}. Accuracy over the test segments of the 37 recordings; "
+            "mean ± std (n-1) over the seeds for the networks; the envelope has no training seed.",
+            *_render_cross(report.get("cross_dataset")),
+        ]
+    )
+
+
+def _render_cross(cross: dict | None) -> list[str]:
+    if cross is None:
+        return []
+    models = [k for k in next(iter(cross["bands"].values())) if k not in ("envelope", "envelope_snrs")]
+    rows = [[band, f"{row['envelope']:.1f}", *(f"{row[m]['mean']:.1f} ± {row[m]['std']:.1f}" for m in models)]
+            for band, row in cross["bands"].items()]  # fmt: skip
+    return [
+        "",
+        "## Cross-dataset, UESTC -> CWRU (0.171 s per decision, side by side, not paired)",
+        "",
+        markdown_table(["SNR band", f"envelope ({cross['threshold_db']:g} dB default)", *models], rows),
+        "",
+        f"{cross['windows']} CWRU windows; the envelope at -10, -8, -6 / -5, 0, 5 dB; the networks at every "
+        f"SNR of the band (Gaussian), from `{cross['command']}`.",
+    ]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

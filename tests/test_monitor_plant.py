@@ -1,0 +1,146 @@
+"""A plant's own export through `deepshrink monitor` (issue 35): a DAQ CSV folder with a time column and named
+channels, a gap in the numbering, a damaged file in the monitored part, a stray README, alarms named by file.
+One run serves the module (the reader-level cases are in tests/test_plant_files.py)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deepshrink.cli.main import main
+
+RATE = 10240.0
+N = 60  # numbered 1..61 with 31 missing
+
+
+def _write(path, x: np.ndarray) -> None:
+    t = np.arange(x.shape[1]) / RATE
+    lines = ["time_s,acc_h_g,acc_v_g"] + [
+        f"{t[i]:.8f},{x[0, i]:.6f},{x[1, i]:.6f}" for i in range(x.shape[1])
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture(scope="module")
+def plant(tmp_path_factory):
+    root = tmp_path_factory.mktemp("plant")
+    folder = root / "pump"
+    folder.mkdir()
+    rng = np.random.default_rng(7)
+    numbers = [n for n in range(1, N + 2) if n != 31]
+    for k, n in enumerate(numbers):
+        x = 0.05 * rng.standard_normal((2, 1024))
+        if k >= 50:  # the last 10 snapshots: a growing fault, impulsive and louder
+            x *= 1 + 0.6 * (k - 49)
+            x[:, ::97] += 2.0 * (k - 49) * 0.05
+        _write(folder / f"pump_{n:04d}.csv", x)
+    (folder / "pump_0045.csv").write_text("time_s,acc_h_g,acc_v_g\n0.0,0.1,0.2\n0.0001,0.1\n")  # damaged
+    (folder / "README.txt").write_text("exported by the plant historian\n")
+    run = root / "run"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code = main(
+            ["monitor", "--data", str(folder), "--channels", "acc_h_g,acc_v_g", "--interval-s", "600",
+             "--skip", "0", "--healthy", "20", "--epochs", "1", "--window", "512", "-q", "--out", str(run)]
+        )  # fmt: skip
+    return folder, run, code, [str(w.message) for w in caught]
+
+
+def test_named_channels_are_read_and_the_time_column_is_not_a_channel(plant):
+    _, run, code, caught = plant
+    assert code == 0
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["sequence"]["channel_names"] == ["acc_h_g", "acc_v_g"]
+    assert summary["sequence"]["sample_rate"] == pytest.approx(RATE, rel=1e-6)
+    assert 0.01 < summary["reference_rms"] < 0.2  # the 0.05 g vibration, not a clock in seconds
+    assert not [m for m in caught if "clock" in m]
+
+
+def test_the_gap_and_the_damaged_file_are_accounted_and_the_run_goes_on(plant):
+    _, run, code, _ = plant
+    assert code == 0
+    account = json.loads((run / "summary.json").read_text())["account"]
+    assert account["expected"] == N + 1 and account["missing_numbers"] == [31]
+    assert account["scored"] == N - 1
+    damaged = [u for u in account["unreadable"] if u["file"].endswith("pump_0045.csv")]
+    assert len(damaged) == 1 and damaged[0]["status"].startswith("unreadable:")
+    assert "README.txt" not in (run / "scores.csv").read_text()
+
+
+def test_alarms_name_the_file_of_the_first_and_the_confirming_exceedance(plant, capsys):
+    folder, run, _, _ = plant
+    summary = json.loads((run / "summary.json").read_text())
+    first = summary["machine"]["first_alert"]
+    assert first is not None and summary["machine"]["state"] != "normal"
+    assert first["first_exceedance"]["file"].startswith(str(folder / "pump_00"))
+    assert first["first_exceedance"]["index"] <= first["confirmed"]["index"]
+    for name in ("rms", "kurtosis"):
+        item = summary["indicators"][name]
+        assert item["first_alarm_file"] and item["first_exceedance_file"], name
+        assert item["first_exceedance_index"] <= item["first_alarm_index"], name
+        assert item["first_exceedance_time_s"] == 600.0 * (item["first_exceedance_number"] - 1), name
+    # the table names both files (persistence 3: the run starts two snapshots before the alarm at least)
+    rms = summary["indicators"]["rms"]
+    capsys.readouterr()
+    assert main(["monitor", "--run", str(run), str(folder)]) == 0  # nothing new: every file already scored
+    out = capsys.readouterr().out
+    start, alarm = (Path(rms[f"{k}_file"]).name for k in ("first_exceedance", "first_alarm"))
+    assert f"{alarm} #{rms['first_alarm_index']}" in out and f"from {start} #" in out
+
+
+def test_a_channel_name_that_does_not_exist_lists_the_columns(plant, tmp_path, capsys):
+    folder, _, _, _ = plant
+    code = main(["monitor", "--data", str(folder), "--channels", "acc_x", "--interval-s", "600", "-q",
+                 "--out", str(tmp_path / "r")])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "acc_x" in err and "acc_h_g" in err and "acc_v_g" in err
+
+
+def _stamped(folder, start: int, stop: int, rng) -> None:
+    for k in range(start, stop):
+        hh, mm = divmod(10 * k, 60)  # one snapshot every 10 minutes from 2024-01-01 00:00
+        x = (0.05 * (1 + max(0, k - 40) * 0.5) * rng.standard_normal((1, 1024))).astype(np.float32)
+        np.save(folder / f"pump_20240101T{hh:02d}{mm:02d}00.npy", x)
+
+
+def test_times_from_the_file_names_carry_over_streaming(tmp_path, capsys):
+    # a historian's export named by time stamps, not numbers: --time-from name, and a nightly folder later
+    rng = np.random.default_rng(3)
+    first, later = tmp_path / "first", tmp_path / "later"
+    first.mkdir(), later.mkdir()
+    _stamped(first, 0, 36, rng)
+    _stamped(later, 36, 48, rng)
+    run = tmp_path / "run"
+    args = [
+        "--time-from",
+        "name",
+        "--sample-rate",
+        "10240",
+        "--skip",
+        "0",
+        "--reference",
+        "3h",
+        "--epochs",
+        "1",
+    ]
+    assert main(["monitor", "--data", str(first), *args, "--window", "512", "-q", "--out", str(run)]) == 0
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["sequence"]["start_time"] == "2024-01-01T00:00:00Z"
+    assert summary["reference"]["span_s"] == pytest.approx(3 * 3600, abs=600)
+    assert main(["monitor", "--run", str(run), str(later), "-q"]) == 0
+    times = [float(line.split(",")[2]) for line in (run / "scores.csv").read_text().splitlines()[1:]]
+    assert times == [600.0 * k for k in range(48)]  # the streamed files continue the clock of their names
+    (later / "pump_20231231T235000.npy").write_bytes((later / "pump_20240101T060000.npy").read_bytes())
+    capsys.readouterr()
+    assert main(["monitor", "--run", str(run), str(later / "pump_20231231T235000.npy"), "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert (
+        "pump_20231231T235000.npy" in err
+        and "not after the last scored" in err
+        and len(err.splitlines()) == 1
+    )
