@@ -111,29 +111,19 @@ def t_interval(diffs) -> tuple[float, float, float]:
     return m, m - half, m + half
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    default_data = Path(os.environ.get("DEEPSHRINK_DATA", "../shared/data")) / "cwru"
-    parser.add_argument("--data", type=Path, default=default_data, help="CWRU folder")
-    parser.add_argument("--runs", type=Path, default=Path("bench/cwru_location/runs"))
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/envelope_vs_networks.json"))
-    parser.add_argument("--cross", type=Path, default=None, help="results of the uestc_to_cwru grid")
-    args = parser.parse_args(argv)
-    torch.set_num_threads(2)
-    t0 = time.perf_counter()
-    try:
-        recs = env.load_location_recordings(args.data)
-        runs = sorted(p for p in args.runs.iterdir() if (p / "model.json").is_file())
-        if not runs:
-            raise DeepShrinkError(f"{args.runs}: no trained run (model.json) in it")
-        models = {p.name: load_model(p) for p in runs}
-    except (DeepShrinkError, OSError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+def _cell(results: dict, length: int, n: int) -> dict:
+    cell = {
+        "seconds": round(length / env.RATE, 3),
+        "segments": n,
+        "windows_per_segment": len(window_offsets(length)),
+    }
+    return results.setdefault(str(length), {**cell, "snr": {}})
+
+
+def within(recs, scorer, models: dict) -> dict:
+    """The within scenario: the envelope's "none" threshold from the clean training segments, the test part
+    of every recording; each network (one per seed) votes on the same noisy segments."""
     pieces = env.within_pieces(recs)
-    scorer = env.Scorer(recs, BEARINGS["6205"])
     results: dict = {}
     for length in env.LENGTHS:
         train = env.segments(pieces, "train", length)
@@ -142,9 +132,8 @@ def main(argv=None) -> int:
         thr = env.choose_threshold(best[labels == "normal"], best[labels != "normal"])["threshold_db"]
         test = env.segments(pieces, "test", length)
         truth = [recs[i].label for i, _ in test]
-        cell = results.setdefault(str(length), {"seconds": round(length / env.RATE, 3), "segments": len(test),
-                                                "windows_per_segment": len(window_offsets(length)),
-                                                "threshold_db": thr, "snr": {}})  # fmt: skip
+        cell = _cell(results, length, len(test)) | {"threshold_db": thr}
+        results[str(length)] = cell
         for snr in SNRS:
             key = env._snr_key(snr)
             env_pred = env.predict(scorer.scores(test, length, snr), thr)
@@ -154,16 +143,64 @@ def main(argv=None) -> int:
                 pred = network_predictions(model, meta, x)
                 row[name] = {"accuracy": accuracy(truth, pred), "balanced": balanced(truth, pred)}
             cell["snr"][key] = row
-            print(f"{length} samples, {key}: envelope {row['envelope']['accuracy']:.1f} %", flush=True)
-    # paired: network - envelope per seed, averaged over the SNRs of a band first
-    families = sorted({n.split("__")[0] for n in models})
+            print(
+                f"within, {length} samples, {key}: envelope {row['envelope']['accuracy']:.1f} %", flush=True
+            )
+    return results
+
+
+def leave_one_load_out(recs, scorer, models: dict) -> dict:
+    """Leave-one-load-out on the fault recordings (the networks were trained on ball / inner / outer: the
+    package's cross-condition needs every class at every load, and the normal baseline exists at 0 HP only).
+    Each fold's held-out load is tested whole; the envelope names the family with the highest score (no
+    "none": the question is which fault, as for the networks); each network is its seed's model of that fold.
+    Pooled over the folds."""
+    faults = [r for r in recs if r.label != "normal"]
+    folds = sorted({int(n.rsplit("__fold", 1)[1]) for n in models})  # the grid names a cell's fold
+    results: dict = {}
+    for length in env.LENGTHS:
+        tests = {k: env.segments(env.cross_pieces(faults, k)[0], "test", length) for k in folds}
+        truth = [faults[i].label for k in folds for i, _ in tests[k]]
+        cell = _cell(results, length, len(truth))
+        for snr in SNRS:
+            key = env._snr_key(snr)
+            env_pred = [env.FAMILIES[int(np.argmax(row))] for k in folds
+                        for row in scorer_for(faults, scorer).scores(tests[k], length, snr)]  # fmt: skip
+            row = {"envelope": {"accuracy": accuracy(truth, env_pred), "balanced": balanced(truth, env_pred)}}
+            xs = {k: noisy_segments(faults, tests[k], length, snr) for k in folds}
+            for name in sorted({n.rsplit("__fold", 1)[0] for n in models}):
+                pred = []
+                for k in folds:
+                    model, meta = models[f"{name}__fold{k}"]
+                    pred += network_predictions(model, meta, xs[k])
+                row[name] = {"accuracy": accuracy(truth, pred), "balanced": balanced(truth, pred)}
+            cell["snr"][key] = row
+            print(f"loads, {length} samples, {key}: envelope {row['envelope']['accuracy']:.1f} %", flush=True)
+    return results
+
+
+_SCORERS: dict = {}
+
+
+def scorer_for(recs, like):
+    """One scorer (its cache) per recording list."""
+    key = tuple(r.name for r in recs)
+    if key not in _SCORERS:
+        _SCORERS[key] = env.Scorer(recs, like.geometry)
+    return _SCORERS[key]
+
+
+def paired_rows(results: dict) -> list[dict]:
+    """Network minus envelope per seed, each averaged over the SNRs of a band first; 95 % t over seeds."""
+    names = [n for n in next(iter(next(iter(results.values()))["snr"].values())) if n != "envelope"]
+    families = sorted({n.split("__")[0] for n in names})
     paired = []
     for length, cell in results.items():
         for band, snrs in BANDS.items():
             keys = [env._snr_key(s) for s in snrs]
             env_acc = np.mean([cell["snr"][k]["envelope"]["accuracy"] for k in keys])
             for fam in families:
-                seeds = [n for n in models if n.split("__")[0] == fam]
+                seeds = [n for n in names if n.split("__")[0] == fam]
                 accs = [np.mean([cell["snr"][k][n]["accuracy"] for k in keys]) for n in seeds]
                 m, lo, hi = t_interval([a - env_acc for a in accs])
                 spread = float(np.std(accs, ddof=1)) if len(accs) > 1 else None
@@ -171,17 +208,51 @@ def main(argv=None) -> int:
                                "network": float(np.mean(accs)), "network_std": spread,
                                "envelope": float(env_acc), "difference": m, "low": lo, "high": hi,
                                "seeds": len(accs)})  # fmt: skip
+    return paired
+
+
+def _models(folder: Path) -> dict:
+    runs = sorted(p for p in folder.iterdir() if (p / "model.json").is_file())
+    if not runs:
+        raise DeepShrinkError(f"{folder}: no trained run (model.json) in it")
+    return {p.name: load_model(p) for p in runs}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    default_data = Path(os.environ.get("DEEPSHRINK_DATA", "../shared/data")) / "cwru"
+    parser.add_argument("--data", type=Path, default=default_data, help="CWRU folder")
+    parser.add_argument("--runs", type=Path, default=Path("bench/cwru_location/runs"))
+    parser.add_argument("--loads-runs", type=Path, default=None, help="runs of the leave-one-load-out grid")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/envelope_vs_networks.json"))
+    parser.add_argument("--cross", type=Path, default=None, help="results of the uestc_to_cwru grid")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(2)
+    t0 = time.perf_counter()
+    try:
+        recs = env.load_location_recordings(args.data)
+        models = _models(args.runs)
+        loads_models = None if args.loads_runs is None else _models(args.loads_runs)
+    except (DeepShrinkError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    scorer = scorer_for(recs, env.Scorer(recs, BEARINGS["6205"]))
+    results = within(recs, scorer, models)
+    scenarios = {"within": {"runs": sorted(models), "results": results, "paired": paired_rows(results)}}
+    if loads_models is not None:
+        loads = leave_one_load_out(recs, scorer, loads_models)
+        scenarios["leave_one_load_out"] = {"runs": sorted(loads_models), "results": loads,
+                                           "paired": paired_rows(loads)}  # fmt: skip
     cross = None if args.cross is None else cross_dataset(args.data, args.cross)
     report = {
         "date": date.today().isoformat(),
         "command": command_line("envelope_vs_networks.py", argv),
         "machine": machine_description(torch.get_num_threads()),
         "data": str(args.data),
-        "runs": [p.name for p in runs],
         "classes": list(env.CLASSES),
-        "scenario": "within",
-        "results": results,
-        "paired": paired,
+        "scenarios": scenarios,
         "cross_dataset": cross,
         "seconds": round(time.perf_counter() - t0, 1),
     }
@@ -236,33 +307,40 @@ def _in_band(snr, band: str) -> bool:
     return snr is not None and lo <= float(snr) <= hi
 
 
+TITLES = {
+    "within": "CWRU within recordings, location labels (normal / ball / inner / outer)",
+    "leave_one_load_out": "CWRU leave-one-load-out, fault family (ball / inner / outer), 4 folds pooled",
+}
+
+
 def render(report: dict) -> str:
-    rows = []
-    for p in report["paired"]:
-        if p["low"] is None:
-            rows.append([f"{p['length']} ({p['seconds']} s)", p["band"], p["model"], f"{p['network']:.1f}",
-                         f"{p['envelope']:.1f}", f"{p['difference']:+.1f} (one seed)"])  # fmt: skip
-            continue
-        sig = p["low"] > 0 or p["high"] < 0
-        diff = f"{p['difference']:+.1f} [{p['low']:+.1f}, {p['high']:+.1f}]"
-        rows.append([f"{p['length']} ({p['seconds']} s)", p["band"], p["model"],
-                     f"{p['network']:.1f} ± {p['network_std']:.1f}", f"{p['envelope']:.1f}",
-                     f"**{diff}**" if sig else f"n.s. {diff}"])  # fmt: skip
     head = ["samples per decision", "SNR band", "network", "network accuracy (%)", "envelope accuracy (%)",
             "network - envelope (95 % t, seeds)"]  # fmt: skip
-    return "\n".join(
-        [
-            "# Envelope analysis against the networks, CWRU location labels (within)",
-            "",
-            f"{report['date']}, {report['machine']}; `{report['command']}`",
-            "",
-            markdown_table(head, rows),
-            "",
-            f"Runs: {', '.join(report['runs'])}. Accuracy over the test segments of the 37 recordings; "
-            "mean ± std (n-1) over the seeds for the networks; the envelope has no training seed.",
-            *_render_cross(report.get("cross_dataset")),
-        ]
-    )
+    lines = ["# Envelope analysis against the networks, CWRU", "",
+             f"{report['date']}, {report['machine']}; `{report['command']}`"]  # fmt: skip
+    for name, scenario in report["scenarios"].items():
+        rows = []
+        for p in scenario["paired"]:
+            if p["low"] is None:
+                where = [f"{p['length']} ({p['seconds']} s)", p["band"], p["model"]]
+                rows.append(
+                    [
+                        *where,
+                        f"{p['network']:.1f}",
+                        f"{p['envelope']:.1f}",
+                        f"{p['difference']:+.1f} (one seed)",
+                    ]
+                )
+                continue
+            sig = p["low"] > 0 or p["high"] < 0
+            diff = f"{p['difference']:+.1f} [{p['low']:+.1f}, {p['high']:+.1f}]"
+            rows.append([f"{p['length']} ({p['seconds']} s)", p["band"], p["model"],
+                         f"{p['network']:.1f} ± {p['network_std']:.1f}", f"{p['envelope']:.1f}",
+                         f"**{diff}**" if sig else f"n.s. {diff}"])  # fmt: skip
+        lines += ["", f"## {TITLES[name]}", "", markdown_table(head, rows), "",
+                  f"Runs: {', '.join(scenario['runs'])}. Mean ± std (n-1) over the seeds for the networks; "
+                  "the envelope has no training seed. Bands: -10 dB / -5, 0, 5 dB / clean."]  # fmt: skip
+    return "\n".join(lines + _render_cross(report.get("cross_dataset")))
 
 
 def _render_cross(cross: dict | None) -> list[str]:

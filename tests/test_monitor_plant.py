@@ -144,3 +144,43 @@ def test_times_from_the_file_names_carry_over_streaming(tmp_path, capsys):
         and "not after the last scored" in err
         and len(err.splitlines()) == 1
     )
+
+
+def _manifest(tmp_path, conditions: list[str], *, louder: str = "B") -> Path:
+    # a machine that alternates between two duties, the second 8 dB louder, healthy throughout
+    rng = np.random.default_rng(5)
+    lines = ["path,time,condition"]
+    for k, c in enumerate(conditions):
+        gain = 10 ** (8 / 20) if c == louder else 1.0
+        np.save(tmp_path / f"s{k:03d}.npy", (0.05 * gain * rng.standard_normal((1, 1024))).astype(np.float32))
+        lines.append(f"s{k:03d}.npy,{600 * k},{c}")
+    (tmp_path / "manifest.csv").write_text("\n".join(lines) + "\n")
+    return tmp_path / "manifest.csv"
+
+
+def test_a_manifest_condition_column_gives_each_duty_its_baseline(tmp_path, capsys):
+    duties = ["A" if (k // 4) % 2 == 0 else "B" for k in range(60)]
+    manifest = _manifest(tmp_path, duties)
+    run = tmp_path / "run"
+    args = ["--sample-rate", "10240", "--skip", "0", "--reference", "5h", "--epochs", "1", "--window", "512"]
+    assert main(["monitor", "--data", str(manifest), *args, "-q", "--out", str(run)]) == 0
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["conditions"] == ["A", "B"] and summary["unseen_conditions"] == []
+    rms = summary["indicators"]["rms"]
+    assert set(rms["thresholds_by_condition"]) == {"A", "B"}
+    assert rms["thresholds_by_condition"]["B"] > 2 * rms["thresholds_by_condition"]["A"]
+    # the 8-dB duty steps alone raise no alarm: neither RMS's nor the machine's
+    assert rms["first_alarm_index"] is None and summary["machine"]["first_alert"] is None
+
+
+def test_a_condition_with_nan_is_one_line_naming_the_manifest(tmp_path, capsys):
+    manifest = _manifest(tmp_path, ["A"] * 40)
+    text = manifest.read_text().splitlines()
+    text[7] = text[7].rsplit(",", 1)[0] + ",NaN"
+    manifest.write_text("\n".join(text) + "\n")
+    code = main(
+        ["monitor", "--data", str(manifest), "--sample-rate", "10240", "-q", "--out", str(tmp_path / "r")]
+    )
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert f"{manifest}: line 8: condition is missing (NaN)" in err

@@ -10,6 +10,7 @@ and its columns are checked once (`DataWarning` for a clock taken as vibration),
 from __future__ import annotations
 
 import csv
+import dataclasses
 import itertools
 import math
 import os
@@ -247,8 +248,8 @@ def load_snapshot_folder(
     )
 
 
-def _manifest_rows(manifest: Path) -> list[tuple[float, int | None, Path, int]]:
-    """(time, number, file, line) of every row, checked; errors name the manifest and the line."""
+def _manifest_rows(manifest: Path) -> list[tuple[float, int | None, Path, int, str | None]]:
+    """(time, number, file, line, condition) of every row, checked; errors name the manifest and the line."""
     try:
         with open(manifest, newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
@@ -278,6 +279,14 @@ def _manifest_rows(manifest: Path) -> list[tuple[float, int | None, Path, int]]:
         number = (row.get("number") or "").strip()
         if number and not number.isdigit():
             raise DataError(f"{where}: number {number!r} is not a whole number")
+        condition = None
+        if "condition" in row:  # the operating condition (a speed, a load): one baseline per condition
+            condition = (row.get("condition") or "").strip()
+            if condition.lower() in ("", "nan", "na", "none", "null"):
+                raise DataError(
+                    f"{where}: condition is missing ({condition or 'empty'}); give every row its operating"
+                    " condition (a speed or load such as 1800rpm), or leave the column out"
+                )
         name = (row.get("path") or "").strip()
         if not name:
             raise DataError(f"{where}: no path")
@@ -285,7 +294,7 @@ def _manifest_rows(manifest: Path) -> list[tuple[float, int | None, Path, int]]:
         file = file if file.is_absolute() else manifest.parent / file  # relative to the manifest
         if not file.is_file():
             raise DataError(f"{where}: file {file} not found")
-        out.append((t, int(number) if number else None, file, line))
+        out.append((t, int(number) if number else None, file, line, condition))
     if not out:
         raise DataError(f"{manifest}: the manifest lists no snapshot files")
     return out
@@ -298,7 +307,9 @@ def load_snapshot_manifest(
     variable: str | None = None,
     sample_rate: float | None = None,
 ) -> SnapshotSequence:
-    """The files a CSV manifest lists (columns path, time in seconds, optional number), in time order.
+    """The files a CSV manifest lists (columns path, time in seconds, optional number and condition: the
+    operating condition of each snapshot, a speed or load, for the monitor's per-condition baselines), in
+    time order.
 
     For snapshots taken at irregular times or named without numbers; time_s = time - first time.
     """
@@ -310,14 +321,18 @@ def load_snapshot_manifest(
         if a[0] == b[0]:
             raise DataError(f"{manifest}: lines {a[3]} and {b[3]} have the same time {a[0]:g} s")
     t0 = rows[0][0]
-    return _files_sequence(
+    seq = _files_sequence(
         manifest.stem,
-        [(number, t - t0, f) for t, number, f, _ in rows],
+        [(number, t - t0, f) for t, number, f, _, _ in rows],
         sample_rate=sample_rate,
         variable=variable,
         channel=channel,
         meta={"interval_s": None, "end_of_life": False, "dataset": "manifest", "path": str(manifest)},
     )
+    seq.snapshots = [
+        dataclasses.replace(snap, condition=row[4]) for snap, row in zip(seq.snapshots, rows, strict=True)
+    ]
+    return seq
 
 
 def _reject(source: str, options: dict) -> None:
