@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import io
 import urllib.error
+import urllib.request
 
 import numpy as np
 import pytest
 import scipy.io as sio
 
 from deepshrink.data import cwru_file_info, cwru_tasks, fetch_cwru, load_cwru, make_windows
-from deepshrink.data.readers import io as dio
 from deepshrink.data.sets import cwru
 from deepshrink.errors import ConfigError, DataError
 
@@ -172,7 +172,7 @@ def test_fetch_cwru_with_fake_network(tmp_path, monkeypatch):
         seen.append(url)
         return _Resp(fake[int(url.rsplit("/", 1)[1].split(".")[0])])
 
-    monkeypatch.setattr(dio.urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
     monkeypatch.setitem(cwru._KNOWN_MD5, 118, hashlib.md5(fake[118]).hexdigest())
     monkeypatch.setitem(cwru._KNOWN_MD5, 97, hashlib.md5(fake[97]).hexdigest())
     root = fetch_cwru(tmp_path / "cwru", ids=[118, 97], progress=False)
@@ -191,7 +191,7 @@ def test_fetch_cwru_with_fake_network(tmp_path, monkeypatch):
     def offline(url, timeout):
         raise urllib.error.URLError("Name or service not known")
 
-    monkeypatch.setattr(dio.urllib.request, "urlopen", offline)
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
     with pytest.raises(DataError, match=r"could not download .*106\.mat \(Name or service not known\)"):
         fetch_cwru(root, ids=[106], progress=False)
     with pytest.raises(DataError, match="unknown number"):

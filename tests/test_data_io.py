@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import io
 import urllib.error
+import urllib.request
 import wave
 
 import numpy as np
@@ -13,8 +14,8 @@ import pytest
 import scipy.io as sio
 from scipy.io import wavfile
 
-from deepshrink.data.readers import io as dio
-from deepshrink.data.readers.io import download_file, md5sum, read_idx, read_signal_file, resample_signal
+from deepshrink.data.readers.io import md5sum, read_idx, read_signal_file, resample_signal
+from deepshrink.data.sets.fetch import download_file
 from deepshrink.errors import DataError
 
 RNG = np.random.default_rng(0)
@@ -358,7 +359,7 @@ class _Resp(io.BytesIO):
 def test_download_file_atomic_md5_and_network_errors(tmp_path, monkeypatch):
     payload = b"MATLAB 5.0" + bytes(100)
     good = hashlib.md5(payload).hexdigest()
-    monkeypatch.setattr(dio.urllib.request, "urlopen", lambda url, timeout: _Resp(payload))
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: _Resp(payload))
     dest = download_file("https://example.invalid/f", tmp_path / "f.mat", expected_md5=good, magic=b"MATLAB")
     assert dest.read_bytes() == payload
     with pytest.raises(DataError, match=r"md5 mismatch"):
@@ -369,7 +370,7 @@ def test_download_file_atomic_md5_and_network_errors(tmp_path, monkeypatch):
     def offline(url, timeout):
         raise urllib.error.URLError("no route to host")
 
-    monkeypatch.setattr(dio.urllib.request, "urlopen", offline)
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
     with pytest.raises(DataError, match=r"could not download https://example.invalid/k \(no route to host\)"):
         download_file("https://example.invalid/k", tmp_path / "k.mat")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.mat"]  # no partial files left behind

@@ -6,12 +6,12 @@ import gzip
 import hashlib
 import io
 import urllib.error
+import urllib.request
 
 import numpy as np
 import pytest
 
 from deepshrink.data import fetch_mnist, load_digits_images, load_mnist, md5sum
-from deepshrink.data.readers import io as dio
 from deepshrink.data.sets import images as dimages
 from deepshrink.errors import ConfigError, DataError
 
@@ -89,7 +89,7 @@ def test_fetch_mnist_with_fake_network(tmp_path, monkeypatch):
         calls.append(url)
         return _Resp(payloads[url.rsplit("/", 1)[1]])
 
-    monkeypatch.setattr(dio.urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
     monkeypatch.setenv("DEEPSHRINK_CACHE", str(tmp_path / "cache"))
     root = fetch_mnist(kind="fashion", progress=False)
     assert root == tmp_path / "cache" / "fashion" and len(calls) == 4
@@ -108,14 +108,14 @@ def test_fetch_mnist_with_fake_network(tmp_path, monkeypatch):
 
 
 def test_fetch_mnist_failures(tmp_path, monkeypatch):
-    monkeypatch.setattr(dio.urllib.request, "urlopen", lambda url, timeout: _Resp(gzip.compress(b"wrong")))
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: _Resp(gzip.compress(b"wrong")))
     with pytest.raises(DataError, match=r"train-images-idx3-ubyte\.gz: every mirror failed: .*md5 mismatch"):
         fetch_mnist(tmp_path, progress=False)
 
     def offline(url, timeout):
         raise urllib.error.URLError("timed out")
 
-    monkeypatch.setattr(dio.urllib.request, "urlopen", offline)
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
     with pytest.raises(DataError, match=r"could not download .* \(timed out\)"):
         fetch_mnist(tmp_path, progress=False)
     assert list(tmp_path.iterdir()) == []

@@ -8,6 +8,7 @@ import io
 import sys
 import types
 import urllib.error
+import urllib.request
 import zipfile
 
 import numpy as np
@@ -25,7 +26,6 @@ from deepshrink.data import (
     load_uestc,
     read_signal_file,
 )
-from deepshrink.data.readers import io as dio
 from deepshrink.data.sets import mfpt, pu
 from deepshrink.data.simulate.simulator import make_bearing_signals
 from deepshrink.errors import ConfigError, DataError
@@ -189,7 +189,7 @@ def test_fetch_mfpt_with_fake_network(tmp_path, monkeypatch):
         calls.append(url)
         return _Resp(payload)
 
-    monkeypatch.setattr(dio.urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
     root = fetch_mfpt(tmp_path / "mfpt", progress=False)
     assert calls == [mfpt.MFPT_URL] and not (root / "MFPT-Fault-Data-Sets.zip").exists()
     assert len(load_mfpt(root)) == 7
@@ -212,7 +212,7 @@ def test_fetch_mfpt_with_fake_network(tmp_path, monkeypatch):
     def offline(url, timeout):
         raise urllib.error.URLError("Name or service not known")
 
-    monkeypatch.setattr(dio.urllib.request, "urlopen", offline)
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
     with pytest.raises(DataError, match=r"could not download .*unpack it into .*offline"):
         fetch_mfpt(tmp_path / "offline", progress=False)
     with pytest.raises(DataError, match=r"is a file"):
@@ -375,7 +375,7 @@ def test_fetch_pu_without_and_with_rarfile(tmp_path, monkeypatch):
         calls.append(url)
         return _Resp(b"Rar!\x1a\x07\x00" + bytes(20))
 
-    monkeypatch.setattr(dio.urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
     monkeypatch.setitem(sys.modules, "rarfile", None)  # not installed
     root = tmp_path / "pu"
     with pytest.raises(

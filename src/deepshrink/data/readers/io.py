@@ -20,11 +20,8 @@ file states (`SignalFile`); `read_signal_file` only (signal, rate).
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import re
-import urllib.error
-import urllib.request
 import zipfile
 import zlib
 from fractions import Fraction
@@ -34,7 +31,6 @@ from typing import Any
 import numpy as np
 from scipy.signal import resample_poly
 
-from deepshrink.atomic import atomic_write
 from deepshrink.data.readers.channels import Channel, SignalFile, check_finite, select_columns
 from deepshrink.data.readers.checksums import check_md5, existing_file, md5sum, read_md5sums
 from deepshrink.data.readers.csvfile import read_csv
@@ -55,7 +51,6 @@ __all__ = [
     "SignalFile",
     "check_finite",
     "check_md5",
-    "download_file",
     "load_mat_variables",
     "mat_field",
     "mat_fields",
@@ -306,43 +301,3 @@ def resample_signal(x: np.ndarray, rate: float, target: float, *, name: str = "s
     except MemoryError:
         raise DataError(f"{name}: not enough memory to resample from {rate:g} Hz to {target:g} Hz") from None
     return np.ascontiguousarray(y, dtype=np.float32)
-
-
-def download_file(
-    url: str,
-    dest: str | os.PathLike,
-    *,
-    expected_md5: str | None = None,
-    timeout: float = 60.0,
-    magic: bytes | None = None,
-) -> Path:
-    """Download `url` to `dest` atomically (temp file in the same folder, then os.replace).
-
-    expected_md5: checked before the file appears at `dest`. magic: the bytes the file must start with (so an
-    HTML error page is not saved as data). Network failures and mismatches raise DataError; returns `dest`.
-    """
-    dest_p = Path(dest)
-
-    def write(tmp: str) -> None:  # any error here leaves no file at dest (atomic_write removes tmp)
-        h = hashlib.md5()
-        with open(tmp, "wb") as f:
-            try:
-                with urllib.request.urlopen(url, timeout=timeout) as resp:
-                    while block := resp.read(1 << 20):
-                        h.update(block)
-                        f.write(block)
-            except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as err:
-                reason = getattr(err, "reason", None) or err
-                raise DataError(
-                    f"could not download {url} ({reason}); check the network connection, or download the "
-                    f"file by hand into {dest_p.parent}"
-                ) from None
-        got = h.hexdigest()
-        if expected_md5 is not None and got != expected_md5:
-            raise DataError(f"{url}: md5 mismatch for the download (expected {expected_md5}, got {got})")
-        if magic is not None:
-            with open(tmp, "rb") as f:
-                if not f.read(len(magic)).startswith(magic):
-                    raise DataError(f"{url}: the server did not return the expected file (an error page?)")
-
-    return atomic_write(dest_p, write)

@@ -42,7 +42,7 @@ from deepshrink.data.sets.cwru_numbering import (
     cwru_task_ids,
     cwru_tasks,
 )
-from deepshrink.data.sets.fetch import fetch_file, fetch_root
+from deepshrink.data.sets.fetch import fetch_files, fetch_root
 from deepshrink.data.sets.locate import dataset_root
 from deepshrink.errors import ConfigError, DataError
 
@@ -296,14 +296,6 @@ def fetch_cwru(
     root_p = fetch_root(root, "cwru")
     present = _find_files(root_p)
     todo = [i for i in wanted if i not in present]
-    for n, cid in enumerate(todo, 1):
-        fetch_file(
-            CWRU_URL.format(id=cid),
-            root_p / f"{cid}.mat",
-            what=f"CWRU {cid}.mat ({n}/{len(todo)})",
-            progress=progress,
-            timeout=timeout,
-            md5=_KNOWN_MD5.get(cid),
-            magic=b"MATLAB",
-        )
+    files = [(CWRU_URL.format(id=i), root_p / f"{i}.mat", f"{i}.mat", _KNOWN_MD5.get(i)) for i in todo]
+    fetch_files(files, what="CWRU", progress=progress, timeout=timeout, magic=b"MATLAB")
     return root_p

@@ -97,7 +97,7 @@ def load_mnist(
 
 
 def fetch_mnist(
-    cache_dir: str | os.PathLike | None = None,
+    root: str | os.PathLike | None = None,
     *,
     kind: str = "mnist",
     progress: bool = True,
@@ -105,14 +105,15 @@ def fetch_mnist(
 ) -> Path:
     """Download the four IDX files of `kind` ("mnist" or "fashion") and return the folder holding them.
 
-    cache_dir: the folder for the files (default `$DEEPSHRINK_CACHE/<kind>`, i.e. ~/.cache/deepshrink/<kind>).
+    root: the folder for the files (default `$DEEPSHRINK_CACHE/<kind>`, i.e. ~/.cache/deepshrink/<kind>), as
+    every other fetch names it.
     Files already present with the right md5 are kept; a present file with a wrong md5 is downloaded again.
     Every download is atomic and md5-checked; network failures raise DataError.
     """
     _check_kind(kind)
-    root = fetch_root(cache_dir, kind)
+    folder = fetch_root(root, kind)
     for name, md5 in MNIST_FILES[kind].items():
-        dest = root / name
+        dest = folder / name
         if dest.is_file() and md5sum(dest) == md5:
             continue
         errors = []
@@ -133,7 +134,7 @@ def fetch_mnist(
                 errors.append(str(err))
         else:
             raise DataError(f"{name}: every mirror failed: " + " | ".join(errors))
-    return root
+    return folder
 
 
 def load_digits_images() -> tuple[np.ndarray, np.ndarray]:

@@ -48,7 +48,7 @@ from deepshrink.data.readers.io import (
     resample_signal,
 )
 from deepshrink.data.recording import Recording, check_rate
-from deepshrink.data.sets.fetch import fetch_file, fetch_root
+from deepshrink.data.sets.fetch import fetch_files, fetch_root
 from deepshrink.data.sets.locate import dataset_root
 from deepshrink.errors import ConfigError, DataError
 
@@ -351,12 +351,11 @@ def fetch_pu(
     base = fetch_root(root, "pu")
     todo = [c for c in codes if not any((base / c).glob("*.mat"))]
     packed = []
-    for n, code in enumerate(todo, 1):
+    missing = [c for c in todo if not (base / f"{c}.rar").is_file()]  # an archive downloaded before is kept
+    files = [(PU_URL.format(code=c), base / f"{c}.rar", f"{c}.rar", None) for c in missing]
+    fetch_files(files, what="PU", progress=progress, timeout=timeout, magic=b"Rar!\x1a\x07")
+    for code in todo:
         archive = base / f"{code}.rar"
-        if not archive.is_file():
-            what = f"PU {code}.rar ({n}/{len(todo)})"
-            url = PU_URL.format(code=code)
-            fetch_file(url, archive, what=what, progress=progress, timeout=timeout, magic=b"Rar!\x1a\x07")
         if _extract_rar(archive, base):
             if not any((base / code).glob("*.mat")):
                 raise DataError(f"{archive}: unpacked, but {base / code} holds no .mat files")

@@ -25,8 +25,8 @@ import numpy as np
 
 from deepshrink.data.readers.io import load_mat_variables, md5sum, read_md5sums, resample_signal
 from deepshrink.data.recording import Recording, check_rate
-from deepshrink.data.sets.fetch import fetch_file
-from deepshrink.data.sets.locate import dataset_root, default_cache_dir
+from deepshrink.data.sets.fetch import fetch_files, fetch_root
+from deepshrink.data.sets.locate import dataset_root
 from deepshrink.errors import ConfigError, DataError
 
 __all__ = ["UESTC_CLASSES", "UESTC_SPEEDS", "fetch_uestc", "load_uestc", "uestc_file_facts"]
@@ -185,24 +185,15 @@ def fetch_uestc(
     Files already present are kept; each is written atomically, checked to be a MATLAB file, and checked
     against ``MD5SUMS`` in `root` when that lists it. Returns the folder (pass it to `load_uestc`).
     """
-    base = Path(root).expanduser() if root is not None else default_cache_dir() / "uestc"
-    sums = read_md5sums(base) if base.is_dir() else {}
-    todo = []
+    base = fetch_root(root, "uestc")
+    sums = read_md5sums(base)
+    files = []
     for cls in UESTC_CLASSES:
         for rpm in UESTC_SPEEDS:
             for p in parts:
                 name = f"{cls}_{rpm}_{int(p)}.mat"
                 dest = base / "Data" / f"{cls}_{rpm}" / name
                 if not dest.is_file():
-                    todo.append((cls, rpm, name, dest))
-    for n, (cls, rpm, name, dest) in enumerate(todo, 1):
-        fetch_file(
-            UESTC_URL.format(cls=cls, rpm=rpm, name=name),
-            dest,
-            what=f"UESTC {name} ({n}/{len(todo)})",
-            progress=progress,
-            timeout=timeout,
-            md5=sums.get(name),
-            magic=b"MATLAB",
-        )
+                    files.append((UESTC_URL.format(cls=cls, rpm=rpm, name=name), dest, name, sums.get(name)))
+    fetch_files(files, what="UESTC", progress=progress, timeout=timeout, magic=b"MATLAB")
     return base

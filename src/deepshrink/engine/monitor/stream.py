@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -89,8 +90,6 @@ def run_lock(run: Path, notes: list[str] | None = None) -> Iterator[None]:
 def _rows_by_stamp(files: Sequence[Path], rows: Sequence[dict], start_time: str) -> list[tuple]:
     """(None, time_s, file) of new files timed by the stamps in their names, from the run's start time, in
     time order; each must come after the last scored snapshot (one line naming the file otherwise)."""
-    from datetime import datetime
-
     t0 = datetime.fromisoformat(start_time.replace("Z", "+00:00")).timestamp()
     last = max((r["time_s"] for r in rows if r["time_s"] is not None), default=None)
     stamped = []
