@@ -77,3 +77,25 @@ def test_a_new_snapshot_data_set_is_one_registry_entry(monkeypatch, tmp_path):
     (tmp_path / "x.life").write_text("x")
     assert load_sequence(str(tmp_path)).name == "toy-life" and CALLS[-1] == (str(tmp_path), None)
     assert dataset("femto").recognises(tmp_path) is False  # FEMTO keeps its own recogniser
+
+
+def test_fashion_mnist_is_registered_and_its_loader_reads_fashion(tmp_path, monkeypatch):
+    # one reader for MNIST and Fashion-MNIST: the registry fixes the kind, so `--data fashion[:PATH]` reads
+    # the fashion files (and fetches them) through the same entry point as mnist
+    import gzip
+
+    from deepshrink.data import dataset
+    from deepshrink.data.sets import images as dimages
+
+    entry = dataset("fashion")
+    assert entry is not None and entry.kind == "images"
+    for name in dimages.MNIST_FILES["fashion"]:
+        arr = np.full((2, 28, 28) if "images" in name else (2,), 7, np.uint8)
+        header = bytes([0, 0, 8, arr.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in arr.shape)
+        (tmp_path / name).write_bytes(gzip.compress(header + arr.tobytes()))
+    x, y = entry.load(tmp_path, split="test", verify_md5=False)
+    assert x.shape == (2, 1, 28, 28) and y.tolist() == [7, 7]
+    assert entry.fetcher_fn().keywords == {"kind": "fashion"}
+    from deepshrink.data.split.image_splits import image_spec
+
+    assert image_spec(f"fashion:{tmp_path}") == ("fashion", str(tmp_path))

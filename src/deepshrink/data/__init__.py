@@ -14,14 +14,15 @@ from deepshrink.data.sets.images import fetch_mnist, load_digits_images, load_mn
 from deepshrink.data.sets.locate import dataset_root, default_cache_dir
 from deepshrink.data.sets.mfpt import fetch_mfpt, load_mfpt
 from deepshrink.data.sets.pu import fetch_pu, load_pu
-from deepshrink.data.sets.specs import PUBLIC_DATASETS, load_recordings, parse_spec
+from deepshrink.data.sets.registry import DATASETS, dataset
+from deepshrink.data.sets.specs import load_recordings, parse_spec
 from deepshrink.data.sets.uestc import fetch_uestc, load_uestc
 from deepshrink.data.simulate.degradation import make_run_to_failure
 from deepshrink.data.split.windows import WindowSet, WindowSplits, make_windows
 
 __all__ = [
+    "DATASETS",
     "FAULT_TYPES",
-    "PUBLIC_DATASETS",
     "Recording",
     "Snapshot",
     "SnapshotSequence",
@@ -29,6 +30,7 @@ __all__ = [
     "WindowSplits",
     "cwru_file_info",
     "cwru_tasks",
+    "dataset",
     "dataset_root",
     "default_cache_dir",
     "femto_bearings",

@@ -14,6 +14,7 @@ and built when asked: `deepshrink.functional` imports torch, which this module m
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -82,6 +83,7 @@ class DataSet:
     description: str
     recognizer: str | None = None  # "module:function(folder) -> bool", where a glob cannot say it
     bearings: Bearings | None = None  # its bearings' geometry and shaft speed, where they are known
+    options: tuple[tuple[str, Any], ...] = ()  # fixed keywords of its loader and fetcher (2 sets, 1 reader)
 
     def recognises(self, folder: Any) -> bool:
         """Whether `folder` holds this data set (its recognizer, else a file matching its marker)."""
@@ -93,10 +95,13 @@ class DataSet:
         return self.loader_fn()(*args, **kwargs)
 
     def loader_fn(self) -> Callable[..., Any]:
-        return _resolve(self.loader)
+        return self._bound(_resolve(self.loader))
 
     def fetcher_fn(self) -> Callable[..., Any] | None:
-        return _resolve(self.fetcher) if self.fetcher else None
+        return self._bound(_resolve(self.fetcher)) if self.fetcher else None
+
+    def _bound(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        return functools.partial(fn, **dict(self.options)) if self.options else fn
 
     def usage(self) -> str:
         """How a command names it."""
@@ -213,6 +218,10 @@ DATASETS: dict[str, DataSet] = {
         DataSet(
             "mnist", "images", f"{_S}.images:load_mnist", f"{_S}.images:fetch_mnist",
             "*idx*", "MNIST handwritten digits (IDX files)",
+        ),
+        DataSet(
+            "fashion", "images", f"{_S}.images:load_mnist", f"{_S}.images:fetch_mnist",
+            "*idx*", "Fashion-MNIST clothing images (IDX files)", options=(("kind", "fashion"),),
         ),
         DataSet(
             "femto", "snapshots", f"{_S}.femto:load_femto_sequence", None, "*/*/acc_00001.csv",

@@ -19,14 +19,7 @@ from deepshrink.data.sets.registry import dataset, of_kind
 from deepshrink.data.simulate.simulator import make_bearing_signals
 from deepshrink.errors import ConfigError, DataError
 
-__all__ = ["PUBLIC_DATASETS", "call_loader", "load_recordings", "parse_spec"]
-
-# name -> loader(root, **kwargs) of the labelled-recording data sets of the registry (data/sets/registry.py);
-# each finds its own folder by the locate rule when root is None
-PUBLIC_DATASETS: dict[str, Callable[..., list[Recording]]] = {
-    d.name: d.loader_fn() for d in of_kind("signals")
-}
-
+__all__ = ["call_loader", "load_recordings", "parse_spec"]
 
 def _signals(name: str):
     """The registry entry of a labelled-recording data set called `name`, else None (read at call time)."""
