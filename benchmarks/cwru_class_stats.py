@@ -66,7 +66,7 @@ def main(argv=None) -> int:
             row = {"split": split_name, "class": name, "windows": int(sel.sum())}
             for s in STATS:
                 row[s] = round(float(stats[s][sel].mean()), 4)
-                row[s + "_std"] = round(float(stats[s][sel].std()), 4)
+                row[s + "_std"] = round(float(stats[s][sel].std(ddof=1)), 4)  # n-1, as every ± here
             rows.append(row)
 
     report = {

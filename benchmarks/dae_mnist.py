@@ -137,7 +137,7 @@ def score(out: torch.Tensor, clean: torch.Tensor) -> dict[str, float]:
     psnr = psnr_capped(out, clean)
     return {
         "psnr_db": round(float(psnr.mean()), 3),
-        "psnr_std": round(float(psnr.std()), 3),
+        "psnr_std": round(float(psnr.std(ddof=1)), 3),  # n-1, as every ± here
         "ssim": round(float(ssim(out, clean).mean()), 4),
     }
 

@@ -24,7 +24,7 @@ import torch
 from deepshrink.atomic import atomic_write_json, atomic_write_text
 from deepshrink.data.sets.images import load_mnist
 from deepshrink.engine.denoise.pretraining import pretraining_experiment
-from deepshrink.formatting import markdown_table, mean_std_text
+from deepshrink.formatting import markdown_table, mean_std, mean_std_text
 
 
 def main() -> None:
@@ -80,13 +80,12 @@ def main() -> None:
         rows = [r for r in records if r["fraction"] == f]
         pre = [100 * r["acc_pretrained"] for r in rows]
         scr = [100 * r["acc_scratch"] for r in rows]
-        sd = lambda v: statistics.stdev(v) if len(v) > 1 else 0.0  # noqa: E731
         gain = [a - b for a, b in zip(pre, scr, strict=True)]
         cells.append(
             [
                 f"{f:.0%} ({rows[0]['n_labels']})",
-                mean_std_text(statistics.mean(pre), sd(pre), len(pre)),
-                mean_std_text(statistics.mean(scr), sd(scr), len(scr)),
+                mean_std_text(*mean_std(pre), len(pre)),
+                mean_std_text(*mean_std(scr), len(scr)),
                 f"{statistics.mean(gain):+.1f} (min {min(gain):+.1f})",
             ]
         )

@@ -45,6 +45,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import envelope_cwru as env
 from _common import command_line, finish, machine_description
+from deepshrink.benchmark.stats import paired_difference
 from deepshrink.engine.classify.inference import infer
 from deepshrink.engine.classify.predict import vote
 from deepshrink.engine.core.artifacts import load_model
@@ -97,18 +98,6 @@ def accuracy(truth, pred) -> float:
 def balanced(truth, pred) -> float:
     truth, pred = np.asarray(truth), np.asarray(pred)
     return 100.0 * float(np.mean([np.mean(pred[truth == c] == c) for c in np.unique(truth)]))
-
-
-def t_interval(diffs) -> tuple[float, float, float]:
-    """Mean and 95 % t-interval (n-1) of paired differences."""
-    from scipy import stats
-
-    d = np.asarray(diffs, dtype=np.float64)
-    m = float(d.mean())
-    if d.size < 2:
-        return m, None, None
-    half = float(stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size))
-    return m, m - half, m + half
 
 
 def _cell(results: dict, length: int, n: int) -> dict:
@@ -202,7 +191,9 @@ def paired_rows(results: dict) -> list[dict]:
             for fam in families:
                 seeds = [n for n in names if n.split("__")[0] == fam]
                 accs = [np.mean([cell["snr"][k][n]["accuracy"] for k in keys]) for n in seeds]
-                m, lo, hi = t_interval([a - env_acc for a in accs])
+                # the envelope's accuracy is the same for every seed: paired with each network seed
+                diff = paired_difference(dict(enumerate(accs)), dict.fromkeys(range(len(accs)), env_acc))
+                m, lo, hi = diff.mean, diff.low, diff.high
                 spread = float(np.std(accs, ddof=1)) if len(accs) > 1 else None
                 paired.append({"length": int(length), "seconds": cell["seconds"], "band": band, "model": fam,
                                "network": float(np.mean(accs)), "network_std": spread,
