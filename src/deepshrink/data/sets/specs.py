@@ -21,6 +21,7 @@ from deepshrink.errors import ConfigError, DataError
 
 __all__ = ["call_loader", "load_recordings", "parse_spec"]
 
+
 def _signals(name: str):
     """The registry entry of a labelled-recording data set called `name`, else None (read at call time)."""
     entry = dataset(name)

@@ -17,7 +17,7 @@ from deepshrink.data.sets.specs import load_recordings
 from deepshrink.data.split.image_splits import image_spec, image_splits
 from deepshrink.data.split.scenarios import conditions_of, relabel, scenario_folds, select_classes
 from deepshrink.data.split.windows import WindowSplits, check_coverage, make_windows
-from deepshrink.engine.core.config import DATA, TrainConfig, fields_with
+from deepshrink.engine.core.config import DATA, SIGNAL, TrainConfig, fields_with
 from deepshrink.errors import ConfigError
 
 __all__ = ["DATA_FIELDS", "build_dataset", "describe_recordings", "folds_of", "load_split_recordings"]
@@ -108,7 +108,7 @@ def _image_windows(cfg: TrainConfig) -> WindowSplits:
     """An image data set's splits (`data/split/image_splits.py`); the options that cut or rate windows, and
     the scenarios other than within, do not apply to images and are refused rather than ignored."""
     defaults = TrainConfig()
-    for key in ("window", "stride", "eval_stride", "target_rate", "test_data", "labels"):
+    for key in fields_with(TrainConfig, SIGNAL):
         if getattr(cfg, key) != getattr(defaults, key):
             raise ConfigError(f"{key} does not apply to image data (an image is one window)", key=key)
     if cfg.scenario != "within":

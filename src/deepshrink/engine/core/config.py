@@ -53,6 +53,7 @@ from deepshrink.engine.core.options import (
     LENGTH,
     PLACE,
     ROLES,
+    SIGNAL,
     TEST,
     check_resume,
     config_parser,
@@ -75,6 +76,7 @@ __all__ = [
     "PLACE",
     "RESUMABLE",
     "ROLES",
+    "SIGNAL",
     "TEST",
     "DenoiseConfig",
     "Hardware",
@@ -112,21 +114,21 @@ class TrainConfig(RunOptions):
     """simulator | cwru[:PATH] | uestc[:PATH] | mfpt[:PATH] | pu[:PATH] | manifest.csv | label folder"""
     data_kwargs: dict = option(None, DATA, factory=dict)
     """extra arguments of the data loader, e.g. {loads: [0, 1, 2, 3]}"""
-    test_data: str | None = option(None, DATA, TEST)
+    test_data: str | None = option(None, DATA, TEST, SIGNAL)
     """cross-dataset: the data set to test on (trained on `data`)"""
     test_data_kwargs: dict = option(None, DATA, TEST, factory=dict)
     """extra arguments of the test data's loader"""
-    labels: Literal["default", "fault"] = option("default", DATA)
+    labels: Literal["default", "fault"] = option("default", DATA, SIGNAL)
     """default: the data set's labels; fault: normal/inner/outer/ball, shared across data sets"""
     classes: Names | None = option(None, DATA)
     """keep only these classes (comma-separated), in this label order"""
-    target_rate: PositiveFloat | None = option(None, DATA)
+    target_rate: PositiveFloat | None = option(None, DATA, SIGNAL)
     """resample every recording to this rate in Hz (cross-dataset default: the training data's rate)"""
-    window: PositiveInt = option(2048, DATA)
+    window: PositiveInt = option(2048, DATA, SIGNAL)
     """window length in samples"""
-    stride: PositiveInt | None = option(256, DATA)
+    stride: PositiveInt | None = option(256, DATA, SIGNAL)
     """training window stride (windows overlap inside the training part only)"""
-    eval_stride: PositiveInt | None = option(256, DATA)
+    eval_stride: PositiveInt | None = option(256, DATA, SIGNAL)
     """validation and test window stride"""
     split: tuple[NonNegativeFloat, NonNegativeFloat, NonNegativeFloat] = option((0.7, 0.15, 0.15), DATA)
     """train, val, test fractions (within: of every recording in time; others: see docs/evaluation.md)"""

@@ -31,6 +31,7 @@ __all__ = [
     "LENGTH",
     "PLACE",
     "ROLES",
+    "SIGNAL",
     "TEST",
     "check_resume",
     "config_parser",
@@ -54,7 +55,8 @@ CELL = "cell"  # set per cell by the benchmark grid (hidden from `deepshrink ben
 LENGTH = "length"  # how long a run trains: may change when it is resumed
 PLACE = "place"  # where or how fast the output is made or drawn, never what: may change on any resume
 AXIS = "axis"  # a benchmark grid axis: new values add cells, so a benchmark resumes with more of them
-ROLES = (DATA, TEST, CELL, LENGTH, PLACE, AXIS)
+SIGNAL = "signal"  # read only for signal windows: refused for image data sets (an image is one window)
+ROLES = (DATA, TEST, CELL, LENGTH, PLACE, AXIS, SIGNAL)
 
 
 def option(
