@@ -171,7 +171,9 @@ def _compare_runs():
 def test_result_scripts_refuse_a_file_that_is_not_benchmark_results_in_one_line(tmp_path, capsys, script):
     other = tmp_path / "speed.json"
     other.write_text(json.dumps({"rows": []}))  # another script's JSON: no records
-    for path in (other, tmp_path / "missing.json"):
+    dae = tmp_path / "dae_mnist.json"
+    dae.write_text(json.dumps({"records": [{"method": "dae_conv2d", "psnr": 20.1}]}))  # records, but no grid
+    for path in (other, dae, tmp_path / "missing.json"):
         assert _script(script).main([str(path)]) == 2
         err = capsys.readouterr().err
         assert path.name in err and len(err.strip().splitlines()) == 1

@@ -41,6 +41,9 @@ def load_results(path: str | Path) -> dict:
         raise DataError(
             f"{path}: not a readable benchmark results.json ({e.__class__.__name__}: {e})"
         ) from None
+    odd = next((r for r in results["records"] if not isinstance(r, dict) or "model" not in r), None)
+    if odd is not None:  # another script's records (a DAE or monitoring benchmark): not a grid of models
+        raise DataError(f"{path}: not a benchmark grid's results (a record without a model: {str(odd)[:60]})")
     return results
 
 
