@@ -184,3 +184,50 @@ def test_a_condition_with_nan_is_one_line_naming_the_manifest(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1
     assert f"{manifest}: line 8: condition is missing (NaN)" in err
+
+
+def _femto_snapshot(path: Path, rng, scale: float = 1.0) -> None:
+    us = np.arange(2560) * 39
+    acc = (scale * rng.standard_normal((2560, 2))).round(3)
+    path.write_text(
+        "\n".join(f"9,39,{u // 10**6},{u % 10**6:.4e},{a},{b}" for u, (a, b) in zip(us, acc, strict=True))
+    )
+
+
+def test_the_published_femto_archive_is_monitored_from_its_root(tmp_path, capsys):
+    # FEMTO unpacks to Learning_set/, Test_set/ and Full_Test_Set/: a bearing of any set, named in any case,
+    # is found from the root; a name in two sets is one line naming both and the spelling that chooses
+    rng = np.random.default_rng(11)
+    sets = [("Learning_set/Bearing1_1", 3), ("Test_set/Bearing1_3", 2), ("Full_Test_Set/Bearing1_3", 3)]
+    for where, n in [*sets, ("Full_Test_Set/Bearing1_7", 40)]:
+        (tmp_path / where).mkdir(parents=True)
+        for k in range(1, n + 1):
+            _femto_snapshot(tmp_path / where / f"acc_{k:05d}.csv", rng)
+    run = tmp_path / "run"
+    args = ["--skip", "0", "--healthy", "20", "--epochs", "1", "--window", "512", "-q"]
+    assert (
+        main(["monitor", "--data", f"femto:{tmp_path}", "--bearing", "bearing1_7", *args, "--out", str(run)])
+        == 0
+    )
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["sequence"]["name"] == "Bearing1_7" and summary["sequence"]["set"] == "Full_Test_Set"
+    assert summary["snapshots"] == 40 and summary["unit"] == "g"
+    capsys.readouterr()
+    code = main(
+        [
+            "monitor",
+            "--data",
+            f"femto:{tmp_path}",
+            "--bearing",
+            "Bearing1_3",
+            *args,
+            "--out",
+            str(tmp_path / "r"),
+        ]
+    )
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "Test_set and Full_Test_Set" in err and "--bearing Full_Test_Set/Bearing1_3" in err
+    code = main(["monitor", "--data", f"femto:{tmp_path}", *args, "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "choose one with --bearing" in err and len(err.splitlines()) == 1
