@@ -329,7 +329,8 @@ def render(report: dict) -> str:
                          f"{p['network']:.1f} ± {p['network_std']:.1f}", f"{p['envelope']:.1f}",
                          f"**{diff}**" if sig else f"n.s. {diff}"])  # fmt: skip
         lines += ["", f"## {TITLES[name]}", "", markdown_table(head, rows), "",
-                  f"Runs: {', '.join(scenario['runs'])}. Mean ± std (n-1) over the seeds for the networks; "
+                  f"{len(scenario['runs'])} trained runs ({scenario['runs'][0]}, ...). Mean ± std (n-1) "
+                  "over the seeds for the networks; "
                   "the envelope has no training seed. Bands: -10 dB / -5, 0, 5 dB / clean."]  # fmt: skip
     return "\n".join(lines + _render_cross(report.get("cross_dataset")))
 
