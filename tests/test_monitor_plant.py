@@ -231,3 +231,13 @@ def test_the_published_femto_archive_is_monitored_from_its_root(tmp_path, capsys
     code = main(["monitor", "--data", f"femto:{tmp_path}", *args, "--out", str(tmp_path / "r")])
     err = capsys.readouterr().err.strip()
     assert code == 2 and "choose one with --bearing" in err and len(err.splitlines()) == 1
+
+
+def test_an_existing_out_suggests_only_options_that_exist(plant, capsys):
+    # case 8: re-running into an existing --out named --resume, which monitor does not have
+    folder, run, _, _ = plant
+    capsys.readouterr()
+    code = main(["monitor", "--data", str(folder), "--channels", "0,1", "-q", "--out", str(run)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "--resume" not in err
+    assert "replace it (--overwrite)" in err and "--run DIR FILES" in err
