@@ -109,7 +109,7 @@ def main(argv=None) -> int:
               f"{m[MACHINE]['delay_h']} h; skip {m['reference']['skip']}", flush=True)  # fmt: skip
     table = _table(lives)
     result = {
-        "command": command_line(__file__, argv),
+        "command": command_line("monitor_lives.py", argv),
         "machine": machine_description(args.threads),
         "variant": args.variant,
         "settings": VARIANTS[args.variant],
