@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from deepshrink.errors import ConfigError
+from deepshrink.functional.bearing import BEARINGS, BearingGeometry
 
 __all__ = [
     "BEARING_6205",
@@ -30,22 +31,11 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class BearingGeometry:
-    """Rolling-bearing geometry: defect frequencies as multiples of shaft speed, and dimensions in inches."""
-
-    bpfi: float
-    bpfo: float
-    bsf: float
-    ftf: float
-    ball_diameter_in: float
-    pitch_diameter_in: float
-
-
-#: SKF 6205-2RS JEM, the drive-end bearing of the CWRU rig.
-BEARING_6205 = BearingGeometry(
-    bpfi=5.4152, bpfo=3.5848, bsf=4.7135, ftf=0.39828, ball_diameter_in=0.3126, pitch_diameter_in=1.537
-)
+#: SKF 6205-2RS JEM, the drive-end bearing of the CWRU rig: the package's one bearing type
+#: (`functional.bearing`), its dimensions in inches, so fault sizes (severity) are in inches too. Its `bsf`
+#: is the ball SPIN frequency (2.3567 orders); a ball defect strikes at 2 x BSF, the value CWRU publishes as
+#: "BSF" (4.7135).
+BEARING_6205 = BEARINGS["6205"]
 
 _FAULTS = ("inner", "outer", "ball")
 # Relative transmission of the impact to a housing-mounted sensor: an outer-race defect sits in the
@@ -198,17 +188,17 @@ def _impact_times(rng, revs: np.ndarray, t: np.ndarray, order: float, jitter: fl
 def _modulate(rng, a: np.ndarray, imp_revs: np.ndarray, fault: str, geom: BearingGeometry, shaft_hz: float):
     """Scale the impact amplitudes `a` in place by where the defect is at each impact; returns (modulation
     depth, rolling speed over the defect in inch/s)."""
-    r_pitch = geom.pitch_diameter_in / 2.0
+    r_pitch = geom.pitch_diameter / 2.0
     if fault == "inner":
         depth = float(rng.uniform(0.4, 0.9))
         a *= _load_zone(2 * np.pi * imp_revs + rng.uniform(0, 2 * np.pi), depth)
-        return depth, (1.0 - geom.ftf) * 2 * np.pi * shaft_hz * (r_pitch - geom.ball_diameter_in / 2.0)
+        return depth, (1.0 - geom.ftf) * 2 * np.pi * shaft_hz * (r_pitch - geom.ball_diameter / 2.0)
     if fault == "ball":
         depth = float(rng.uniform(0.4, 0.9))
         a *= _load_zone(2 * np.pi * geom.ftf * imp_revs + rng.uniform(0, 2 * np.pi), depth)
         # the spin axis of a ball wanders, so its defect does not strike at every pass
         a *= rng.random(a.size) < rng.uniform(0.6, 0.9)
-        return depth, geom.bsf * 2 * np.pi * shaft_hz * geom.ball_diameter_in / 2.0
+        return depth, geom.bsf * 2 * np.pi * shaft_hz * geom.ball_diameter / 2.0
     return 0.0, geom.ftf * 2 * np.pi * shaft_hz * r_pitch
 
 
