@@ -59,6 +59,8 @@ def render(prefix: str) -> list[Path]:
     with tempfile.TemporaryDirectory() as tmp:
         drawn = set(write_figures(results, tmp))
         for name, suffix in KEEP.items():
+            if prefix == "demo" and name not in DEMO:
+                continue  # the demo trains the 1-D presets only
             target = IMG / (DEMO[name] if prefix == "demo" else f"{prefix}_{suffix}")
             if name in drawn and (prefix == "demo" or target.exists()):  # only the figures the docs show
                 shutil.copy(Path(tmp) / name, target)
