@@ -105,7 +105,12 @@ def test_plot_marks_the_thresholds_and_alarms_where_the_summary_says(life_run):
         at = hours[item["first_alarm_index"]]
         assert any(abs(float(m.get_xdata()[0]) - at) < 1e-9 for m in marks), name
     band = [p for p in bottom.patches if p.get_label() == "healthy band"]
-    top_of_band = band[0].get_y() + band[0].get_height()
+    # axhspan gives a Rectangle (matplotlib >= 3.9) or a Polygon (3.8, the lowest declared): its top
+    span = band[0]
+    if hasattr(span, "get_height"):
+        top_of_band = span.get_y() + span.get_height()
+    else:
+        top_of_band = max(y for _, y in span.get_xy())
     assert abs(top_of_band - (ref.centres["level_db"] + ref.thresholds["level_db"])) < 1e-9
 
 

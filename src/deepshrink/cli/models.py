@@ -16,14 +16,16 @@ example:
 def main(argv: list[str], prog: str) -> int:
     """Print the registry table."""
     p = OneLineParser(prog=prog, description=DESCRIPTION)
-    p.add_argument("pattern", nargs="?", default="*", help="shell-style name pattern (default *)")
+    # no default on the positional: jsonargparse < 4.46 refuses one (the lowest declared version is tested)
+    p.add_argument("pattern", nargs="?", help="shell-style name pattern (default *)")
     p.add_argument("--task", choices=("classification", "autoencoder"), help="only this task")
     args = p.parse_args(argv)
     from deepshrink.models import count_parameters, create_model, list_models, model_info  # after parsing
 
-    names = list_models(args.pattern, task=args.task)
+    pattern = args.pattern or "*"
+    names = list_models(pattern, task=args.task)
     if not names:
-        raise ConfigError(f"no model matches {args.pattern!r} (see `deepshrink models`)")
+        raise ConfigError(f"no model matches {pattern!r} (see `deepshrink models`)")
     rows = []
     for name in names:
         info = model_info(name)
