@@ -241,3 +241,45 @@ def test_an_existing_out_suggests_only_options_that_exist(plant, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and "--resume" not in err
     assert "replace it (--overwrite)" in err and "--run DIR FILES" in err
+
+
+def test_femto_files_in_a_plain_folder_read_like_femto_with_channels_4_5(tmp_path, capsys):
+    # case 1's first half: FEMTO's CSVs (hour, minute, second, microsecond, then two accelerations) renamed
+    # into a plain folder were read as six channels; with --channels 4,5 they read exactly as FEMTO's loader
+    rng = np.random.default_rng(21)
+    femto, plain = tmp_path / "Bearing9_1", tmp_path / "plain"
+    femto.mkdir(), plain.mkdir()
+    for k in range(1, 31):
+        _femto_snapshot(femto / f"acc_{k:05d}.csv", rng)
+        (plain / f"snap_{k:03d}.csv").write_bytes((femto / f"acc_{k:05d}.csv").read_bytes())
+    args = [
+        "--skip",
+        "0",
+        "--healthy",
+        "15",
+        "--epochs",
+        "1",
+        "--window",
+        "512",
+        "--sample-rate",
+        "25600",
+        "-q",
+    ]
+    # without --channels: a warning names the clock columns, and the constant hour column makes every
+    # reference snapshot a sensor artefact, so the run is refused in one line rather than misread
+    with pytest.warns(UserWarning, match=r"look like a clock or a counter"):
+        assert main(["monitor", "--data", str(plain), *args, "--out", str(tmp_path / "six")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "sensor artefacts" in err and len(err.splitlines()) == 1
+    assert (
+        main(["monitor", "--data", str(plain), "--channels", "4,5", *args, "--out", str(tmp_path / "p")]) == 0
+    )
+    femto_args = [a for a in args if a not in ("--sample-rate", "25600")]
+    assert main(["monitor", "--data", str(femto), *femto_args, "--out", str(tmp_path / "f")]) == 0
+
+    def rms(run):
+        lines = (run / "scores.csv").read_text().splitlines()
+        col = lines[0].split(",").index("rms")
+        return [float(line.split(",")[col]) for line in lines[1:]]
+
+    assert rms(tmp_path / "p") == rms(tmp_path / "f")
