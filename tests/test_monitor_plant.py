@@ -283,3 +283,9 @@ def test_femto_files_in_a_plain_folder_read_like_femto_with_channels_4_5(tmp_pat
         return [float(line.split(",")[col]) for line in lines[1:]]
 
     assert rms(tmp_path / "p") == rms(tmp_path / "f")
+
+
+def test_time_from_name_is_refused_where_times_come_from_numbers(tmp_path, capsys):
+    assert main(["monitor", "--time-from", "name", "-q", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "time_from='name' does not apply to the simulator" in err

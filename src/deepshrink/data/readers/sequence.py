@@ -360,8 +360,8 @@ def load_sequence(
         raise ConfigError(f"data must be {_SPECS}; got {spec!r}", key="data")
     text = os.fspath(spec)
     if text.strip() == "simulator":
+        _reject("the simulator (its times come from its snapshot numbers)", {"time_from": time_from})
         named = {"bearing": bearing, "channel": channel, "variable": variable}
-        named["time_from"] = None if time_from == "number" else time_from  # the default: refused otherwise
         named |= {"sample_rate": sample_rate, "interval_s": interval_s}
         options = {k: v for k, v in named.items() if v is not None} | simulator_options
         seq = call_loader(make_run_to_failure, "simulator", (), options, key=None)
