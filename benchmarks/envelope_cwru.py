@@ -145,6 +145,24 @@ def noise_seed(name: str, start: int, length: int, snr_db: float) -> int:
     return int.from_bytes(digest[:8], "little") & (2**63 - 1)
 
 
+def noisy_segments(
+    recs: Sequence[Recording], segs: Sequence[tuple[int, int]], length: int, snr_db: float | None
+) -> np.ndarray:
+    """(N, length) float64 segments (rec, start), with white Gaussian noise at `snr_db` (None: clean), each
+    segment's noise from its own seed (`noise_seed`): the same noisy segment for every method that reads it
+    (the envelope here, the networks in envelope_vs_networks.py)."""
+    if not segs:
+        return np.zeros((0, length))
+    late = next(((i, s) for i, s in segs if s + length > recs[i].signal.shape[1]), None)
+    if late is not None:
+        raise ValueError(f"{recs[late[0]].name}: a segment runs past the end of the recording")
+    x = np.stack([np.asarray(recs[i].signal[0, s : s + length], dtype=np.float64) for i, s in segs])
+    if snr_db is None:
+        return x
+    seeds = [noise_seed(recs[i].name, s, length, snr_db) for i, s in segs]
+    return add_noise(torch.from_numpy(x), float(snr_db), "gaussian", seeds=seeds).numpy()
+
+
 def shaft_hz(rec: Recording) -> float:
     """The file's RPM variable, else the registry's nominal speed of its load."""
     rpm = rec.meta.get("rpm")
@@ -173,13 +191,7 @@ class Scorer:
         t0 = time.perf_counter()
         for rec, starts in todo.items():
             r = self.recs[rec]
-            sig = np.asarray(r.signal[0], dtype=np.float64)
-            x = np.stack([sig[s : s + length] for s in starts])
-            if x.shape[1] != length:
-                raise ValueError(f"{r.name}: a segment runs past the end of the recording")
-            if snr_db is not None:
-                seeds = [noise_seed(r.name, s, length, snr_db) for s in starts]
-                x = add_noise(torch.from_numpy(x), float(snr_db), "gaussian", seeds=seeds).numpy()
+            x = noisy_segments(self.recs, [(rec, s) for s in starts], length, snr_db)
             fs, f_shaft = float(r.sample_rate), shaft_hz(r)
             for s, seg in zip(starts, x, strict=True):
                 d = diagnose_signal(seg, fs, f_shaft, self.geometry, band=self.band, threshold_db=-math.inf)

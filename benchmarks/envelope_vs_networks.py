@@ -33,6 +33,7 @@ other benchmarks (-10..-6, -5..5 dB and clean).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -45,14 +46,18 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import envelope_cwru as env
 from _common import command_line, finish, machine_description
-from deepshrink.benchmark.stats import paired_difference
+from deepshrink.benchmark.stats import BANDS as STATS_BANDS
+from deepshrink.benchmark.stats import band_values, paired_difference
+from deepshrink.data.sets.cwru import load_cwru
+from deepshrink.data.split.scenarios import relabel
+from deepshrink.data.split.windows import window_starts
 from deepshrink.engine.classify.inference import infer
 from deepshrink.engine.classify.predict import vote
 from deepshrink.engine.core.artifacts import load_model
 from deepshrink.errors import DeepShrinkError
-from deepshrink.formatting import markdown_table
+from deepshrink.formatting import markdown_table, mean_std
 from deepshrink.functional.bearing import BEARINGS
-from deepshrink.functional.noise import add_noise
+from deepshrink.functional.envelope import DEFAULT_THRESHOLD_DB
 
 WINDOW = 2048
 SNRS: tuple[float | None, ...] = (None, 5.0, 0.0, -5.0, -10.0)
@@ -67,19 +72,6 @@ def window_offsets(length: int, window: int = WINDOW, max_step: int = WINDOW // 
     return [int(v) for v in np.rint(np.linspace(0, length - window, n))]
 
 
-def noisy_segments(recs, segs, length: int, snr: float | None) -> np.ndarray:
-    """(N, length) float64 segments, with envelope_cwru's per-segment noise."""
-    out = np.empty((len(segs), length))
-    for k, (rec, start) in enumerate(segs):
-        r = recs[rec]
-        x = np.asarray(r.signal[0, start : start + length], dtype=np.float64)
-        if snr is not None:
-            seed = env.noise_seed(r.name, start, length, snr)
-            x = add_noise(torch.from_numpy(x[None]), float(snr), "gaussian", seeds=[seed])[0].numpy()
-        out[k] = x
-    return out
-
-
 def network_predictions(model, meta, x: np.ndarray) -> list[str]:
     """The class each segment's windows vote for."""
     offs = window_offsets(x.shape[1])
@@ -91,92 +83,71 @@ def network_predictions(model, meta, x: np.ndarray) -> list[str]:
     return [classes[vote(p)[0]] for p in probs]
 
 
-def accuracy(truth, pred) -> float:
-    return 100.0 * float(np.mean([t == p for t, p in zip(truth, pred, strict=True)]))
+def scores(truth, pred) -> dict:
+    """Accuracy and balanced accuracy (%) of predicted location labels, by envelope_cwru's metrics."""
+    m = env.metrics(env.confusion(truth, pred))
+    return {"accuracy": m["accuracy"], "balanced": m["balanced_accuracy"]}
 
 
-def balanced(truth, pred) -> float:
-    truth, pred = np.asarray(truth), np.asarray(pred)
-    return 100.0 * float(np.mean([np.mean(pred[truth == c] == c) for c in np.unique(truth)]))
-
-
-def _cell(results: dict, length: int, n: int) -> dict:
-    cell = {
-        "seconds": round(length / env.RATE, 3),
-        "segments": n,
-        "windows_per_segment": len(window_offsets(length)),
-    }
-    return results.setdefault(str(length), {**cell, "snr": {}})
+def _cell(length: int, n: int, **extra) -> dict:
+    windows = len(window_offsets(length))
+    return {"seconds": round(length / env.RATE, 3), "segments": n, "windows_per_segment": windows, **extra}
 
 
 def within(recs, scorer, models: dict) -> dict:
-    """The within scenario: the envelope's "none" threshold from the clean training segments, the test part
-    of every recording; each network (one per seed) votes on the same noisy segments."""
+    """The within scenario: the envelope exactly as envelope_cwru.py tests it (`fit_and_test`: the "none"
+    threshold from the clean training segments, the test part of every recording); each network (one per
+    seed) votes on the same noisy segments."""
     pieces = env.within_pieces(recs)
     results: dict = {}
     for length in env.LENGTHS:
-        train = env.segments(pieces, "train", length)
-        labels = np.array([recs[i].label for i, _ in train])
-        best = env._best(scorer.scores(train, length, None))
-        thr = env.choose_threshold(best[labels == "normal"], best[labels != "normal"])["threshold_db"]
+        fitted = env.fit_and_test(recs, scorer, pieces, length, SNRS)
         test = env.segments(pieces, "test", length)
         truth = [recs[i].label for i, _ in test]
-        cell = _cell(results, length, len(test)) | {"threshold_db": thr}
-        results[str(length)] = cell
+        cell = results[str(length)] = _cell(
+            length, len(test), threshold_db=fitted["threshold"]["threshold_db"]
+        )
+        cell["snr"] = {}
         for snr in SNRS:
             key = env._snr_key(snr)
-            env_pred = env.predict(scorer.scores(test, length, snr), thr)
-            row = {"envelope": {"accuracy": accuracy(truth, env_pred), "balanced": balanced(truth, env_pred)}}
-            x = noisy_segments(recs, test, length, snr)
+            m = env.metrics(fitted["confusions"][key])
+            row = {"envelope": {"accuracy": m["accuracy"], "balanced": m["balanced_accuracy"]}}
+            x = env.noisy_segments(recs, test, length, snr)
             for name, (model, meta) in models.items():
-                pred = network_predictions(model, meta, x)
-                row[name] = {"accuracy": accuracy(truth, pred), "balanced": balanced(truth, pred)}
+                row[name] = scores(truth, network_predictions(model, meta, x))
             cell["snr"][key] = row
-            print(
-                f"within, {length} samples, {key}: envelope {row['envelope']['accuracy']:.1f} %", flush=True
-            )
+            print(f"within, {length} samples, {key}: envelope {m['accuracy']:.1f} %", flush=True)
     return results
 
 
-def leave_one_load_out(recs, scorer, models: dict) -> dict:
+def leave_one_load_out(recs, geometry, models: dict) -> dict:
     """Leave-one-load-out on the fault recordings (the networks were trained on ball / inner / outer: the
     package's cross-condition needs every class at every load, and the normal baseline exists at 0 HP only).
     Each fold's held-out load is tested whole; the envelope names the family with the highest score (no
     "none": the question is which fault, as for the networks); each network is its seed's model of that fold.
     Pooled over the folds."""
     faults = [r for r in recs if r.label != "normal"]
+    scorer = env.Scorer(faults, geometry)
     folds = sorted({int(n.rsplit("__fold", 1)[1]) for n in models})  # the grid names a cell's fold
     results: dict = {}
     for length in env.LENGTHS:
         tests = {k: env.segments(env.cross_pieces(faults, k)[0], "test", length) for k in folds}
         truth = [faults[i].label for k in folds for i, _ in tests[k]]
-        cell = _cell(results, length, len(truth))
+        cell = results[str(length)] = _cell(length, len(truth), snr={})
         for snr in SNRS:
             key = env._snr_key(snr)
-            env_pred = [env.FAMILIES[int(np.argmax(row))] for k in folds
-                        for row in scorer_for(faults, scorer).scores(tests[k], length, snr)]  # fmt: skip
-            row = {"envelope": {"accuracy": accuracy(truth, env_pred), "balanced": balanced(truth, env_pred)}}
-            xs = {k: noisy_segments(faults, tests[k], length, snr) for k in folds}
+            best = np.concatenate([scorer.scores(tests[k], length, snr).argmax(axis=1) for k in folds])
+            row = {"envelope": scores(truth, [env.FAMILIES[int(j)] for j in best])}
+            xs = {k: env.noisy_segments(faults, tests[k], length, snr) for k in folds}
             for name in sorted({n.rsplit("__fold", 1)[0] for n in models}):
                 pred = []
                 for k in folds:
                     model, meta = models[f"{name}__fold{k}"]
                     pred += network_predictions(model, meta, xs[k])
-                row[name] = {"accuracy": accuracy(truth, pred), "balanced": balanced(truth, pred)}
+                row[name] = scores(truth, pred)
             cell["snr"][key] = row
             print(f"loads, {length} samples, {key}: envelope {row['envelope']['accuracy']:.1f} %", flush=True)
     return results
-
-
-_SCORERS: dict = {}
-
-
-def scorer_for(recs, like):
-    """One scorer (its cache) per recording list."""
-    key = tuple(r.name for r in recs)
-    if key not in _SCORERS:
-        _SCORERS[key] = env.Scorer(recs, like.geometry)
-    return _SCORERS[key]
 
 
 def paired_rows(results: dict) -> list[dict]:
@@ -187,18 +158,17 @@ def paired_rows(results: dict) -> list[dict]:
     for length, cell in results.items():
         for band, snrs in BANDS.items():
             keys = [env._snr_key(s) for s in snrs]
-            env_acc = np.mean([cell["snr"][k]["envelope"]["accuracy"] for k in keys])
+            env_acc = float(np.mean([cell["snr"][k]["envelope"]["accuracy"] for k in keys]))
             for fam in families:
                 seeds = [n for n in names if n.split("__")[0] == fam]
-                accs = [np.mean([cell["snr"][k][n]["accuracy"] for k in keys]) for n in seeds]
+                accs = [float(np.mean([cell["snr"][k][n]["accuracy"] for k in keys])) for n in seeds]
                 # the envelope's accuracy is the same for every seed: paired with each network seed
                 diff = paired_difference(dict(enumerate(accs)), dict.fromkeys(range(len(accs)), env_acc))
-                m, lo, hi = diff.mean, diff.low, diff.high
-                spread = float(np.std(accs, ddof=1)) if len(accs) > 1 else None
+                mean, spread = mean_std(accs)
                 paired.append({"length": int(length), "seconds": cell["seconds"], "band": band, "model": fam,
-                               "network": float(np.mean(accs)), "network_std": spread,
-                               "envelope": float(env_acc), "difference": m, "low": lo, "high": hi,
-                               "seeds": len(accs)})  # fmt: skip
+                               "network": mean, "network_std": spread if len(accs) > 1 else None,
+                               "envelope": env_acc, "difference": diff.mean, "low": diff.low,
+                               "high": diff.high, "seeds": len(accs)})  # fmt: skip
     return paired
 
 
@@ -229,11 +199,10 @@ def main(argv=None) -> int:
     except (DeepShrinkError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    scorer = scorer_for(recs, env.Scorer(recs, BEARINGS["6205"]))
-    results = within(recs, scorer, models)
+    results = within(recs, env.Scorer(recs, BEARINGS["6205"]), models)
     scenarios = {"within": {"runs": sorted(models), "results": results, "paired": paired_rows(results)}}
     if loads_models is not None:
-        loads = leave_one_load_out(recs, scorer, loads_models)
+        loads = leave_one_load_out(recs, BEARINGS["6205"], loads_models)
         scenarios["leave_one_load_out"] = {"runs": sorted(loads_models), "results": loads,
                                            "paired": paired_rows(loads)}  # fmt: skip
     cross = None if args.cross is None else cross_dataset(args.data, args.cross)
@@ -253,14 +222,8 @@ def main(argv=None) -> int:
 
 def cross_dataset(root: Path, results: Path) -> dict:
     """UESTC -> CWRU: the envelope (CWRU's geometry, default threshold) on the networks' CWRU test windows,
-    beside the networks' per-window accuracy from the committed grid (Gaussian rows, mean over seeds)."""
-    import json
-
-    from deepshrink.data.sets.cwru import load_cwru
-    from deepshrink.data.split.scenarios import relabel
-    from deepshrink.data.split.windows import window_starts
-    from deepshrink.functional.envelope import DEFAULT_THRESHOLD_DB
-
+    beside the networks' per-window accuracy from the committed grid (Gaussian rows, mean ± std over seeds,
+    `benchmark.stats.band_values` per seed)."""
     grid = json.loads(results.read_text())
     recs = relabel(load_cwru(root, target_rate=env.RATE), "fault")  # the grid's test data: 10 classes, 0 HP
     scorer = env.Scorer(recs, BEARINGS["6205"])
@@ -268,34 +231,20 @@ def cross_dataset(root: Path, results: Path) -> dict:
         (i, int(s)) for i, r in enumerate(recs) for s in window_starts(0, r.signal.shape[1], WINDOW, 1024)
     ]
     truth = [recs[i].label for i, _ in segs]
+    gaussian = [r for r in grid["records"] if r.get("noise") in ("gaussian", "none")]
     out: dict = {"grid": str(results), "command": grid["command"], "windows": len(segs),
                  "threshold_db": DEFAULT_THRESHOLD_DB, "bands": {}}  # fmt: skip
-    for band, snrs in {
-        "-10..-6 dB": (-10.0, -8.0, -6.0),
-        "-5..5 dB": (-5.0, 0.0, 5.0),
-        "clean": (None,),
-    }.items():
-        accs = []
-        for snr in snrs:
-            pred = env.predict(scorer.scores(segs, WINDOW, snr), DEFAULT_THRESHOLD_DB)
-            accs.append(accuracy(truth, pred))
-        row = {"envelope": float(np.mean(accs)), "envelope_snrs": [env._snr_key(x) for x in snrs]}
+    envelope_snrs = {"-10..-6 dB": (-10.0, -8.0, -6.0), "-5..5 dB": (-5.0, 0.0, 5.0), "clean": (None,)}
+    for band, limits in STATS_BANDS:
+        snrs = envelope_snrs[band]
+        accs = [scores(truth, env.predict(scorer.scores(segs, WINDOW, snr), DEFAULT_THRESHOLD_DB))["accuracy"]
+                for snr in snrs]  # fmt: skip
+        row: dict = {"envelope": float(np.mean(accs)), "envelope_snrs": [env._snr_key(x) for x in snrs]}
         for model in grid["config"]["models"]:
-            per_seed = []
-            for seed in grid["config"]["seeds"]:
-                recs_ = [r for r in grid["records"] if r["model"] == model and r["seed"] == seed
-                         and r["noise"] in ("gaussian", "none") and _in_band(r["snr_db"], band)]  # fmt: skip
-                per_seed.append(float(np.mean([r["accuracy"] for r in recs_])))
-            row[model] = {"mean": float(np.mean(per_seed)), "std": float(np.std(per_seed, ddof=1))}
+            mean, spread = mean_std(band_values(gaussian, model, limits).values())
+            row[model] = {"mean": mean, "std": spread}
         out["bands"][band] = row
     return out
-
-
-def _in_band(snr, band: str) -> bool:
-    if band == "clean":
-        return snr is None
-    lo, hi = (-10.0, -6.0) if band == "-10..-6 dB" else (-5.0, 5.0)
-    return snr is not None and lo <= float(snr) <= hi
 
 
 TITLES = {

@@ -14,6 +14,14 @@ import pytest
 from deepshrink.cli.main import main
 
 RATE = 10240.0
+FAST = ["--epochs", "1", "--window", "512", "-q"]  # a one-epoch DAE: what is tested here is the reading
+
+
+def healthy(n: int) -> list[str]:
+    """No skip and a reference of the first `n` snapshots, and the fast DAE."""
+    return ["--skip", "0", "--healthy", str(n), *FAST]
+
+
 N = 60  # numbered 1..61 with 31 missing
 
 
@@ -45,7 +53,7 @@ def plant(tmp_path_factory):
         warnings.simplefilter("always")
         code = main(
             ["monitor", "--data", str(folder), "--channels", "acc_h_g,acc_v_g", "--interval-s", "600",
-             "--skip", "0", "--healthy", "20", "--epochs", "1", "--window", "512", "-q", "--out", str(run)]
+             *healthy(20), "--out", str(run)]
         )  # fmt: skip
     return folder, run, code, [str(w.message) for w in caught]
 
@@ -116,19 +124,8 @@ def test_times_from_the_file_names_carry_over_streaming(tmp_path, capsys):
     _stamped(first, 0, 36, rng)
     _stamped(later, 36, 48, rng)
     run = tmp_path / "run"
-    args = [
-        "--time-from",
-        "name",
-        "--sample-rate",
-        "10240",
-        "--skip",
-        "0",
-        "--reference",
-        "3h",
-        "--epochs",
-        "1",
-    ]
-    assert main(["monitor", "--data", str(first), *args, "--window", "512", "-q", "--out", str(run)]) == 0
+    args = ["--time-from", "name", "--sample-rate", "10240", "--skip", "0", "--reference", "3h", *FAST]
+    assert main(["monitor", "--data", str(first), *args, "--out", str(run)]) == 0
     summary = json.loads((run / "summary.json").read_text())
     assert summary["sequence"]["start_time"] == "2024-01-01T00:00:00Z"
     assert summary["reference"]["span_s"] == pytest.approx(3 * 3600, abs=600)
@@ -162,8 +159,8 @@ def test_a_manifest_condition_column_gives_each_duty_its_baseline(tmp_path, caps
     duties = ["A" if (k // 4) % 2 == 0 else "B" for k in range(60)]
     manifest = _manifest(tmp_path, duties)
     run = tmp_path / "run"
-    args = ["--sample-rate", "10240", "--skip", "0", "--reference", "5h", "--epochs", "1", "--window", "512"]
-    assert main(["monitor", "--data", str(manifest), *args, "-q", "--out", str(run)]) == 0
+    args = ["--sample-rate", "10240", "--skip", "0", "--reference", "5h", *FAST]
+    assert main(["monitor", "--data", str(manifest), *args, "--out", str(run)]) == 0
     summary = json.loads((run / "summary.json").read_text())
     assert summary["conditions"] == ["A", "B"] and summary["unseen_conditions"] == []
     rms = summary["indicators"]["rms"]
@@ -204,7 +201,7 @@ def test_the_published_femto_archive_is_monitored_from_its_root(tmp_path, capsys
         for k in range(1, n + 1):
             _femto_snapshot(tmp_path / where / f"acc_{k:05d}.csv", rng)
     run = tmp_path / "run"
-    args = ["--skip", "0", "--healthy", "20", "--epochs", "1", "--window", "512", "-q"]
+    args = healthy(20)
     assert (
         main(["monitor", "--data", f"femto:{tmp_path}", "--bearing", "bearing1_7", *args, "--out", str(run)])
         == 0
@@ -252,19 +249,7 @@ def test_femto_files_in_a_plain_folder_read_like_femto_with_channels_4_5(tmp_pat
     for k in range(1, 31):
         _femto_snapshot(femto / f"acc_{k:05d}.csv", rng)
         (plain / f"snap_{k:03d}.csv").write_bytes((femto / f"acc_{k:05d}.csv").read_bytes())
-    args = [
-        "--skip",
-        "0",
-        "--healthy",
-        "15",
-        "--epochs",
-        "1",
-        "--window",
-        "512",
-        "--sample-rate",
-        "25600",
-        "-q",
-    ]
+    args = [*healthy(15), "--sample-rate", "25600"]
     # without --channels: a warning names the clock columns, and the constant hour column makes every
     # reference snapshot a sensor artefact, so the run is refused in one line rather than misread
     with pytest.warns(UserWarning, match=r"look like a clock or a counter"):
@@ -274,8 +259,8 @@ def test_femto_files_in_a_plain_folder_read_like_femto_with_channels_4_5(tmp_pat
     assert (
         main(["monitor", "--data", str(plain), "--channels", "4,5", *args, "--out", str(tmp_path / "p")]) == 0
     )
-    femto_args = [a for a in args if a not in ("--sample-rate", "25600")]
-    assert main(["monitor", "--data", str(femto), *femto_args, "--out", str(tmp_path / "f")]) == 0
+    # FEMTO's loader knows the rate
+    assert main(["monitor", "--data", str(femto), *healthy(15), "--out", str(tmp_path / "f")]) == 0
 
     def rms(run):
         lines = (run / "scores.csv").read_text().splitlines()

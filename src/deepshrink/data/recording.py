@@ -141,17 +141,17 @@ def natural_key(name: str) -> tuple:
 
 
 def file_snapshots(
-    rows: Sequence[tuple[int | None, float | None, Path]],
+    rows: Sequence[tuple],
     reader: Callable[[Path], Callable[[], np.ndarray]],
     *,
     start: int = 0,
 ) -> list[Snapshot]:
-    """Snapshots of files in time order from (number, time_s, path) rows; `reader(path)` gives each one's
-    `read` (a `functools.partial`, which, unlike a lambda, pickles for worker processes); indices count
-    from `start` (snapshots appended to a sequence)."""
+    """Snapshots of files in time order from (number, time_s, path[, condition]) rows; `reader(path)` gives
+    each one's `read` (a `functools.partial`, which, unlike a lambda, pickles for worker processes); indices
+    count from `start` (snapshots appended to a sequence)."""
     return [
-        Snapshot(index=i, number=n, time_s=t, source=str(f), read=reader(f))
-        for i, (n, t, f) in enumerate(rows, start=start)
+        Snapshot(index=i, number=n, time_s=t, source=str(f), read=reader(f), condition=(c[0] if c else None))
+        for i, (n, t, f, *c) in enumerate(rows, start=start)
     ]
 
 

@@ -10,11 +10,11 @@ and its columns are checked once (`DataWarning` for a clock taken as vibration),
 from __future__ import annotations
 
 import csv
-import dataclasses
 import itertools
 import math
 import os
 import re
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -44,8 +44,10 @@ __all__ = [
     "load_snapshot_folder",
     "load_snapshot_manifest",
     "natural_key",
+    "parse_utc",
     "read_snapshot_file",
     "snapshot_number",
+    "stamps_of",
     "timestamp_of",
 ]
 
@@ -130,7 +132,8 @@ def _first_file(
 
 
 def _files_sequence(name: str, rows, *, sample_rate, variable, channel, meta: dict) -> SnapshotSequence:
-    """A sequence of (number, time_s, path) rows read by `read_snapshot_file`, named by its first file."""
+    """A sequence of (number, time_s, path[, condition]) rows read by `read_snapshot_file`, named by its first
+    file."""
     rate, info = _first_file(rows[0][2], sample_rate, variable, channel)
     if info is not None and info.units and any(info.units):
         meta["units"] = list(info.units)
@@ -180,8 +183,8 @@ def _rows_by_number(folder: Path, files: list[Path], interval: float | None) -> 
     return rows, numbering_meta([n for n, _ in ordered])
 
 
-def _rows_by_name(folder: Path, files: list[Path]) -> tuple[list, dict]:
-    """Rows timed by the stamps in the names, which must increase in natural name order."""
+def stamps_of(files: Sequence[Path]) -> list[tuple[Path, float]]:
+    """(file, POSIX seconds) of the time stamp in each name; one line naming a file that has none."""
     stamped = []
     for f in files:
         t = timestamp_of(f)
@@ -190,6 +193,17 @@ def _rows_by_name(folder: Path, files: list[Path]) -> tuple[list, dict]:
                 f"{f}: no time stamp in its name; expected one of: {'; '.join(TIMESTAMP_FORMATS)}"
             )
         stamped.append((f, t))
+    return stamped
+
+
+def parse_utc(text: str) -> float:
+    """POSIX seconds of a time written by `_utc` (a sequence's start_time)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def _rows_by_name(folder: Path, files: list[Path]) -> tuple[list, dict]:
+    """Rows timed by the stamps in the names, which must increase in natural name order."""
+    stamped = stamps_of(files)
     for (a, ta), (b, tb) in itertools.pairwise(stamped):
         if tb <= ta:
             how = "the same time as" if tb == ta else f"an earlier time ({_utc(tb)}) than"
@@ -321,18 +335,14 @@ def load_snapshot_manifest(
         if a[0] == b[0]:
             raise DataError(f"{manifest}: lines {a[3]} and {b[3]} have the same time {a[0]:g} s")
     t0 = rows[0][0]
-    seq = _files_sequence(
+    return _files_sequence(
         manifest.stem,
-        [(number, t - t0, f) for t, number, f, _, _ in rows],
+        [(number, t - t0, f, condition) for t, number, f, _, condition in rows],
         sample_rate=sample_rate,
         variable=variable,
         channel=channel,
         meta={"interval_s": None, "end_of_life": False, "dataset": "manifest", "path": str(manifest)},
     )
-    seq.snapshots = [
-        dataclasses.replace(snap, condition=row[4]) for snap, row in zip(seq.snapshots, rows, strict=True)
-    ]
-    return seq
 
 
 def _reject(source: str, options: dict) -> None:

@@ -88,7 +88,6 @@ __all__ = [
     "Snr",
     "SnrGrid",
     "TrainConfig",
-    "check",
     "check_resume",
     "config_parser",
     "fields_with",
@@ -348,11 +347,6 @@ def load_config(path: str | os.PathLike, cls: type[C] = TrainConfig, **overrides
     """Read a YAML config file (a classifier's unless `cls` says); keyword overrides win (the command
     line's options)."""
     return _options.load_config(path, cls, **overrides)
-
-
-def check(cfg: RunBase) -> None:
-    """`cfg.check()`: the checks no type can express, each config's own."""
-    cfg.check()
 
 
 #: the options that choose a run's test windows: `evaluate` may change these (never what it trained on)

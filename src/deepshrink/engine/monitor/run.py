@@ -205,7 +205,7 @@ def run_monitor(
         options.setdefault("realistic", True)  # the default data: a healthy life like a real one
     seq = load_sequence(
         cfg.data, bearing=cfg.bearing, channel=cfg.channels, sample_rate=cfg.sample_rate,
-        interval_s=cfg.interval_s, time_from=None if cfg.time_from == "number" else cfg.time_from, **options,
+        interval_s=cfg.interval_s, time_from=cfg.time_from, **options,
     )  # fmt: skip
     seconds, _ = persistence_rule(cfg.persistence)
     untimed = next((s for s in seq.snapshots if s.time_s is None), None)

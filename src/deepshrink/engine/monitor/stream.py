@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,12 +19,7 @@ from typing import Any
 import numpy as np
 
 from deepshrink.data.readers.io import SIGNAL_SUFFIXES
-from deepshrink.data.readers.sequence import (
-    TIMESTAMP_FORMATS,
-    read_snapshot_file,
-    snapshot_number,
-    timestamp_of,
-)
+from deepshrink.data.readers.sequence import parse_utc, read_snapshot_file, snapshot_number, stamps_of
 from deepshrink.data.recording import file_snapshots, natural_key
 from deepshrink.data.sets.femto import read_femto_snapshot
 from deepshrink.engine.monitor.run import SUMMARY, finish, score_rows
@@ -90,24 +84,38 @@ def run_lock(run: Path, notes: list[str] | None = None) -> Iterator[None]:
 def _rows_by_stamp(files: Sequence[Path], rows: Sequence[dict], start_time: str) -> list[tuple]:
     """(None, time_s, file) of new files timed by the stamps in their names, from the run's start time, in
     time order; each must come after the last scored snapshot (one line naming the file otherwise)."""
-    t0 = datetime.fromisoformat(start_time.replace("Z", "+00:00")).timestamp()
+    t0 = parse_utc(start_time)
     last = max((r["time_s"] for r in rows if r["time_s"] is not None), default=None)
-    stamped = []
-    for f in files:
-        t = timestamp_of(f)
-        if t is None:
-            formats = "; ".join(TIMESTAMP_FORMATS)
-            raise DataError(f"{f}: no time stamp in its name; expected one of: {formats}")
-        stamped.append((t - t0, f))
-    stamped.sort(key=lambda tf: tf[0])
     out = []
-    for t, f in stamped:
-        if last is not None and t <= last:
+    for f, t in sorted(stamps_of(files), key=lambda ft: ft[1]):
+        if last is not None and t - t0 <= last:
             raise DataError(
-                f"{f}: its time stamp ({t / 3600:.4g} h into the run) is not after the last scored snapshot"
+                f"{f}: its time stamp ({(t - t0) / 3600:.4g} h into the run) is not after the last scored"
+                " snapshot"
             )
-        out.append((None, t, f))
-        last = t
+        out.append((None, t - t0, f))
+        last = t - t0
+    return out
+
+
+def _rows_by_number(files: Sequence[Path], rows: Sequence[dict], seq_meta: dict) -> list[tuple]:
+    """(number, time_s, file) of new files numbered like the run's, each after the last scored number."""
+    last = next((r["number"] for r in reversed(rows) if r["number"] is not None), None)
+    interval, first_number = seq_meta.get("interval_s"), seq_meta.get("first_number")
+    out, seen = [], {r["number"] for r in rows if r["number"] is not None}
+
+    def order(f: Path) -> tuple:
+        return (snapshot_number(f) is None, snapshot_number(f) or 0, natural_key(f.name))
+
+    for f in sorted(files, key=order):
+        number = snapshot_number(f)
+        if number is not None and (number in seen or (last is not None and number <= last)):
+            raise DataError(f"{f}: snapshot number {number} is not after the last scored one ({last})")
+        seen.add(number)
+        time_s = None
+        if number is not None and interval and first_number is not None:
+            time_s = (number - first_number) * float(interval)
+        out.append((number, time_s, f))
     return out
 
 
@@ -171,22 +179,10 @@ def stream(
             raise DataError(f"no snapshot files in {', '.join(map(str, paths))}")
         fresh = [f for f in files if f.resolve() not in scored]
         already = len(files) - len(fresh)
-        fresh.sort(key=lambda f: (snapshot_number(f) is None, snapshot_number(f) or 0, natural_key(f.name)))
-        last = next((r["number"] for r in reversed(rows) if r["number"] is not None), None)
-        interval, first_number = seq_meta.get("interval_s"), seq_meta.get("first_number")
-        new_rows, seen = [], {r["number"] for r in rows if r["number"] is not None}
         if seq_meta.get("time_from") == "name":  # times from the stamps in the names, as the first run
             new_rows = _rows_by_stamp(fresh, rows, seq_meta["start_time"])
-            fresh = []
-        for f in fresh:
-            number = snapshot_number(f)
-            if number is not None and (number in seen or (last is not None and number <= last)):
-                raise DataError(f"{f}: snapshot number {number} is not after the last scored one ({last})")
-            seen.add(number)
-            time_s = None
-            if number is not None and interval and first_number is not None:
-                time_s = (number - first_number) * float(interval)
-            new_rows.append((number, time_s, f))
+        else:
+            new_rows = _rows_by_number(fresh, rows, seq_meta)
         seconds, _ = persistence_rule(ref.persistence)
         untimed = next((f for _, t, f in new_rows if t is None), None)
         if seconds is not None and untimed is not None:  # refused before any scoring
