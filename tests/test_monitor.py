@@ -55,6 +55,16 @@ def test_the_default_life_gets_a_machine_verdict_after_the_onset_and_none_before
     assert 900 <= confirmed["index"] < 1200 and confirmed["file"] == f"simulator:{confirmed['index'] + 1}"
     first = machine["first_alert"]["first_exceedance"]
     assert first["index"] <= confirmed["index"] and machine["first_alert"]["drivers"]
+    # the knocks make crest factor and kurtosis heavy-tailed: their held-back values reject the bound's model,
+    # so they leave the verdict (and its Bonferroni count) and the warning says so; the others stay
+    assert set(machine["outside_verdict"]) == {"crest", "kurtosis"}
+    assert all(machine["model_p"][n] < 0.05 for n in ("crest", "kurtosis"))
+    assert machine["indicators"] == ["dae", "rms", "level_db"] and set(machine["bounds"]) == {
+        "dae",
+        "rms",
+        "level_db",
+    }
+    assert any("outside the machine verdict (which reads dae, rms, level_db)" in w for w in ref["warnings"])
     # the DAE finds the fault after its onset, never before
     assert summary["indicators"]["dae"]["alarm_before_onset"] is False
     assert summary["indicators"]["dae"]["first_alarm_index"] is not None

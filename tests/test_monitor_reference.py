@@ -255,3 +255,48 @@ def test_velocity_in_mm_s_where_the_unit_is_known(run, tmp_path, capsys):
     ref, meta = load_reference(run)
     assert "velocity_mm_s" in ref.missing and meta["missing"] == [] and meta["left_out"] == ["velocity_mm_s"]
     assert "velocity_mm_s" not in json.loads((run / "summary.json").read_text())["machine"]["bounds"]
+
+
+# the verdict's bounds are parametric: the model is checked on the values they are built from
+
+
+def test_the_model_check_passes_log_normal_values_and_rejects_knocks():
+    from deepshrink.engine.monitor.verdict import model_check
+
+    rng = np.random.default_rng(0)
+    quiet = np.exp(rng.normal(np.log(4.0), 0.05, 20))
+    knocks = quiet.copy()
+    knocks[[3, 11, 17]] *= [2.6, 3.1, 2.2]  # three snapshots of twenty with a knock, as the simulator's
+    centres = [{"crest": 4.0, "rms": 4.0, "level_db": 0.0}] * 20
+    p = model_check({"crest": knocks, "rms": quiet, "level_db": 20 * np.log10(quiet / 4.0)}, centres)
+    assert p["crest"] < 0.001 and p["rms"] > 0.05 and p["level_db"] == pytest.approx(p["rms"])
+    # no spread, too few values, or an indicator outside the verdict's kinds: not tested
+    few = np.r_[quiet[:2], np.full(18, np.nan)]
+    flat = model_check({"rms": np.full(20, 4.0), "crest": few, "iforest": knocks}, centres)
+    assert flat == {"rms": 1.0, "crest": 1.0}
+
+
+def test_an_indicator_that_rejects_the_model_leaves_the_verdict_unless_all_do():
+    from deepshrink.engine.monitor.reference import POOLED, Baseline, HealthReference, verdict_warnings
+
+    base = Baseline(scale=1.0, calibration=20)
+    ref = HealthReference(window=8, channels=1, length=8, sample_rate=None, model_name="x", model_kwargs={},
+                          dae=None, features=np.random.default_rng(0).normal(size=(20, 4)), seed=0,
+                          false_alarm_rate=0.01, persistence=3, baselines={POOLED: base},
+                          missing=("velocity_mm_s",))  # fmt: skip
+    ref.model_p = {"dae": 0.4, "rms": 0.3, "kurtosis": 1e-4, "crest": 0.01, "level_db": 0.3}
+    assert ref.outside_verdict == {"kurtosis": 1e-4, "crest": 0.01}
+    assert ref.verdict_names() == ["dae", "rms", "level_db"]
+    (text,) = verdict_warnings(ref)
+    assert text.startswith("crest, kurtosis: held-back values not normal in log")
+    assert (
+        "0.33 % per snapshot can be set from 20 of them" in text
+        and "(which reads dae, rms, level_db)" in text
+    )
+    # every one rejected: none is left out (a silent verdict would be worse), and the rate is not promised
+    ref.model_p = dict.fromkeys(ref.model_p, 1e-3)
+    assert ref.outside_verdict == {} and len(ref.verdict_names()) == 5
+    (text,) = verdict_warnings(ref)
+    assert "its false-alarm rate is not promised" in text
+    ref.model_p = dict.fromkeys(ref.model_p, 0.5)
+    assert verdict_warnings(ref) == []

@@ -32,11 +32,19 @@ from deepshrink.choices import DAE_LR
 from deepshrink.data.split.windows import window_view  # the one window cutter
 from deepshrink.engine.denoise.training import build_autoencoder, train_denoiser
 from deepshrink.engine.monitor.indicators import INDICATORS, Batch, scoring_windows
-from deepshrink.engine.monitor.verdict import VERDICT_INDICATORS, bounds_of
+from deepshrink.engine.monitor.verdict import MODEL_P, VERDICT_INDICATORS, bounds_of, model_check
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.functional import health
 
-__all__ = ["POOLED", "Baseline", "HealthReference", "fit_reference", "scoring_windows", "training_windows"]
+__all__ = [
+    "POOLED",
+    "Baseline",
+    "HealthReference",
+    "fit_reference",
+    "scoring_windows",
+    "training_windows",
+    "verdict_warnings",
+]
 
 POOLED = "*"  # the baseline of all conditions together
 # The U-Net DAEs at a monitor's size: narrower and with shorter kernels than `dae train`'s. A whole life
@@ -88,6 +96,8 @@ class HealthReference:
     missing: tuple[str, ...] = ()  # indicators a saved monitor predates: scored NaN, reported
     families: Any = None  # engine/monitor/families.FamilySettings where the bearing is known, else None
     unit: str | None = None  # the snapshots' acceleration unit ("g", "m/s2"), where known: velocity in mm/s
+    # each verdict indicator's Shapiro-Wilk p on its held-back values under the bound's model (verdict.py)
+    model_p: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.forest is None:
@@ -145,8 +155,8 @@ class HealthReference:
             out[name] = np.full(n, np.nan) if name in self.missing else np.asarray(ind.fn(batch), np.float64)
         return out
 
-    def calibrate(self, values: dict[str, np.ndarray], condition: str, n_verdict: int) -> None:
-        """Set `condition`'s thresholds and verdict bounds from held-back healthy scores {name: (m,)}."""
+    def calibrate(self, values: dict[str, np.ndarray], condition: str) -> None:
+        """Set `condition`'s thresholds and centres from held-back healthy scores {name: (m,)}."""
         base = self.baselines[condition]
         for name, v in values.items():
             try:
@@ -155,13 +165,46 @@ class HealthReference:
             except ValueError as err:
                 raise DataError(f"threshold of {name} ({condition}): {err}") from None
             base.thresholds[name], base.centres[name] = thr, centre
-        base.alert, base.danger = bounds_of(values, base.centres, self.false_alarm_rate, n_verdict)
         base.calibration = len(next(iter(values.values()), ()))
+
+    @property
+    def outside_verdict(self) -> dict[str, float]:
+        """{name: p} of the indicators whose held-back values reject the verdict bound's model: left out of
+        the verdict, unless every one does (the verdict would be silent; its rate is then not promised)."""
+        out = {n: p for n, p in self.model_p.items() if p < MODEL_P}
+        return out if len(out) < len(self.model_p) else {}
+
+    def verdict_names(self) -> list[str]:
+        """The indicators the machine verdict reads: the verdict's kinds, less those left out of it."""
+        return [n for n in VERDICT_INDICATORS if n not in self.missing and n not in self.outside_verdict]
 
     def exceeds(self, name: str, values: np.ndarray, base: Baseline | None = None) -> np.ndarray:
         """1.0 where a value is beyond its threshold, 0.0 where not, NaN where it is NaN (the one test)."""
         base = base or self.baselines[POOLED]
         return beyond(name, values, base.thresholds.get(name, math.inf), base.centres.get(name, 0.0))
+
+
+def verdict_warnings(ref: HealthReference) -> list[str]:
+    """What the model check of the verdict's bounds found, in words: the indicators left out of the
+    verdict, or that its rate is not promised when every one rejects the model."""
+    bad = {n: p for n, p in ref.model_p.items() if p < MODEL_P}
+    if not bad:
+        return []
+    model = "normal in log (in dB for the level) around their baselines"
+    ps = ", ".join(f"{n} {p:.2g}" for n, p in sorted(bad.items()))
+    if not ref.outside_verdict:
+        return [
+            f"every verdict indicator's held-back values reject the bound's model, {model} (Shapiro-Wilk p:"
+            f" {ps}): the machine verdict keeps them all, but its false-alarm rate is not promised; take a"
+            " longer or steadier reference (--reference 4h)"
+        ]
+    k = len(ref.verdict_names())
+    return [
+        f"{', '.join(sorted(bad))}: held-back values not {model} (Shapiro-Wilk p: {ps}), so no bound at"
+        f" {100 * ref.false_alarm_rate / k:.2g} % per snapshot can be set from"
+        f" {ref.baselines[POOLED].calibration} of them: they stay indicators of their own, outside the"
+        f" machine verdict (which reads {', '.join(ref.verdict_names())})"
+    ]
 
 
 def beyond(name: str, values: np.ndarray, bound: float, centre: float) -> np.ndarray:
@@ -245,10 +288,16 @@ def fit_reference(
     # monitor's missing one is: scored NaN, reported, never alarmed
     ref.missing = tuple(n for n, v in scores.items() if not np.isfinite(v).any())
     scores = {n: v for n, v in scores.items() if n not in ref.missing}
-    n_verdict = sum(n in VERDICT_INDICATORS for n in scores)
     # the pooled baseline: every held-back snapshot, each scaled by its own condition's reference RMS
-    ref.calibrate(scores, POOLED, n_verdict)
-    for c in ref.conditions:
-        keep = np.array([k == c for k in cal_c])
-        ref.calibrate({k: v[keep] for k, v in scores.items()}, c, n_verdict)
+    ref.calibrate(scores, POOLED)
+    masks = {c: np.array([k == c for k in cal_c]) for c in ref.conditions}
+    for c, keep in masks.items():
+        ref.calibrate({k: v[keep] for k, v in scores.items()}, c)
+    # the verdict's bounds are parametric: an indicator whose held-back values reject their model leaves it
+    ref.model_p = model_check(scores, [ref.baseline(c)[0].centres for c in cal_c])
+    names = ref.verdict_names()
+    for c in [POOLED, *ref.conditions]:
+        base = ref.baselines[c]
+        v = scores if c == POOLED else {k: s[masks[c]] for k, s in scores.items()}
+        base.alert, base.danger = bounds_of(v, base.centres, false_alarm_rate, names)
     return ref, scores

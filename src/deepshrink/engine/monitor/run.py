@@ -27,7 +27,7 @@ from deepshrink.engine.core.config import MonitorConfig, save_config, validated
 from deepshrink.engine.monitor.families import family_settings, family_values
 from deepshrink.engine.monitor.indicators import INDICATORS
 from deepshrink.engine.monitor.policy import ReferencePlan, check_drift, plan_reference
-from deepshrink.engine.monitor.reference import HealthReference, fit_reference
+from deepshrink.engine.monitor.reference import HealthReference, fit_reference, verdict_warnings
 from deepshrink.engine.monitor.report import write_report
 from deepshrink.engine.monitor.scores import (
     SCORES,
@@ -244,6 +244,7 @@ def run_monitor(
     )  # fmt: skip
     del arrays
     ref.families = families
+    plan.warnings.extend(verdict_warnings(ref))
     unseen = sorted({c for c in conds[plan.end :] if c is not None} - set(ref.conditions))
     if unseen and any(c is not None for c in conds):
         plan.warnings.append(

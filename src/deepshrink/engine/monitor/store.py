@@ -55,6 +55,7 @@ def save_reference(ref: HealthReference, run_dir: str | Path, meta: dict[str, An
             "baselines": {c: b.to_json() for c, b in ref.baselines.items()},
             "families": None if ref.families is None else ref.families.to_json(),
             "unit": ref.unit,
+            "verdict_model_p": ref.model_p,
         },
     )
 
@@ -125,6 +126,7 @@ def load_reference(run_dir: str | Path) -> tuple[HealthReference, dict[str, Any]
             missing=missing,
             families=FamilySettings.from_json(meta.get("families")),
             unit=meta.get("unit"),
+            model_p={k: float(v) for k, v in (meta.get("verdict_model_p") or {}).items()},
         )
     except (KeyError, TypeError, ValueError) as err:
         raise DataError(f"{where}: corrupt monitor metadata ({type(err).__name__}: {err})") from None

@@ -12,7 +12,7 @@ import numpy as np
 from deepshrink.engine.monitor.families import diagnosis_summary
 from deepshrink.engine.monitor.indicators import INDICATORS, change_db
 from deepshrink.engine.monitor.reference import POOLED, HealthReference
-from deepshrink.engine.monitor.verdict import ALERT_DB, DANGER_DB, VERDICT_INDICATORS, verdict_of
+from deepshrink.engine.monitor.verdict import ALERT_DB, DANGER_DB, MODEL_P, VERDICT_INDICATORS, verdict_of
 from deepshrink.functional import health
 
 __all__ = ["RULE", "summarize"]
@@ -20,7 +20,8 @@ __all__ = ["RULE", "summarize"]
 RULE = (
     f"machine verdict: alert when {', '.join(VERDICT_INDICATORS)} (any) passes both its bound at the "
     f"false-alarm rate divided by their number (Bonferroni) and +{ALERT_DB:g} dB over its healthy baseline "
-    f"(the level: either way); danger at +{DANGER_DB:g} dB; each after `persistence` consecutive snapshots"
+    f"(the level: either way); danger at +{DANGER_DB:g} dB; each after `persistence` consecutive snapshots; "
+    f"an indicator whose held-back values reject the bound's model (Shapiro-Wilk p < {MODEL_P:g}) is left out"
 )
 
 
@@ -103,8 +104,11 @@ def _machine(rows: Sequence[dict], ref: HealthReference, seq_meta: dict) -> dict
     verdict = bool(ref.baselines[POOLED].alert)
     out["rule"] = RULE if verdict else "no verdict: the saved monitor predates it (refit to get one)"
     out["stated_false_alarm_rate"] = ref.false_alarm_rate
-    out["persistence"] = ref.persistence
     pooled = ref.baselines[POOLED]
+    out["indicators"] = list(pooled.alert)  # the verdict reads these
+    out["outside_verdict"] = {n: round(p, 6) for n, p in ref.outside_verdict.items()}
+    out["model_p"] = {n: round(p, 6) for n, p in ref.model_p.items()}
+    out["persistence"] = ref.persistence
     out["bounds"] = {
         n: {"alert": pooled.alert.get(n), "danger": pooled.danger.get(n), "baseline": pooled.centres.get(n)}
         for n in pooled.alert

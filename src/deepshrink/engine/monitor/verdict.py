@@ -7,6 +7,16 @@ The rule, and why:
 - **Statistical part**: each of these K indicators is bounded at the false-alarm rate divided by K
   (Bonferroni), so under the reference's model the machine exceeds on a healthy snapshot with probability at
   most the stated rate, however the indicators depend on one another.
+- **The model is checked, not assumed**: a bound at rate / K (0.2-0.3 %) from a few dozen held-back snapshots
+  is parametric (functional/health.threshold_at_rate: normal in log for amplitudes and powers, in dB for the
+  level). An indicator whose held-back values reject that model (Shapiro-Wilk, p < MODEL_P, each value
+  against its condition's centre) has a tail those snapshots cannot bound: random knocks make crest factor
+  and kurtosis a mixture of quiet and impulsive snapshots. It stays an indicator of its own, with its
+  threshold and alarms, but leaves the verdict, and K counts only the indicators kept. Measured on 20
+  simulated lives with knocks, drift, duties and artefacts: with crest factor and kurtosis in the verdict,
+  3.7 % of healthy snapshots passed its bounds against the stated 1 %; with the check, 0.88 %
+  (docs/benchmarks.md). If every indicator is rejected, none is left out (the verdict would be silent) and
+  the warning says that the rate is not promised.
 - **Practical part**: a statistical bound is a promise about snapshots like the reference. Real machines
   drift by 1-2 dB over hours (temperature, lubrication) and settle after running-in, which a few hours of
   reference cannot span; so a bound also needs the change that practice calls significant. Alert: at least
@@ -24,6 +34,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from deepshrink.engine.monitor.indicators import INDICATORS, change_db
 from deepshrink.functional import health
@@ -31,14 +42,17 @@ from deepshrink.functional import health
 __all__ = [
     "ALERT_DB",
     "DANGER_DB",
+    "MODEL_P",
     "STATES",
     "VERDICT_INDICATORS",
     "bounds_of",
     "machine_exceedance",
+    "model_check",
     "verdict_of",
 ]
 
 ALERT_DB, DANGER_DB = 6.0, 12.0
+MODEL_P = 0.05  # the conventional level of a goodness-of-fit check
 STATES = ("normal", "alert", "danger")
 
 
@@ -62,14 +76,34 @@ def _margin(kind: str, centre: float, db: float) -> float:
     return centre * 10.0 ** (db / (20.0 if kind == "amplitude" else 10.0))
 
 
-def bounds_of(
-    values: dict[str, np.ndarray], centres: dict[str, float], rate: float, k: int
-) -> tuple[dict[str, float], dict[str, float]]:
-    """(alert, danger) bounds of every verdict indicator from its held-back healthy `values`: the larger of
-    the bound at `rate / k` and the +6 dB / +12 dB margin over `centres`."""
-    alert, danger = {}, {}
+def model_check(values: dict[str, np.ndarray], centres: Sequence[dict[str, float]]) -> dict[str, float]:
+    """Shapiro-Wilk p-value of each verdict indicator's held-back healthy `values` {name: (m,)} under the
+    bound's model: the log of value / centre normal (amplitudes, powers), value - centre normal (the level),
+    with `centres[i]` the centre of snapshot i's condition. An indicator with fewer than 3 finite values or
+    no spread is not tested (p = 1)."""
+    out = {}
     for name, v in values.items():
-        if name not in VERDICT_INDICATORS or not np.isfinite(v).sum() >= 3:
+        if name not in VERDICT_INDICATORS:
+            continue
+        kind = INDICATORS[name].kind
+        c = np.array([cs[name] for cs in centres], dtype=np.float64)
+        v = np.asarray(v, dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = v - c if kind == "level" else np.log(v / c)
+        d = d[np.isfinite(d)]
+        out[name] = float(stats.shapiro(d).pvalue) if len(d) >= 3 and np.ptp(d) > 0 else 1.0
+    return out
+
+
+def bounds_of(
+    values: dict[str, np.ndarray], centres: dict[str, float], rate: float, names: Sequence[str]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """(alert, danger) bounds of the verdict indicators `names` from their held-back healthy `values`: the
+    larger of the bound at `rate / len(names)` and the +6 dB / +12 dB margin over `centres`."""
+    alert, danger = {}, {}
+    k = len(names)
+    for name, v in values.items():
+        if name not in names or not np.isfinite(v).sum() >= 3:
             continue
         kind = INDICATORS[name].kind
         stat, _ = health.threshold_at_rate(v, rate / max(1, k), two_sided=kind == "level")
