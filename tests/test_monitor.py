@@ -325,6 +325,14 @@ def test_stream_refuses_old_snapshots_and_other_runs(sim_run, tmp_path, capsys):
     assert "snap_500.npy (unreadable: snapshot of shape (1, 1000)" in capsys.readouterr().err
     assert main(["monitor", "--run", str(tmp_path), str(new / "snap_500.npy")]) == 2
     assert "model.json: missing" in capsys.readouterr().err
+    # a re-baseline is a new fit: streaming says how to get one, in one line
+    assert main(["monitor", "--run", str(run), str(new / "snap_500.npy"), "--rebaseline", "2h"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert (
+        "cannot re-baseline it" in err
+        and "--rebaseline TIME --out NEW_RUN" in err
+        and len(err.splitlines()) == 1
+    )
 
 
 def test_health_monitor_estimator_follows_pyod_conventions():

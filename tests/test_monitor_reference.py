@@ -240,6 +240,8 @@ def test_velocity_in_mm_s_where_the_unit_is_known(run, tmp_path, capsys):
                 *FAST,
                 "--unit",
                 "g",
+                "--zones",
+                "0.001,0.002,1e6",
                 "--out",
                 str(out),
             ]
@@ -251,6 +253,14 @@ def test_velocity_in_mm_s_where_the_unit_is_known(run, tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["unit"] == "g" and summary["indicators"]["velocity_mm_s"]["threshold"] > 0
     assert "velocity_mm_s" in summary["machine"]["bounds"]
+    # zone boundaries given: the velocity's zone now, and the first snapshot in zone C (here the first
+    # monitored one) and in zone D (none), on the verdict line too; the saved monitor keeps them
+    zone = summary["machine"]["zone"]
+    first_monitored = summary["reference"]["fit"][1] + 1
+    assert zone["boundaries_mm_s"] == [0.001, 0.002, 1e6] and zone["now"]["zone"] == "C"
+    assert zone["first_C"]["index"] == first_monitored and zone["first_D"] is None
+    assert "mm/s: zone C (boundaries given A/B 0.001, B/C 0.002, C/D 1e+06 mm/s), first in zone C at" in table
+    assert load_reference(out)[0].zones == (0.001, 0.002, 1e6)
     # without a unit it does not apply: left out of the thresholds and the verdict, and never reported as new
     ref, meta = load_reference(run)
     assert "velocity_mm_s" in ref.missing and meta["missing"] == [] and meta["left_out"] == ["velocity_mm_s"]
@@ -300,3 +310,34 @@ def test_an_indicator_that_rejects_the_model_leaves_the_verdict_unless_all_do():
     assert "its false-alarm rate is not promised" in text
     ref.model_p = dict.fromkeys(ref.model_p, 0.5)
     assert verdict_warnings(ref) == []
+
+
+def test_the_zone_of_a_velocity_and_bad_zones():
+    from deepshrink.engine.monitor.verdict import zone_of, zone_summary
+
+    bounds = (1.4, 2.8, 4.5)
+    assert [zone_of(v, bounds) for v in (0.3, 1.4, 2.0, 2.8, 4.49, 4.5, 30.0)] == list("ABBCCDD")
+    rows = [{"index": i, "number": i + 1, "time_s": 60.0 * i, "file": f"f{i}", "role": role,
+             "velocity_mm_s": v} for i, (role, v) in enumerate(
+                 [("fit", 9.0), ("monitored", 1.0), ("monitored", 3.0), ("monitored", math.nan),
+                  ("monitored", 5.0), ("monitored", 2.0), ("monitored", math.nan)])]  # fmt: skip
+    z = zone_summary(rows, bounds, "velocity_mm_s")
+    # the reference's 9 mm/s is not monitored; NaN rows are skipped: now = the last scored one
+    assert z["now"]["index"] == 5 and z["now"]["zone"] == "B"
+    assert z["first_C"]["index"] == 2 and z["first_D"]["index"] == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--zones", "4.5,2.8,1.4"], "zones: expected three increasing boundaries in mm/s"),
+        (["--zones", "1.4,2.8"], "zones: expected three increasing boundaries"),
+        (["--zones", "a,b,c"], "zones: expected three increasing boundaries"),
+        (["--zones", "1.4,2.8,4.5"], "zones: they bound velocity in mm/s, which needs the acceleration unit"),
+    ],
+)
+def test_bad_zones_are_one_line(tmp_path, capsys, args, needle):
+    code = main(["monitor", *STATIONARY, "--skip", "0", "--healthy", "30", *FAST, *args,
+                 "--out", str(tmp_path / "r")])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and needle in err and len(err.splitlines()) == 1, err

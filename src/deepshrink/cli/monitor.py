@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import shlex
 import sys
 from pathlib import Path
@@ -169,7 +170,17 @@ def _stream(argv: list[str], prog: str) -> int:
     p.add_argument("--run", required=True, metavar="RUN_DIR", help="run directory of `deepshrink monitor`")
     p.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER", help="new snapshot files or folders")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    p.add_argument("--rebaseline", help=argparse.SUPPRESS)  # to answer it in words, below
     args = p.parse_args(argv)
+    if args.rebaseline is not None:
+        # a new baseline is a new fit (DAE, thresholds) on snapshots after the maintenance, which a stream of
+        # a few files cannot give; the batch run over the whole life keeps the rows before it as history
+        raise ConfigError(
+            "streaming scores against the saved monitor and cannot re-baseline it; after maintenance run the"
+            " whole life again: deepshrink monitor --data FOLDER --rebaseline TIME --out NEW_RUN (the rows"
+            " before TIME stay as history)",
+            key="rebaseline",
+        )
     from deepshrink.engine.monitor.stream import stream  # here: --help answers without torch
 
     new, summary = stream(args.run, args.paths, progress=_progress(args.quiet), command=_command(argv))

@@ -45,6 +45,7 @@ from deepshrink.engine.core.option_types import (
     Snr,
     SnrGrid,
     parse_span,
+    parse_zones,
 )
 from deepshrink.engine.core.options import (
     AXIS,
@@ -282,6 +283,9 @@ class MonitorConfig(RunBase):
     unit: Literal["g", "m/s2"] | None = None
     """the snapshots' acceleration unit: adds velocity RMS in mm/s over 10-1,000 Hz (ISO 20816's quantity)
     and prints thresholds with their units"""
+    zones: str | None = None
+    """velocity zone boundaries A/B,B/C,C/D in mm/s for this machine (its group and foundation in your copy of
+    ISO 20816 / ISO 10816), e.g. 1.4,2.8,4.5: the verdict line adds the velocity's zone (needs the unit)"""
     geometry: str | None = None
     """the bearing, for the envelope family of every snapshot (what is failing): a name (6205) or
     BALLS,BALL_D,PITCH_D[,ANGLE_DEG]; the simulator's is known"""
@@ -330,14 +334,9 @@ class MonitorConfig(RunBase):
                 key="persistence",
             )
         self.persistence = self.persistence if count is None else count
+        parse_zones(self.zones)
         for key in ("reference", "rebaseline") + (() if self.skip == "auto" else ("skip",)):
             parse_span(getattr(self, key), key)  # a typo answers at once, before any data is read
-
-
-C = TypeVar("C", TrainConfig, DenoiseConfig, MonitorConfig, RunOptions)
-
-#: the options that choose a run's test windows: `evaluate` may change these (never what it trained on)
-TEST_SCENARIO_KEYS = fields_with(TrainConfig, TEST)
 
 
 C = TypeVar("C", TrainConfig, DenoiseConfig, MonitorConfig, RunOptions)

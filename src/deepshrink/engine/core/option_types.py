@@ -38,6 +38,7 @@ __all__ = [
     "config_error",
     "load_yaml_text",
     "parse_span",
+    "parse_zones",
 ]
 
 PARSER_MODE = "deepshrink_yaml"
@@ -357,3 +358,23 @@ def parse_span(text: str | int | float | None, key: str) -> tuple[float | None, 
         )
     value = float(m.group(1))
     return (value * _UNITS[m.group(2)], None) if m.group(2) else (None, int(value))
+
+
+def parse_zones(text: str | None, key: str = "zones") -> tuple[float, float, float] | None:
+    """The three zone boundaries A/B, B/C, C/D of velocity RMS in mm/s ("1.4,2.8,4.5"), increasing and
+    positive; ConfigError naming `key` otherwise."""
+    if text is None:
+        return None
+    parts = [p.strip() for p in str(text).split(",")]
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    positive = len(values) == 3 and all(math.isfinite(v) and v > 0 for v in values)
+    if not positive or not values[0] < values[1] < values[2]:
+        raise ConfigError(
+            f"{key}: expected three increasing boundaries in mm/s, A/B,B/C,C/D (e.g. 1.4,2.8,4.5), got"
+            f" {text!r}",
+            key=key,
+        )
+    return values  # type: ignore[return-value]

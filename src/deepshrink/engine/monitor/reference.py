@@ -96,6 +96,7 @@ class HealthReference:
     missing: tuple[str, ...] = ()  # indicators a saved monitor predates: scored NaN, reported
     families: Any = None  # engine/monitor/families.FamilySettings where the bearing is known, else None
     unit: str | None = None  # the snapshots' acceleration unit ("g", "m/s2"), where known: velocity in mm/s
+    zones: tuple[float, float, float] | None = None  # velocity zone boundaries A/B, B/C, C/D in mm/s, given
     # each verdict indicator's Shapiro-Wilk p on its held-back values under the bound's model (verdict.py)
     model_p: dict[str, float] = field(default_factory=dict)
 

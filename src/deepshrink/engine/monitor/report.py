@@ -52,7 +52,22 @@ def verdict_line(machine: dict, hours: bool = True) -> str:
     danger = machine.get("first_danger")
     if danger is not None:
         line += f"; danger from {where(danger['confirmed'], hours)}"
-    return line
+    return line + zone_text(machine.get("zone"), hours)
+
+
+def zone_text(zone: dict | None, hours: bool = True) -> str:
+    """'; velocity 3.1 mm/s: zone B (...)' of the verdict line, where zone boundaries were given."""
+    if not zone or zone.get("now") is None:
+        return ""
+    b = zone["boundaries_mm_s"]
+    text = (
+        f"; velocity {zone['now']['velocity_mm_s']:.3g} mm/s: zone {zone['now']['zone']} (boundaries given"
+        f" A/B {b[0]:g}, B/C {b[1]:g}, C/D {b[2]:g} mm/s)"
+    )
+    for z in "CD":
+        if zone.get(f"first_{z}") is not None:
+            text += f", first in zone {z} at {where(zone[f'first_{z}'], hours)}"
+    return text
 
 
 FAMILY_NAMES = {

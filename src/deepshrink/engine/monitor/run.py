@@ -24,6 +24,7 @@ from deepshrink.data.readers.sequence import load_sequence
 from deepshrink.data.recording import Snapshot, SnapshotSequence
 from deepshrink.engine.core.artifacts import CONFIG_FILE, MONITOR_ADVICE, prepare_run_dir
 from deepshrink.engine.core.config import MonitorConfig, save_config, validated
+from deepshrink.engine.core.option_types import parse_zones
 from deepshrink.engine.monitor.families import family_settings, family_values
 from deepshrink.engine.monitor.indicators import INDICATORS
 from deepshrink.engine.monitor.policy import ReferencePlan, check_drift, plan_reference
@@ -233,6 +234,12 @@ def run_monitor(
     check_drift(plan, seq, 20 * np.log10(np.maximum(health.rms(arrays), 1e-12)))
     fit_i, cal_i = plan.fit, plan.calibration
     unit = cfg.unit or _unit_of(seq)
+    if cfg.zones is not None and unit is None:
+        raise ConfigError(
+            "zones: they bound velocity in mm/s, which needs the acceleration unit of the snapshots: give"
+            " --unit g or --unit m/s2",
+            key="zones",
+        )
     ref, _ = fit_reference(
         arrays[[i - plan.start for i in fit_i]], arrays[[i - plan.start for i in cal_i]],
         fit_conditions=[conds[i] for i in fit_i], calibration_conditions=[conds[i] for i in cal_i],
@@ -244,6 +251,7 @@ def run_monitor(
     )  # fmt: skip
     del arrays
     ref.families = families
+    ref.zones = parse_zones(cfg.zones)
     plan.warnings.extend(verdict_warnings(ref))
     unseen = sorted({c for c in conds[plan.end :] if c is not None} - set(ref.conditions))
     if unseen and any(c is not None for c in conds):

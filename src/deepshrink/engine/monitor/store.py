@@ -56,6 +56,7 @@ def save_reference(ref: HealthReference, run_dir: str | Path, meta: dict[str, An
             "families": None if ref.families is None else ref.families.to_json(),
             "unit": ref.unit,
             "verdict_model_p": ref.model_p,
+            "zones": None if ref.zones is None else list(ref.zones),
         },
     )
 
@@ -127,6 +128,7 @@ def load_reference(run_dir: str | Path) -> tuple[HealthReference, dict[str, Any]
             families=FamilySettings.from_json(meta.get("families")),
             unit=meta.get("unit"),
             model_p={k: float(v) for k, v in (meta.get("verdict_model_p") or {}).items()},
+            zones=None if meta.get("zones") is None else tuple(float(v) for v in meta["zones"]),
         )
     except (KeyError, TypeError, ValueError) as err:
         raise DataError(f"{where}: corrupt monitor metadata ({type(err).__name__}: {err})") from None

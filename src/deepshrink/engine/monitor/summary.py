@@ -12,7 +12,14 @@ import numpy as np
 from deepshrink.engine.monitor.families import diagnosis_summary
 from deepshrink.engine.monitor.indicators import INDICATORS, change_db
 from deepshrink.engine.monitor.reference import POOLED, HealthReference
-from deepshrink.engine.monitor.verdict import ALERT_DB, DANGER_DB, MODEL_P, VERDICT_INDICATORS, verdict_of
+from deepshrink.engine.monitor.verdict import (
+    ALERT_DB,
+    DANGER_DB,
+    MODEL_P,
+    VERDICT_INDICATORS,
+    verdict_of,
+    zone_summary,
+)
 from deepshrink.functional import health
 
 __all__ = ["RULE", "summarize"]
@@ -109,6 +116,8 @@ def _machine(rows: Sequence[dict], ref: HealthReference, seq_meta: dict) -> dict
     out["outside_verdict"] = {n: round(p, 6) for n, p in ref.outside_verdict.items()}
     out["model_p"] = {n: round(p, 6) for n, p in ref.model_p.items()}
     out["persistence"] = ref.persistence
+    if ref.zones is not None and "velocity_mm_s" not in ref.missing:
+        out["zone"] = zone_summary(rows, ref.zones, "velocity_mm_s")
     out["bounds"] = {
         n: {"alert": pooled.alert.get(n), "danger": pooled.danger.get(n), "baseline": pooled.centres.get(n)}
         for n in pooled.alert

@@ -49,6 +49,9 @@ __all__ = [
     "machine_exceedance",
     "model_check",
     "verdict_of",
+    "where",
+    "zone_of",
+    "zone_summary",
 ]
 
 ALERT_DB, DANGER_DB = 6.0, 12.0
@@ -135,16 +138,44 @@ def change_text(name: str, value: float, base: Any) -> str:
     return f"{float(change_db(INDICATORS[name].kind, value, base.centres[name])):+.1f} dB"
 
 
+def where(r: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The point of a row the verdict names: index, number, time and file (None for none)."""
+    if r is None:
+        return None
+    return {"index": r["index"], "number": r["number"], "time_s": r["time_s"], "file": r["file"]}
+
+
+ZONES = "ABCD"
+
+
+def zone_of(velocity: float, bounds: Sequence[float]) -> str:
+    """The zone (A-D) of a velocity RMS in mm/s between the boundaries A/B, B/C, C/D (a boundary value
+    belongs to the zone above it)."""
+    return ZONES[int(np.searchsorted(np.asarray(bounds, dtype=np.float64), velocity, side="right"))]
+
+
+def zone_summary(rows: Sequence[dict[str, Any]], bounds: Sequence[float], column: str) -> dict[str, Any]:
+    """The velocity's zone on the last scored monitored snapshot, and the first snapshot in zone C and in
+    zone D (one snapshot each: a zone is a reading, not an alarm), against the boundaries given."""
+    scored = [
+        (r, float(r[column]))
+        for r in rows
+        if r.get("role") == "monitored" and r.get(column) is not None and np.isfinite(r[column])
+    ]
+    out: dict[str, Any] = {"boundaries_mm_s": list(bounds), "source": "given (--zones)"}
+    last = scored[-1] if scored else None
+    out["now"] = None if last is None else {
+        **where(last[0]), "velocity_mm_s": round(last[1], 4), "zone": zone_of(last[1], bounds)
+    }  # fmt: skip
+    for z in "CD":
+        out[f"first_{z}"] = where(next((r for r, v in scored if zone_of(v, bounds) >= z), None))
+    return out
+
+
 def verdict_of(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The machine's verdict from rows that carry `machine` (state after persistence) and `machine_run_start`
     (the index of the first exceedance of the run that confirmed it): the current state, since which file,
     and the first alert and danger (first exceedance and confirming snapshot each)."""
-
-    def where(r: dict[str, Any] | None) -> dict[str, Any] | None:
-        if r is None:
-            return None
-        return {"index": r["index"], "number": r["number"], "time_s": r["time_s"], "file": r["file"]}
-
     by_index = {r["index"]: r for r in rows}
     out: dict[str, Any] = {}
     for state in ("alert", "danger"):
