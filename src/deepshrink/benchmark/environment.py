@@ -81,8 +81,14 @@ def _git(folder: Path) -> tuple[str | None, bool | None]:
         if not git("ls-files", "--", "__init__.py"):
             return None, None
         commit = git("rev-parse", "HEAD")
-        # tracked files only: the results a run writes into the tree must not mark its own code dirty
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+        # tracked files only, and not the results and figures that benchmark runs write into the tree: one
+        # run's results must not mark the code of the next run dirty
+        dirty = bool(
+            git(
+                "status", "--porcelain", "--untracked-files=no", "--",
+                ":(top)", ":(top,exclude)benchmarks/results", ":(top,exclude)docs/figures",
+            )
+        )  # fmt: skip
     except (OSError, ValueError, subprocess.SubprocessError):
         return None, None
     return commit or None, dirty
