@@ -59,6 +59,7 @@ def run_metrics(run: Path) -> dict:
         "reference": summary["reference"],
         "state": summary["machine"]["state"],
         "warnings": summary["reference"]["warnings"],
+        "outside_verdict": summary["machine"].get("outside_verdict", {}),
     }
     for name in NAMES:
         if name == MACHINE:

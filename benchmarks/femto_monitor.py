@@ -96,7 +96,8 @@ def main(argv=None) -> int:
             b,
             per[b][0]["reference"]["skip"],
             f"{per[b][0]['reference']['span_s'] / 3600:.2f} h",
-            "; ".join(w.split(":")[0] for w in per[b][0]["warnings"]) or "-",
+            ", ".join(per[b][0].get("outside_verdict", {})) or "-",
+            "; ".join(w.split(":")[0] for w in per[b][0]["warnings"] if "machine verdict" not in w) or "-",
         ]
         for b in bearings
     ]
@@ -128,7 +129,9 @@ def main(argv=None) -> int:
         "",
         "### The reference of each bearing (seed 0)",
         "",
-        markdown_table(["bearing", "running-in", "reference span", "warnings"], ref_rows),
+        markdown_table(
+            ["bearing", "running-in", "reference span", "outside the verdict", "other warnings"], ref_rows
+        ),
     ]
     result = {
         "command": command_line("femto_monitor.py", argv),

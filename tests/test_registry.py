@@ -29,8 +29,13 @@ def test_every_entry_resolves_to_its_loader_and_fetcher():
         assert callable(entry.loader_fn()), entry.name
         assert entry.fetcher is None or callable(entry.fetcher_fn()), entry.name
         assert entry.kind in ("signals", "images", "snapshots") and entry.description
-    assert [d.name for d in of_kind("signals")] == ["cwru", "uestc", "mfpt", "pu"]
+    assert [d.name for d in of_kind("signals")] == ["simulator", "cwru", "uestc", "mfpt", "pu"]
     assert dataset("femto").kind == "snapshots" and dataset("nope") is None
+    # the built-in sets are entries too: no folder, and the simulator gives the monitor's life as well
+    assert [d.name for d in DATASETS.values() if d.builtin] == ["simulator", "digits"]
+    assert dataset("simulator").sequence_fn().__name__ == "make_run_to_failure"
+    assert dataset("femto").sequence_fn().__name__ == "load_femto_sequence"
+    assert dataset("cwru").sequence_fn() is None and dataset("digits").splits is False
 
 
 def test_a_new_data_set_is_one_registry_entry(monkeypatch, tmp_path, capsys):
@@ -99,3 +104,26 @@ def test_fashion_mnist_is_registered_and_its_loader_reads_fashion(tmp_path, monk
     from deepshrink.data.split.image_splits import image_spec
 
     assert image_spec(f"fashion:{tmp_path}") == ("fashion", str(tmp_path))
+
+
+def load_builtin_toy(*, loads=(0,)):
+    """A stand-in built-in loader: no folder."""
+    return load_toy(None, loads=loads)
+
+
+def test_a_built_in_set_is_one_entry_without_a_folder(monkeypatch, capsys):
+    # the simulator and digits are entries like the others; a new built-in set needs nothing else
+    entry = DataSet(
+        "toyb", "signals", f"{__name__}:load_builtin_toy", None, "", "a built-in toy", builtin=True
+    )
+    monkeypatch.setitem(DATASETS, "toyb", entry)
+    assert [r.label for r in load_recordings("toyb", loads=[3])] == ["normal", "fault"]
+    assert CALLS[-1] == (None, (3,))
+    with pytest.raises(ValueError, match="toyb is built in and takes no PATH"):
+        load_recordings("toyb:/somewhere")
+    assert entry.recognises("/") is False and entry.usage() == "--data toyb"
+    assert main(["datasets"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert any(" toyb " in r and "built in" in r for r in rows)
+    assert any(" digits " in r and "built in" in r for r in rows)
+    assert any(" simulator " in r and "(monitor) --data simulator" in r for r in rows)

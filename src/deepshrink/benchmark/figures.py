@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from deepshrink.benchmark.config import noise_key
+from deepshrink.data.sets.registry import dataset
 from deepshrink.paper import PAPER_ACCURACY_VS_SNR
 from deepshrink.plots import plot_accuracy_vs_snr, plot_confusion_matrix, plot_thresholds_vs_snr, save_figure
 
@@ -19,7 +20,8 @@ def paper_curves_shown(results: dict) -> bool:
     asked = (results.get("config") or {}).get("paper_curves")
     if asked is not None:
         return bool(asked)
-    return str(results.get("dataset") or "").split(":")[0] == "simulator"
+    entry = dataset(str(results.get("dataset") or "").split(":")[0])
+    return entry is not None and entry.builtin and entry.kind == "signals"
 
 
 def write_figures(results: dict, out: str | Path, *, confusion_snr: float = -5.0) -> list[str]:

@@ -45,11 +45,10 @@ def _status(entry) -> tuple[str, str]:
 def _overview() -> int:
     from deepshrink.data.sets.registry import DATASETS
 
-    rows = [("simulator", "--data simulator", "built in", "synthetic bearing signals (the default)")]
+    rows = []
     for entry in DATASETS.values():  # every named data set, from the one registry
-        status, where = _status(entry)
+        status, where = ("built in", entry.description) if entry.builtin else _status(entry)
         rows.append((entry.name, entry.usage(), status, where))
-    rows.append(("digits", "(images) --data digits", "built in", "scikit-learn's 8x8 digits"))
     rows.append(
         (
             "your recordings",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -212,16 +213,20 @@ def _command(argv: list[str]) -> str:
 
 def _check_data_path(spec: str) -> None:
     """A data path that does not exist answers at once, before torch and the data modules load (seconds on
-    a small machine); everything else about the data is checked where it is read."""
+    a small machine); a bare name (a data set of the registry: simulator, femto) and everything else about
+    the data is checked where it is read."""
     text = str(spec).strip()
     name, sep, rest = text.partition(":")
-    if text == "simulator" or (not sep and name == "femto"):
+    if sep and name.isidentifier():  # NAME:PATH
+        path = Path(rest)
+    elif "/" in text or os.sep in text or text.lower().endswith(".csv"):
+        path = Path(text)
+    else:
         return
-    path = Path(rest if sep and name == "femto" else text).expanduser()
-    if not path.exists():
+    if not path.expanduser().exists():
         raise ConfigError(
-            f"data {text!r} is not found; expected 'simulator', 'femto' or 'femto:PATH', a folder of numbered"
-            " snapshot files, or a .csv manifest",
+            f"data {text!r} is not found; expected a data set's name (deepshrink datasets: simulator, femto),"
+            " NAME:PATH, a folder of numbered snapshot files, or a .csv manifest",
             key="data",
         )
 

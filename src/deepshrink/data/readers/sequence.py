@@ -33,9 +33,8 @@ from deepshrink.data.recording import (
     skipped_entries,
     unreadable,
 )
-from deepshrink.data.sets.registry import dataset, recognised
+from deepshrink.data.sets.registry import recognised, sequence_set
 from deepshrink.data.sets.specs import call_loader
-from deepshrink.data.simulate.degradation import make_run_to_failure
 from deepshrink.errors import ConfigError, DataError, NonFiniteError
 
 __all__ = [
@@ -369,17 +368,18 @@ def load_sequence(
     if not isinstance(spec, (str, os.PathLike)):
         raise ConfigError(f"data must be {_SPECS}; got {spec!r}", key="data")
     text = os.fspath(spec)
-    if text.strip() == "simulator":
-        _reject("the simulator (its times come from its snapshot numbers)", {"time_from": time_from})
+    builtin = sequence_set(text.strip())
+    if builtin is not None and builtin.builtin:  # a built-in life (the simulator): every option is its own
+        _reject(f"the {builtin.name} (its times come from its snapshot numbers)", {"time_from": time_from})
         named = {"bearing": bearing, "channel": channel, "variable": variable}
         named |= {"sample_rate": sample_rate, "interval_s": interval_s}
         options = {k: v for k, v in named.items() if v is not None} | simulator_options
-        seq = call_loader(make_run_to_failure, "simulator", (), options, key=None)
+        seq = call_loader(builtin.sequence_fn(), builtin.name, (), options, key=None)
     else:
         _reject(f"{text!r} (simulator options only apply to 'simulator')", simulator_options)
         path = Path(text).expanduser()
         name, _, rest = text.partition(":")
-        named = dataset(name) if dataset(name) is not None and dataset(name).kind == "snapshots" else None
+        named = sequence_set(name)
         root = (rest or None) if named is not None else path  # "femto" alone: the usual places
         if named is None and path.is_dir():
             named = recognised(path, "snapshots")

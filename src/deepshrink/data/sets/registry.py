@@ -21,7 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["DATASETS", "SIMULATOR_BEARINGS", "Bearings", "DataSet", "dataset", "of_kind", "recognised"]
+__all__ = [
+    "DATASETS",
+    "SIMULATOR_BEARINGS",
+    "Bearings",
+    "DataSet",
+    "dataset",
+    "of_kind",
+    "recognised",
+    "sequence_set",
+]
 
 Kind = Literal["signals", "images", "snapshots"]
 
@@ -73,7 +82,13 @@ class Bearings:
 class DataSet:
     """One named data set. kind: labelled recordings (classifiers, `--data NAME[:PATH]`), images
     (autoencoders) or a run to failure in snapshots (`deepshrink monitor`). marker: a glob, relative to
-    its folder, of the files that show the folder holds it."""
+    its folder, of the files that show the folder holds it.
+
+    A built-in set (`builtin`: the simulator, scikit-learn's digits) has no folder: its loader takes no
+    path, it is never located, fetched or recognised. `sequence` names a second loader, of its run to
+    failure in snapshots, for a set that is also a monitor's data (the simulator), with `sequence_options`
+    its defaults there; `splits`: whether the set publishes its own train and test parts (MNIST's files);
+    `example_options`: its loader's keywords when it gives an autoencoder's training examples."""
 
     name: str
     kind: Kind
@@ -84,9 +99,16 @@ class DataSet:
     recognizer: str | None = None  # "module:function(folder) -> bool", where a glob cannot say it
     bearings: Bearings | None = None  # its bearings' geometry and shaft speed, where they are known
     options: tuple[tuple[str, Any], ...] = ()  # fixed keywords of its loader and fetcher (2 sets, 1 reader)
+    builtin: bool = False
+    sequence: str | None = None
+    sequence_options: tuple[tuple[str, Any], ...] = ()
+    splits: bool = True
+    example_options: tuple[tuple[str, Any], ...] = ()
 
     def recognises(self, folder: Any) -> bool:
         """Whether `folder` holds this data set (its recognizer, else a file matching its marker)."""
+        if self.builtin:
+            return False
         if self.recognizer is not None:
             return bool(_resolve(self.recognizer)(folder))
         return any(True for _ in Path(folder).glob(self.marker))
@@ -97,6 +119,21 @@ class DataSet:
     def loader_fn(self) -> Callable[..., Any]:
         return self._bound(_resolve(self.loader))
 
+    @property
+    def gives_sequence(self) -> bool:
+        """Whether it gives a run to failure in snapshots (a monitor's data), without importing anything."""
+        return self.kind == "snapshots" or self.sequence is not None
+
+    def sequence_fn(self) -> Callable[..., Any] | None:
+        """The loader of its run to failure in snapshots (a snapshot set's own loader), else None."""
+        if self.kind == "snapshots":
+            return self.loader_fn()
+        return self._bound(_resolve(self.sequence)) if self.sequence else None
+
+    def root_args(self, root: Any) -> tuple[Any, ...]:
+        """The positional arguments of its loaders for a folder `root`: none for a built-in set."""
+        return () if self.builtin else (root,)
+
     def fetcher_fn(self) -> Callable[..., Any] | None:
         return self._bound(_resolve(self.fetcher)) if self.fetcher else None
 
@@ -105,11 +142,11 @@ class DataSet:
 
     def usage(self) -> str:
         """How a command names it."""
-        return {
-            "signals": f"--data {self.name}[:PATH]",
-            "images": f"(images) --data {self.name}[:PATH]",
-            "snapshots": f"(monitor) --data {self.name}[:PATH]",
-        }[self.kind]
+        spec = self.name if self.builtin else f"{self.name}[:PATH]"
+        text = {"signals": f"--data {spec}", "images": f"(images) --data {spec}"}.get(self.kind, "")
+        if self.gives_sequence:
+            text += (" | " if text else "") + f"(monitor) --data {spec}"
+        return text
 
 
 def _resolve(target: str) -> Callable[..., Any]:
@@ -185,8 +222,8 @@ _BEARINGS = {
     ),
 }
 
-# The built-in simulator (deepshrink.data.simulate.simulator, not a named data set): its BEARING_6205 is
-# the CWRU drive-end bearing, and each recording's meta carries the rpm it was simulated at.
+# The built-in simulator (deepshrink.data.simulate.simulator): its BEARING_6205 is the CWRU drive-end
+# bearing, and each recording's meta carries the rpm it was simulated at.
 SIMULATOR_BEARINGS = Bearings(
     geometry={"drive_end": "6205"},
     source="deepshrink.data.simulate.simulator.BEARING_6205 (SKF 6205-2RS JEM, CWRU's drive-end bearing)",
@@ -196,6 +233,14 @@ SIMULATOR_BEARINGS = Bearings(
 DATASETS: dict[str, DataSet] = {
     d.name: d
     for d in (
+        DataSet(
+            "simulator", "signals", "deepshrink.data.simulate.simulator:make_bearing_signals", None, "",
+            "synthetic bearing signals (the default); for the monitor, a simulated life run to failure",
+            bearings=SIMULATOR_BEARINGS, builtin=True,
+            sequence="deepshrink.data.simulate.degradation:make_run_to_failure",
+            sequence_options=(("realistic", True),),  # the monitor's default: a healthy life like a real one
+            example_options=(("n_recordings_per_class", 2),),  # enough windows for an autoencoder
+        ),
         DataSet(
             "cwru", "signals", f"{_S}.cwru:load_cwru", f"{_S}.cwru:fetch_cwru", "*.mat",
             "Case Western Reserve University bearing data (drive end; 0-3 HP)",
@@ -224,6 +269,10 @@ DATASETS: dict[str, DataSet] = {
             "*idx*", "Fashion-MNIST clothing images (IDX files)", options=(("kind", "fashion"),),
         ),
         DataSet(
+            "digits", "images", f"{_S}.images:load_digits_images", None, "",
+            "scikit-learn's 8x8 digits (bundled)", builtin=True, splits=False,
+        ),
+        DataSet(
             "femto", "snapshots", f"{_S}.femto:load_femto_sequence", None, "*/*/acc_00001.csv",
             "FEMTO / PRONOSTIA run-to-failure bearings (IEEE PHM 2012 challenge)",
             f"{_S}.femto:is_femto_folder",  # the set, its Learning_set/ or one bearing's folder
@@ -236,6 +285,12 @@ DATASETS: dict[str, DataSet] = {
 def dataset(name: str) -> DataSet | None:
     """The entry of `name` (None for a name the package does not know)."""
     return DATASETS.get(name)
+
+
+def sequence_set(name: str) -> DataSet | None:
+    """The entry of `name` when it gives a run to failure in snapshots (femto, the simulator), else None."""
+    entry = dataset(name)
+    return entry if entry is not None and entry.gives_sequence else None
 
 
 def recognised(folder: Any, kind: Kind) -> DataSet | None:

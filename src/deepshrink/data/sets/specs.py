@@ -1,7 +1,7 @@
 """`load_recordings(spec)`: the one entry point from a data spec to recordings at one sample rate.
 
-Specs: "simulator" (built in), "NAME" or "NAME:PATH" for a public data set (cwru, uestc, mfpt, pu; the
-folder is found by `deepshrink.data.sets.locate`),
+Specs: "NAME" for a built-in set of the registry (simulator), "NAME" or "NAME:PATH" for a public data set
+(cwru, uestc, mfpt, pu; the folder is found by `deepshrink.data.sets.locate`),
 a manifest ".csv" or a folder with one sub-folder per label.
 Keyword arguments go to the loader; a `target_rate` resamples every recording to that rate.
 """
@@ -16,7 +16,6 @@ from pathlib import Path
 from deepshrink.data.readers.manifest import harmonize_rates, load_folder, load_manifest
 from deepshrink.data.recording import Recording
 from deepshrink.data.sets.registry import dataset, of_kind
-from deepshrink.data.simulate.simulator import make_bearing_signals
 from deepshrink.errors import ConfigError, DataError
 
 __all__ = ["call_loader", "load_recordings", "parse_spec"]
@@ -33,10 +32,11 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
     if not isinstance(spec, str) or not spec.strip():
         raise ConfigError(f"data spec must be a non-empty string, got {spec!r}", key="data")
     spec = spec.strip()
-    if spec == "simulator":
-        return "simulator", None
     name, sep, rest = spec.partition(":")
-    if _signals(name) is not None:
+    entry = _signals(name)
+    if entry is not None:
+        if entry.builtin and sep:
+            raise ConfigError(f"data {spec!r}: {name} is built in and takes no PATH", key="data")
         return name, (rest or None) if sep else None
     if spec.lower().endswith(".csv"):
         return "manifest", spec
@@ -47,9 +47,9 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
             f"{spec}: a data file, not a data set; give a manifest .csv listing the recordings, or a folder "
             "with one sub-folder per label"
         )
+    names = ", ".join(repr(d.name) if d.builtin else f"{d.name}[:PATH]" for d in of_kind("signals"))
     raise ConfigError(
-        f"data {spec!r} not understood: use 'simulator', "
-        f"{', '.join(f'{d.name}[:PATH]' for d in of_kind('signals'))}, a manifest .csv file (columns "
+        f"data {spec!r} not understood: use {names}, a manifest .csv file (columns "
         "path,label[,sample_rate,channel,variable,group,condition]) or a folder of label sub-folders",
         key="data",
     )
@@ -73,15 +73,16 @@ def call_loader(fn: Callable, spec: str, args: tuple, kwargs: dict, *, key: str 
 def load_recordings(spec: str, **kwargs) -> list[Recording]:
     """Load the recordings of a data spec (see the module doc), all at one sample rate."""
     kind, path = parse_spec(spec)
-    target = kwargs.pop("target_rate", None) if kind in ("simulator", "manifest", "folder") else None
-    if kind == "simulator":
-        recs = call_loader(make_bearing_signals, spec, (), kwargs)
-    elif kind == "manifest":
+    entry = _signals(kind)
+    # a public set's loader resamples itself (its own target_rate); the others are resampled here
+    own_rate = entry is not None and not entry.builtin
+    target = None if own_rate else kwargs.pop("target_rate", None)
+    if kind == "manifest":
         recs = call_loader(load_manifest, spec, (path,), kwargs)
     elif kind == "folder":
         recs = call_loader(load_folder, spec, (path,), kwargs)
     else:
-        recs = call_loader(_signals(kind).loader_fn(), spec, (path,), kwargs)
+        recs = call_loader(entry.loader_fn(), spec, entry.root_args(path), kwargs)
     recs = list(recs)
     if not recs:
         raise DataError(f"data {spec!r}: no recordings loaded")
@@ -91,6 +92,7 @@ def load_recordings(spec: str, **kwargs) -> list[Recording]:
 def describe_root(spec: str) -> str:
     """Where the data of `spec` is read from (for previews and error messages)."""
     kind, path = parse_spec(spec)
-    if kind == "simulator":
+    entry = _signals(kind)
+    if entry is not None and entry.builtin:
         return "built in"
     return str(Path(path).expanduser()) if path else os.environ.get("DEEPSHRINK_DATA", "")

@@ -24,7 +24,6 @@ from deepshrink.data.readers.io import (
     read_signal_file,
     resample_signal,
 )
-from deepshrink.data.sets.images import load_digits_images
 from deepshrink.data.sets.registry import dataset
 from deepshrink.data.sets.specs import load_recordings
 from deepshrink.data.split.windows import windows_of
@@ -191,18 +190,18 @@ def load_examples(spec: str, *, kind: str | None = None, window: int = 1024) -> 
     if kind not in (None, "image", "signal"):
         raise ConfigError(f"kind must be image or signal, got {kind!r}", key="kind")
     scale = rate = None
-    if spec == "digits":
-        arr, kind = load_digits_images()[0], "image"
-    elif _images(spec) is not None:  # a named image data set of the registry: "mnist" or "mnist:PATH"
-        arr, kind = _images(spec).load(spec.partition(":")[2] or None, split="train")[0], "image"
+    if _images(spec) is not None:  # an image data set of the registry: "digits", "mnist" or "mnist:PATH"
+        entry = _images(spec)
+        train = {"split": "train"} if entry.splits else {}  # a set without its own split: every image
+        arr, kind = entry.load(*entry.root_args(spec.partition(":")[2] or None), **train)[0], "image"
     elif spec.lower().endswith(".npy"):
         path = Path(spec).expanduser()
         if not path.is_file():
             raise DataError(f"{path}: file not found")
         arr, kind = _array_kind(load_npy(path), kind, str(path))
     else:
-        kwargs = {"n_recordings_per_class": 2} if spec == "simulator" else {}
-        recs = load_recordings(spec, **kwargs)
+        entry = dataset(spec.partition(":")[0])
+        recs = load_recordings(spec, **dict(entry.example_options if entry is not None else ()))
         if len({r.channels for r in recs}) != 1:
             raise DataError(f"data {spec!r}: recordings have different channel counts")
         arr = np.concatenate(

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from deepshrink.data.sets.images import load_digits_images
 from deepshrink.data.sets.registry import dataset
 from deepshrink.data.split.windows import WindowSet, WindowSplits
 from deepshrink.errors import ConfigError, DataError
@@ -25,9 +24,7 @@ __all__ = ["image_spec", "image_splits"]
 
 def image_spec(spec: str) -> tuple[str, str | None] | None:
     """(name, PATH or None) when `spec` names an image data set ("digits", "mnist[:PATH]"); else None."""
-    if spec.strip() == "digits":
-        return "digits", None
-    name, _, path = spec.partition(":")
+    name, _, path = spec.strip().partition(":")
     entry = dataset(name)
     return (name, path or None) if entry is not None and entry.kind == "images" else None
 
@@ -80,16 +77,17 @@ def image_splits(
     if named is None:
         raise ConfigError(f"data {spec!r} is not an image data set (digits, mnist[:PATH])", key="data")
     name, root = named
-    if name == "digits":
+    entry = dataset(name)
+    if not entry.splits:  # no published train / test parts (digits): one stratified split of every image
         if loader_kwargs:
             raise ConfigError(
-                f"digits takes no loader options, got {sorted(loader_kwargs)}", key="data_kwargs"
+                f"{name} takes no loader options, got {sorted(loader_kwargs)}", key="data_kwargs"
             )
-        x, y = load_digits_images()
+        x, y = entry.load(*entry.root_args(root))
         tr, va, te = _stratified(y, list(split), random_state)
         sets = [_set(x, y, tr, 0), _set(x, y, va, 0), _set(x, y, te, 0)]
     else:
-        load = dataset(name).load
+        load = entry.load
         x, y = load(root, split="train", **loader_kwargs)
         xt, yt = load(root, split="test", **loader_kwargs)
         tr, va = _stratified(y, [split[0], split[1]], random_state)

@@ -17,7 +17,6 @@ import torch
 from torch import Tensor
 
 from deepshrink.atomic import atomic_write
-from deepshrink.data.sets.images import load_digits_images
 from deepshrink.data.sets.registry import dataset
 from deepshrink.data.split.examples import load_examples, read_examples
 from deepshrink.engine.core.artifacts import CONFIG_FILE, load_model, read_meta
@@ -138,11 +137,11 @@ def default_pair(run: str | os.PathLike, meta: dict[str, Any]) -> tuple[np.ndarr
     spec = str(data.get("spec", ""))
     try:
         entry = dataset(spec.partition(":")[0])
-        if entry is not None and entry.kind == "images":
+        if entry is not None and entry.kind == "images" and entry.splits:
             x, y = entry.load(spec.partition(":")[2] or None, split="test")
             return _two_labels(x, y, np.arange(len(x)), "test ")
-        if spec == "digits":
-            x, y = load_digits_images()
+        if entry is not None and entry.kind == "images":  # no test part of its own: the run's held-out
+            x, y = entry.load(*entry.root_args(spec.partition(":")[2] or None))
             return _two_labels(x, y, _held_out(Path(run), len(x)), "")
         cfg = load_config(Path(run) / CONFIG_FILE, DenoiseConfig)
         ex = load_examples(spec, kind=data["kind"], window=cfg.window)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from deepshrink.data.recording import SnapshotSequence
+from deepshrink.data.sets.registry import dataset
 from deepshrink.errors import ConfigError
 from deepshrink.functional.bearing import BearingGeometry, bearing_geometry
 from deepshrink.functional.envelope import diagnose_signal
@@ -58,10 +59,14 @@ def family_settings(geometry: str | None, rpm: float | None, seq: SnapshotSequen
         if speed is None and not _RPM.search(str(seq.snapshots[0].condition or "")):
             raise ConfigError("geometry: give the shaft speed too (--rpm)", key="rpm")
         return FamilySettings(geom, None if speed is None else float(speed), "--geometry", str(geometry))
-    if seq.meta.get("dataset") == "simulator":
-        # the simulator's bearing (registry SIMULATOR_BEARINGS: the 6205); its duties name the speed
+    entry = dataset(str(seq.meta.get("dataset") or ""))
+    facts = entry.bearings if entry is not None else None
+    if facts is not None and facts.geometry[facts.positions[0]] is not None:
+        # the data set's bearing from the registry (the simulator's 6205); where snapshots carry their
+        # operating condition, it names the speed
+        spec = facts.geometry[facts.positions[0]]
         speed = rpm if rpm is not None else (None if seq.snapshots[0].condition else seq.meta.get("rpm"))
-        return FamilySettings(bearing_geometry("6205"), speed, "the simulator's 6205", "6205")
+        return FamilySettings(facts.bearing(), speed, f"the {entry.name}'s {spec}", spec)
     return None
 
 

@@ -22,6 +22,7 @@ from deepshrink.atomic import atomic_write_json
 from deepshrink.choices import DAE_LR
 from deepshrink.data.readers.sequence import load_sequence
 from deepshrink.data.recording import Snapshot, SnapshotSequence
+from deepshrink.data.sets.registry import sequence_set
 from deepshrink.engine.core.artifacts import CONFIG_FILE, MONITOR_ADVICE, prepare_run_dir
 from deepshrink.engine.core.config import MonitorConfig, save_config, validated
 from deepshrink.engine.core.option_types import parse_zones
@@ -201,9 +202,9 @@ def run_monitor(
     """Fit on the healthy reference of cfg.data, score every snapshot, write the run; (run dir, summary).
     `command` (the command line, if any) is written into the report."""
     cfg = validated(cfg, MonitorConfig)
-    options = dict(cfg.data_kwargs)
-    if cfg.data.strip() == "simulator":
-        options.setdefault("realistic", True)  # the default data: a healthy life like a real one
+    # a built-in life's defaults for the monitor (the simulator's: realistic, a healthy life like a real one)
+    entry = sequence_set(cfg.data.strip())
+    options = {**dict(entry.sequence_options if entry is not None else ()), **cfg.data_kwargs}
     seq = load_sequence(
         cfg.data, bearing=cfg.bearing, channel=cfg.channels, sample_rate=cfg.sample_rate,
         interval_s=cfg.interval_s, time_from=cfg.time_from, **options,
