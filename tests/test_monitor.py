@@ -99,7 +99,8 @@ def test_plot_marks_the_thresholds_and_alarms_where_the_summary_says(life_run):
     summary = json.loads((life_run / "summary.json").read_text())
     rows = read_scores(life_run / "scores.csv")
     ref, _ = load_reference(life_run)
-    fig = plot_health(rows, ref.thresholds, ref.centres, names=list(ref.thresholds), onset=900,
+    thresholds, centres = ref.per_row("thresholds", rows), ref.per_row("centres", rows)
+    fig = plot_health(rows, thresholds, centres, names=list(ref.thresholds), onset=900,
                       machine=summary["machine"])  # fmt: skip
     top, bottom = fig.axes[:2]
     hours = {r["index"]: r["time_s"] / 3600 for r in rows}
@@ -110,18 +111,19 @@ def test_plot_marks_the_thresholds_and_alarms_where_the_summary_says(life_run):
     for name, item in summary["indicators"].items():
         if name == "level_db" or item["first_alarm_index"] is None:
             continue
-        # each indicator's first-alarm triangle sits at its first alarm, at value / threshold
+        # each indicator's first-alarm triangle sits at its first alarm, at value / its condition's
+        # threshold: above 1, where the alarm is (the duties have thresholds of their own)
         marks = [line for line in top.lines if line.get_marker() == "v" and line.get_label().startswith("_")]
         at = hours[item["first_alarm_index"]]
-        assert any(abs(float(m.get_xdata()[0]) - at) < 1e-9 for m in marks), name
-    band = [p for p in bottom.patches if p.get_label() == "healthy band"]
-    # axhspan gives a Rectangle (matplotlib >= 3.9) or a Polygon (3.8, the lowest declared): its top
-    span = band[0]
-    if hasattr(span, "get_height"):
-        top_of_band = span.get_y() + span.get_height()
-    else:
-        top_of_band = max(y for _, y in span.get_xy())
-    assert abs(top_of_band - (ref.centres["level_db"] + ref.thresholds["level_db"])) < 1e-9
+        mark = [m for m in marks if abs(float(m.get_xdata()[0]) - at) < 1e-9]
+        assert mark and float(mark[0].get_ydata()[0]) > 1.0, name
+    # the level's healthy band is each duty's: its top is the row's centre + threshold
+    (band,) = [c for c in bottom.collections if c.get_label() == "healthy band"]
+    tops = band.get_paths()[0].vertices[:, 1].max()
+    assert abs(tops - np.nanmax(centres["level_db"] + thresholds["level_db"])) < 1e-9
+    # and a scalar threshold (one baseline, no condition) still draws one band
+    flat = plot_health(rows, ref.thresholds, ref.centres, names=list(ref.thresholds))
+    assert [p for p in flat.axes[1].patches if p.get_label() == "healthy band"]
 
 
 def test_stationary_run_writes_every_file_and_finds_the_onset(sim_run):

@@ -22,8 +22,8 @@ _COLOURS = {
 
 def plot_health(
     rows: Sequence[dict[str, Any]],
-    thresholds: dict[str, float],
-    centres: dict[str, float],
+    thresholds: dict[str, float | np.ndarray],
+    centres: dict[str, float | np.ndarray],
     *,
     names: Sequence[str],
     onset: int | None = None,
@@ -34,7 +34,8 @@ def plot_health(
     bottom: the level against the healthy reference in dB with its two-sided band. Time in hours when the
     rows have `time_s`, else the snapshot index. The reference is shaded (fit, then held-back calibration);
     a known fault onset (simulator) is a dashed line; the machine verdict (`machine` of summary.json) is
-    shaded from its first alert (orange) and danger (red), with its first exceedance dotted."""
+    shaded from its first alert (orange) and danger (red), with its first exceedance dotted. A threshold or
+    centre is one number, or one per row (each row's operating condition's: what its alarm is judged by)."""
     has_time = all(r["time_s"] is not None for r in rows)
     x = np.array([r["time_s"] / 3600.0 if has_time else r["index"] for r in rows], dtype=float)
     fig = Figure(figsize=(10, 6.5), layout="constrained")
@@ -85,7 +86,11 @@ def plot_health(
     lv = np.array([r["level_db"] for r in rows], dtype=float)
     c, t = centres["level_db"], thresholds["level_db"]
     bottom.plot(x, lv, lw=1.0, marker=".", ms=3, color=_COLOURS["level_db"], label="level (dB re reference)")
-    bottom.axhspan(c - t, c + t, color="#DDDDDD", alpha=0.6, lw=0, label="healthy band")
+    if np.ndim(c) == 0 and np.ndim(t) == 0:
+        bottom.axhspan(c - t, c + t, color="#DDDDDD", alpha=0.6, lw=0, label="healthy band")
+    else:  # one band per operating condition: each row's
+        lo, hi = np.broadcast_arrays(np.asarray(c) - np.asarray(t), np.asarray(c) + np.asarray(t))
+        bottom.fill_between(x, lo, hi, step="mid", color="#DDDDDD", alpha=0.6, lw=0, label="healthy band")
     first = next((i for i, r in enumerate(rows) if r["level_db_alarm"]), None)
     if first is not None and math.isfinite(lv[first]):
         bottom.plot(x[first], lv[first], marker="v", ms=11, color=_COLOURS["level_db"], mec="black", zorder=5)

@@ -175,6 +175,13 @@ class HealthReference:
         out = {n: p for n, p in self.model_p.items() if p < MODEL_P}
         return out if len(out) < len(self.model_p) else {}
 
+    def per_row(self, what: str, rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+        """Each indicator's `what` ("thresholds" or "centres") for every row, from the baseline of the row's
+        operating condition: {name: (len(rows),)}, NaN where that baseline has none."""
+        bases = [getattr(self.baseline(r.get("condition"))[0], what) for r in rows]
+        names = getattr(self.baselines[POOLED], what)
+        return {n: np.array([b.get(n, np.nan) for b in bases], dtype=np.float64) for n in names}
+
     def verdict_names(self) -> list[str]:
         """The indicators the machine verdict reads: the verdict's kinds, less those left out of it."""
         return [n for n in VERDICT_INDICATORS if n not in self.missing and n not in self.outside_verdict]

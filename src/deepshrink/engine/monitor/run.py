@@ -180,8 +180,10 @@ def finish(
     summary = summarize(rows, ref, seq_meta, reference)
     atomic_write_json(run / SUMMARY, summary)
     family = (summary.get("diagnosis") or {}).get("after_alert")  # what is failing, where known
+    # each row against its own operating condition's thresholds, as its alarms are
     fig = plot_health(
-        rows, ref.thresholds, ref.centres, names=list(INDICATORS), onset=seq_meta.get("onset_index"),
+        rows, ref.per_row("thresholds", rows), ref.per_row("centres", rows), names=list(INDICATORS),
+        onset=seq_meta.get("onset_index"),
         machine={**summary["machine"], "family": family},
         title=f"{seq_meta.get('name', '')}: health indicators / threshold",
     )  # fmt: skip
