@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import dataclasses
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -19,6 +18,7 @@ from deepshrink.engine.core.config import TrainConfig, parse_config
 from deepshrink.engine.core.fit import fit
 from deepshrink.engine.core.option_types import Snr
 from deepshrink.sklearn._common import TorchState, as_windows, checked_epochs, int_seed
+from deepshrink.tasks.classification import train_only
 
 __all__ = ["DRSNClassifier"]
 
@@ -114,10 +114,7 @@ class DRSNClassifier(TorchState, ClassifierMixin, BaseEstimator):
             raise ValueError("DRSNClassifier needs at least 2 samples (batch norm): got 1 sample")
         seed = int_seed(self.random_state)
         snr = Snr.parse(self.snr_db)
-        empty = SimpleNamespace(x=X[:0], y=codes[:0])
-        data = SimpleNamespace(
-            train=SimpleNamespace(x=X, y=codes), val=empty, test=empty, classes=list(self.classes_)
-        )
+        data = train_only(X, codes, self.classes_)
         kwargs = {"in_channels": X.shape[1], "num_classes": len(self.classes_), **(self.model_kwargs or {})}
         cfg = self._config(snr, seed)
         dm, task = classification_parts(cfg, data)  # what `train` builds from it

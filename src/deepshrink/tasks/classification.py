@@ -10,6 +10,7 @@ noise once (per-window seeds), the training windows too with `noise_mode="fixed"
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import lightning as L
@@ -30,7 +31,7 @@ from deepshrink.tasks.batches import TensorBatches
 from deepshrink.tasks.metrics import classification_metrics, classification_scores
 from deepshrink.tasks.recipes import configure_task_optimization
 
-__all__ = ["ClassificationTask", "SignalDataModule", "build_classifier", "check_classifier"]
+__all__ = ["ClassificationTask", "SignalDataModule", "build_classifier", "check_classifier", "train_only"]
 
 
 def check_classifier(name: str) -> None:
@@ -190,6 +191,14 @@ def _as_tensor_pair(split: Any, name: str) -> tuple[Tensor, Tensor]:
     if x.size and not np.isfinite(x).all():
         raise DataError(f"{name} split: {int((~np.isfinite(x)).sum())} NaN/inf values in the windows")
     return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)), torch.from_numpy(y.astype(np.int64))
+
+
+def train_only(x: Any, y: Any, classes: Any) -> SimpleNamespace:
+    """In-memory arrays as a `SignalDataModule`'s splits: every example trains, no validation or test (an
+    estimator's `fit`, a fine-tuning on labelled examples)."""
+    x, y = np.asarray(x), np.asarray(y)
+    empty = SimpleNamespace(x=x[:0], y=y[:0])
+    return SimpleNamespace(train=SimpleNamespace(x=x, y=y), val=empty, test=empty, classes=list(classes))
 
 
 class SignalDataModule(L.LightningDataModule):

@@ -8,7 +8,6 @@ Both stages are ordinary tasks trained by the one `fit`: greedy layer-wise pre-t
 from __future__ import annotations
 
 import copy
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -27,6 +26,7 @@ from deepshrink.tasks import (
     SignalDataModule,
     check_examples,
 )
+from deepshrink.tasks.classification import train_only
 from deepshrink.tasks.metrics import score_logits
 
 __all__ = ["accuracy", "finetune_classifier", "label_subset", "pretrain_greedy", "pretraining_experiment"]
@@ -123,14 +123,8 @@ def finetune_classifier(
     if epochs < 1 or batch_size < 1 or not lr > 0:
         raise ConfigError(f"need epochs >= 1, batch_size >= 1 and lr > 0, got {epochs}, {batch_size}, {lr}")
     k = int(num_classes or getattr(classifier, "num_classes", int(labels.max()) + 1))
-    x = images.float().numpy()
-    empty = SimpleNamespace(x=x[:0], y=np.zeros(0, dtype=np.int64))
     data = SignalDataModule(
-        SimpleNamespace(
-            train=SimpleNamespace(x=x, y=labels.numpy()), val=empty, test=empty, classes=list(range(k))
-        ),
-        batch_size=batch_size,
-        seed=seed,
+        train_only(images.float().numpy(), labels.numpy(), range(k)), batch_size=batch_size, seed=seed
     )
     task = ClassificationTask(
         classifier, num_classes=k, lr=lr, weight_decay=weight_decay, schedule="constant", seed=seed
