@@ -218,3 +218,22 @@ def test_compare_runs_says_which_model_gains_more_from_the_change(tmp_path, caps
     assert "-2.5 [" in row and "no significant" not in row.split("|")[2] and row.endswith("| 3 |")
     assert main([str(a), str(b), "--models", "m"]) == 0
     assert "gain more" not in capsys.readouterr().out
+
+
+def test_one_table_for_files_and_the_terminal(capsys, monkeypatch):
+    # markdown_table (reports, docs) and print_table (the command line) draw the same cells of one table
+    from deepshrink.cli._common import print_table
+    from deepshrink.formatting import markdown_table, table_cells
+
+    header, rows = ["indicator", "value"], [["rms", 1.5], ["dae", None]]
+    assert table_cells(header, rows) == (["indicator", "value"], [["rms", "1.5"], ["dae", ""]])
+    assert markdown_table(header, rows).splitlines() == [
+        "| indicator | value |", "|---|---:|", "| rms | 1.5 |", "| dae |  |"
+    ]  # fmt: skip
+    monkeypatch.setenv("COLUMNS", "80")
+    print_table("t", header, rows)
+    out = capsys.readouterr().out
+    assert "rms" in out and "1.5" in out and "None" not in out
+    for write in (lambda: markdown_table(header, [["rms"]]), lambda: print_table(None, header, [["rms"]])):
+        with pytest.raises(ValueError, match="row 0: 1 cells for 2 columns"):
+            write()

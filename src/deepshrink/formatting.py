@@ -9,7 +9,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["epoch_metrics", "markdown_table", "mean_std", "mean_std_text", "snr_text"]
+__all__ = ["epoch_metrics", "markdown_table", "mean_std", "mean_std_text", "snr_text", "table_cells"]
 
 
 def snr_text(snr_db: float | Sequence[float] | None) -> str:
@@ -38,6 +38,21 @@ def mean_std_text(mean: float, std: float, n: int, digits: int = 1) -> str:
     return f"{mean:.{digits}f}" if n < 2 else f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
+def table_cells(header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> tuple[list[str], list[list[str]]]:
+    """The one table of the package, as text: the header and every row's cells str()-ed (None is empty),
+    each row as long as the header (ValueError naming the row otherwise). `markdown_table` writes it for
+    files, `cli._common.print_table` for the terminal."""
+    n = len(header)
+    for i, row in enumerate(rows):
+        if len(row) != n:
+            raise ValueError(f"row {i}: {len(row)} cells for {n} columns")
+
+    def text(cells: Sequence[Any]) -> list[str]:
+        return ["" if c is None else str(c) for c in cells]
+
+    return text(header), [text(r) for r in rows]
+
+
 def markdown_table(header: Sequence[Any], rows: Sequence[Sequence[Any]], align: str | None = None) -> str:
     """A markdown table. `align` has one letter per column: l (left, `---`) or r (right, `---:`); default:
     the first column left, the others right (names, then numbers). Cells are str()-ed; None is empty."""
@@ -45,15 +60,13 @@ def markdown_table(header: Sequence[Any], rows: Sequence[Sequence[Any]], align: 
     align = align if align is not None else "l" + "r" * (n - 1)
     if len(align) != n or set(align) - {"l", "r"}:
         raise ValueError(f"align: one of l/r per column ({n}), got {align!r}")
-    for i, row in enumerate(rows):
-        if len(row) != n:
-            raise ValueError(f"row {i}: {len(row)} cells for {n} columns")
+    head, body = table_cells(header, rows)
 
-    def line(cells: Sequence[Any]) -> str:
-        return "| " + " | ".join("" if c is None else str(c) for c in cells) + " |"
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(cells) + " |"
 
     sep = "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"
-    return "\n".join([line(header), sep, *(line(r) for r in rows)])
+    return "\n".join([line(head), sep, *(line(r) for r in body)])
 
 
 # what a progress line shows of a training epoch's metrics row, and the unit each is printed in

@@ -23,7 +23,7 @@ from rich.table import Table
 from deepshrink.engine.core.config import config_parser, parse_config
 from deepshrink.engine.core.option_types import config_error, load_yaml_text, read_yaml_file
 from deepshrink.errors import ConfigError
-from deepshrink.formatting import epoch_metrics
+from deepshrink.formatting import epoch_metrics, table_cells
 
 __all__ = [
     "DATA_ARG",
@@ -114,12 +114,14 @@ def add_quiet(parser: argparse.ArgumentParser, what: str = "progress") -> None:
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """A rich table on stdout (plain text when stdout is not a terminal)."""
+    """The package's one table (`formatting.table_cells`) on stdout, drawn by rich (plain text when stdout
+    is not a terminal)."""
+    head, body = table_cells(columns, rows)
     table = Table(title=title, show_lines=False)
-    for col in columns:
-        table.add_column(str(col), overflow="fold")
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+    for col in head:
+        table.add_column(col, overflow="fold")
+    for row in body:
+        table.add_row(*row)
     Console(width=_width()).print(table)
 
 
