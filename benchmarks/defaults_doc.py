@@ -13,7 +13,8 @@ from pathlib import Path
 
 from deepshrink.atomic import atomic_write_text
 from deepshrink.benchmark.config import CELL_FIELDS, BenchmarkConfig
-from deepshrink.engine.core.config import DenoiseConfig, MonitorConfig, TrainConfig, config_parser
+from deepshrink.engine.core.config import DenoiseConfig, MonitorConfig, TrainConfig
+from deepshrink.engine.core.options import config_parser
 from deepshrink.formatting import markdown_table
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "defaults.md"

@@ -33,7 +33,8 @@ from _common import command_line, finish, machine_description
 from deepshrink.benchmark.shortcut import amplitude_features
 from deepshrink.engine.classify.evaluate import noisy_windows
 from deepshrink.engine.classify.windowing import build_dataset
-from deepshrink.engine.core.config import TrainConfig, parse_config
+from deepshrink.engine.core.config import TrainConfig
+from deepshrink.engine.core.options import parse_config
 from deepshrink.formatting import markdown_table, snr_text
 
 COLUMNS = {"level": [0, 1], "shape": [2, 3], "all": [0, 1, 2, 3]}

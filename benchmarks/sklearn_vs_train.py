@@ -24,7 +24,8 @@ from _common import command_line, finish, machine_description
 from deepshrink.engine.classify.evaluate import noisy_windows
 from deepshrink.engine.classify.training import train
 from deepshrink.engine.classify.windowing import build_dataset
-from deepshrink.engine.core.config import TrainConfig, parse_config
+from deepshrink.engine.core.config import TrainConfig
+from deepshrink.engine.core.options import parse_config
 from deepshrink.formatting import markdown_table, snr_text
 from deepshrink.functional import normalize
 from deepshrink.sklearn import DRSNClassifier

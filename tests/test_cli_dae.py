@@ -230,7 +230,8 @@ def test_corrupt_autoencoder_metadata_is_refused(image_run, tmp_path, capsys):
 
 
 def test_auto_epochs_give_enough_steps_on_small_data(tmp_path, monkeypatch):
-    from deepshrink.engine.core.config import DenoiseConfig, parse_config
+    from deepshrink.engine.core.config import DenoiseConfig
+    from deepshrink.engine.core.options import parse_config
     from deepshrink.engine.denoise import training as dae
 
     calls = {}

@@ -109,7 +109,8 @@ def test_scenario_options_the_scenario_does_not_use_are_refused(tmp_path, capsys
 
 
 def test_evaluate_refuses_test_conditions_the_run_scenario_ignores(tmp_path, capsys):
-    from deepshrink.engine.core.config import TrainConfig, save_config
+    from deepshrink.engine.core.config import TrainConfig
+    from deepshrink.engine.core.options import save_config
 
     run = tmp_path / "run"
     run.mkdir()

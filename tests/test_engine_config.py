@@ -4,8 +4,9 @@ import pytest
 import torch
 from torch import nn
 
-from deepshrink.engine.core.config import DenoiseConfig, TrainConfig, load_config, parse_config, save_config
+from deepshrink.engine.core.config import DenoiseConfig, TrainConfig, load_config
 from deepshrink.engine.core.option_types import Snr, SnrGrid
+from deepshrink.engine.core.options import parse_config, save_config
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.tasks.recipes import configure_optimization, paper_milestones, param_groups, warmup_cosine
 

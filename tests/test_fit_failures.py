@@ -19,7 +19,8 @@ import torch
 
 from deepshrink.engine.classify.training import train
 from deepshrink.engine.core.artifacts import load_model
-from deepshrink.engine.core.config import TrainConfig, parse_config
+from deepshrink.engine.core.config import TrainConfig
+from deepshrink.engine.core.options import parse_config
 from deepshrink.errors import DataError
 
 WINDOW = 256

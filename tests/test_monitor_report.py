@@ -15,7 +15,8 @@ import pytest
 
 from deepshrink.cli.main import main
 from deepshrink.data.simulate.degradation import make_run_to_failure
-from deepshrink.engine.core.config import MonitorConfig, parse_config
+from deepshrink.engine.core.config import MonitorConfig
+from deepshrink.engine.core.options import parse_config
 from deepshrink.engine.monitor.indicators import INDICATORS
 from deepshrink.engine.monitor.reference import POOLED, Baseline, HealthReference
 from deepshrink.engine.monitor.report import verdict_line

@@ -11,15 +11,13 @@ import pytest
 from deepshrink.benchmark.config import CELL_FIELDS, GRID_FIELDS, BenchmarkConfig
 from deepshrink.engine.classify.windowing import DATA_FIELDS, _key, _WindowCache, build_dataset
 from deepshrink.engine.core.config import (
-    DATA,
     RESUMABLE,
     SCENARIO_OPTIONS,
     TEST_SCENARIO_KEYS,
     DenoiseConfig,
     TrainConfig,
-    fields_with,
-    option,
 )
+from deepshrink.engine.core.options import DATA, fields_with, option
 
 
 def test_the_derived_lists_are_the_ones_the_code_relied_on():
@@ -123,7 +121,8 @@ def test_each_default_has_one_value_everywhere_it_applies():
 def test_each_config_declares_only_the_options_it_reads():
     # issue 33: the monitor trains no Lightning recipe and picks no accelerator, so those options are not
     # its own: through the Python API and YAML they are refused with the key named, never silently ignored
-    from deepshrink.engine.core.config import Hardware, MonitorConfig, Optimisation, parse_config, validated
+    from deepshrink.engine.core.config import Hardware, MonitorConfig, Optimisation
+    from deepshrink.engine.core.options import parse_config, validated
     from deepshrink.errors import ConfigError
 
     monitor = {f.name for f in dataclasses.fields(MonitorConfig)}

@@ -16,7 +16,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from deepshrink.engine.classify.training import train
-from deepshrink.engine.core.config import TrainConfig, parse_config
+from deepshrink.engine.core.config import TrainConfig
+from deepshrink.engine.core.options import parse_config
 from deepshrink.sklearn import (
     EXPECTED_FAILED_CHECKS,
     DAEOutlierDetector,

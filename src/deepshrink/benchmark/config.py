@@ -23,22 +23,18 @@ from typing import Any, Literal
 from jsonargparse.typing import NonNegativeFloat, PositiveInt
 
 from deepshrink.choices import RECORDED, is_recorded, split_recorded
-from deepshrink.engine.core.config import (
+from deepshrink.engine.core.config import Ints, Names, Snr, SnrGrid, TrainConfig
+from deepshrink.engine.core.option_types import NoiseKinds, NoiseName
+from deepshrink.engine.core.options import (
     AXIS,
     CELL,
     PLACE,
-    Ints,
-    Names,
-    Snr,
-    SnrGrid,
-    TrainConfig,
     fields_with,
     option,
     parse_config,
     replace,
     to_dict,
 )
-from deepshrink.engine.core.option_types import NoiseKinds, NoiseName
 from deepshrink.errors import ConfigError
 
 __all__ = [

@@ -21,7 +21,7 @@ from typing import Any
 from deepshrink.benchmark.cells import run_cell
 from deepshrink.benchmark.config import BenchmarkConfig, Cell
 from deepshrink.benchmark.eta import fmt_left, fraction, parallel_left
-from deepshrink.engine.core.config import to_dict
+from deepshrink.engine.core.options import to_dict
 from deepshrink.engine.core.runtime import available_cores, configure_threads
 from deepshrink.errors import ConfigError
 from deepshrink.formatting import epoch_metrics

@@ -31,7 +31,7 @@ from deepshrink.benchmark.shortcut import SHORTCUT_MODEL
 from deepshrink.benchmark.stats import paired_table
 from deepshrink.data.readers.noise_recordings import check_recorded
 from deepshrink.engine.classify.windowing import build_dataset
-from deepshrink.engine.core.config import to_dict
+from deepshrink.engine.core.options import to_dict
 from deepshrink.errors import ConfigError, DeepShrinkError
 from deepshrink.formatting import epoch_metrics, snr_text
 

@@ -20,8 +20,8 @@ from jsonargparse import ArgumentParser, DefaultHelpFormatter
 from rich.console import Console
 from rich.table import Table
 
-from deepshrink.engine.core.config import config_parser, parse_config
 from deepshrink.engine.core.option_types import config_error, load_yaml_text, read_yaml_file
+from deepshrink.engine.core.options import config_parser, parse_config
 from deepshrink.errors import ConfigError
 from deepshrink.formatting import epoch_metrics, table_cells
 

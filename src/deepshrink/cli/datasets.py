@@ -11,7 +11,8 @@ from deepshrink.cli._common import (
     parse_config_argv,
     print_table,
 )
-from deepshrink.engine.core.config import TrainConfig, replace
+from deepshrink.engine.core.config import TrainConfig
+from deepshrink.engine.core.options import replace
 
 HELP = "show the data sets and where they are looked for; preview a data spec and its split"
 DESCRIPTION = """Without DATA: the data sets `--data` can use and where each is looked for (an explicit path,

@@ -14,9 +14,10 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from deepshrink.engine.classify.inference import Inference, infer
 from deepshrink.engine.classify.training import classification_parts
-from deepshrink.engine.core.config import TrainConfig, parse_config
+from deepshrink.engine.core.config import TrainConfig
 from deepshrink.engine.core.fit import fit
 from deepshrink.engine.core.option_types import Snr
+from deepshrink.engine.core.options import parse_config
 from deepshrink.sklearn._common import TorchState, as_windows, checked_epochs, int_seed
 from deepshrink.tasks.classification import train_only
 

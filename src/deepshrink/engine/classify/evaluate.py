@@ -25,13 +25,8 @@ from deepshrink.data.split.windows import check_coverage, make_windows, seen_win
 from deepshrink.engine.classify.inference import infer
 from deepshrink.engine.classify.windowing import build_dataset
 from deepshrink.engine.core.artifacts import CONFIG_FILE, check_run_kind, load_model
-from deepshrink.engine.core.config import (
-    SCENARIO_OPTIONS,
-    TEST_SCENARIO_KEYS,
-    TrainConfig,
-    load_config,
-    replace,
-)
+from deepshrink.engine.core.config import SCENARIO_OPTIONS, TEST_SCENARIO_KEYS, TrainConfig, load_config
+from deepshrink.engine.core.options import replace
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.functional.noise import NoiseBank, add_window_noise
 from deepshrink.functional.seeding import mix_seed

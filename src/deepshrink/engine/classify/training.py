@@ -29,8 +29,9 @@ from deepshrink.engine.classify.evaluate import (
 )
 from deepshrink.engine.classify.windowing import build_dataset
 from deepshrink.engine.core.artifacts import METRICS_FILE, check_run, start_run
-from deepshrink.engine.core.config import TrainConfig, validated
+from deepshrink.engine.core.config import TrainConfig
 from deepshrink.engine.core.fit import fit
+from deepshrink.engine.core.options import validated
 from deepshrink.errors import ConfigError
 from deepshrink.formatting import snr_text
 from deepshrink.layers import has_shrinkage

@@ -17,7 +17,8 @@ from deepshrink.data.sets.specs import load_recordings
 from deepshrink.data.split.image_splits import image_spec, image_splits
 from deepshrink.data.split.scenarios import conditions_of, relabel, scenario_folds, select_classes
 from deepshrink.data.split.windows import WindowSplits, check_coverage, make_windows
-from deepshrink.engine.core.config import DATA, SIGNAL, TrainConfig, fields_with
+from deepshrink.engine.core.config import TrainConfig
+from deepshrink.engine.core.options import DATA, SIGNAL, fields_with
 from deepshrink.errors import ConfigError
 
 __all__ = ["DATA_FIELDS", "build_dataset", "describe_recordings", "folds_of", "load_split_recordings"]

@@ -26,7 +26,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from deepshrink.atomic import atomic_write, atomic_write_json, atomic_write_text
-from deepshrink.engine.core.config import RunOptions, check_resume, save_config
+from deepshrink.engine.core.config import RunOptions
+from deepshrink.engine.core.options import check_resume, save_config
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.models import create_model
 

@@ -48,37 +48,20 @@ from deepshrink.engine.core.option_types import (
     parse_zones,
 )
 from deepshrink.engine.core.options import (
-    AXIS,
     CELL,
     DATA,
     LENGTH,
     PLACE,
-    ROLES,
     SIGNAL,
     TEST,
-    check_resume,
-    config_parser,
     fields_with,
     option,
-    parse_config,
-    replace,
-    save_config,
-    to_dict,
-    validated,
 )
 from deepshrink.engine.core.run_options import Hardware, Optimisation, RunBase, RunOptions
 from deepshrink.errors import ConfigError
 
 __all__ = [
-    "AXIS",
-    "CELL",
-    "DATA",
-    "LENGTH",
-    "PLACE",
     "RESUMABLE",
-    "ROLES",
-    "SIGNAL",
-    "TEST",
     "DenoiseConfig",
     "Hardware",
     "Ints",
@@ -89,16 +72,7 @@ __all__ = [
     "Snr",
     "SnrGrid",
     "TrainConfig",
-    "check_resume",
-    "config_parser",
-    "fields_with",
     "load_config",
-    "option",
-    "parse_config",
-    "replace",
-    "save_config",
-    "to_dict",
-    "validated",
 ]
 
 

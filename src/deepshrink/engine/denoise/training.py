@@ -23,8 +23,9 @@ from deepshrink.atomic import atomic_write_json
 from deepshrink.choices import DAE_CORRUPTION_MODE, DAE_LR
 from deepshrink.data.split.examples import Examples, load_examples
 from deepshrink.engine.core.artifacts import MODEL_META, check_run, check_run_kind, start_run
-from deepshrink.engine.core.config import DenoiseConfig, parse_config, validated
+from deepshrink.engine.core.config import DenoiseConfig
 from deepshrink.engine.core.fit import fit
+from deepshrink.engine.core.options import parse_config, validated
 from deepshrink.errors import ConfigError, DataError
 from deepshrink.functional.corruption import corrupt
 from deepshrink.functional.metrics import psnr, snr_improvement_db, ssim

@@ -24,8 +24,9 @@ from deepshrink.data.readers.sequence import load_sequence
 from deepshrink.data.recording import Snapshot, SnapshotSequence
 from deepshrink.data.sets.registry import sequence_set
 from deepshrink.engine.core.artifacts import CONFIG_FILE, MONITOR_ADVICE, prepare_run_dir
-from deepshrink.engine.core.config import MonitorConfig, save_config, validated
+from deepshrink.engine.core.config import MonitorConfig
 from deepshrink.engine.core.option_types import parse_zones
+from deepshrink.engine.core.options import save_config, validated
 from deepshrink.engine.monitor.families import family_settings, family_values
 from deepshrink.engine.monitor.indicators import INDICATORS
 from deepshrink.engine.monitor.policy import ReferencePlan, check_drift, plan_reference
