@@ -13,12 +13,8 @@ import pytest
 
 from deepshrink.data.readers.io import read_signal, read_signal_file
 from deepshrink.data.readers.manifest import load_manifest
-from deepshrink.data.readers.sequence import (
-    TIMESTAMP_FORMATS,
-    load_sequence,
-    load_snapshot_folder,
-    timestamp_of,
-)
+from deepshrink.data.readers.names import TIMESTAMP_FORMATS, timestamp_of
+from deepshrink.data.readers.sequence import load_sequence, load_snapshot_folder
 from deepshrink.data.sets.femto import femto_bearings, load_femto_sequence, read_femto_snapshot
 from deepshrink.engine.core.artifacts import MONITOR_ADVICE, check_run_dir, prepare_run_dir
 from deepshrink.errors import ConfigError, DataError, DataWarning

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from deepshrink.data.readers.names import snapshot_number
 from deepshrink.data.readers.sequence import (
     load_sequence,
     load_snapshot_folder,
     load_snapshot_manifest,
     natural_key,
-    snapshot_number,
 )
 from deepshrink.data.sets import femto
 from deepshrink.data.sets.femto import (

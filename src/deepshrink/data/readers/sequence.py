@@ -13,9 +13,6 @@ import csv
 import itertools
 import math
 import os
-import re
-from collections.abc import Sequence
-from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 
@@ -23,6 +20,7 @@ import numpy as np
 
 from deepshrink.data.readers.channels import Channel
 from deepshrink.data.readers.io import SIGNAL_SUFFIXES, SignalFile, read_signal
+from deepshrink.data.readers.names import snapshot_number, stamps_of, timestamp_of, utc_text
 from deepshrink.data.recording import (
     SnapshotSequence,
     check_positive,
@@ -38,69 +36,14 @@ from deepshrink.data.sets.specs import call_loader
 from deepshrink.errors import ConfigError, DataError, NonFiniteError
 
 __all__ = [
-    "TIMESTAMP_FORMATS",
     "load_sequence",
     "load_snapshot_folder",
     "load_snapshot_manifest",
     "natural_key",
-    "parse_utc",
     "read_snapshot_file",
-    "snapshot_number",
-    "stamps_of",
-    "timestamp_of",
 ]
 
 _SPECS = "'simulator', 'femto' or 'femto:PATH', a folder of numbered snapshot files, or a .csv manifest"
-
-
-def snapshot_number(path: str | os.PathLike) -> int | None:
-    """The last run of digits in the file stem (snap_0012.npy -> 12; run3_snap_12 -> 12), or None."""
-    runs = re.findall(r"[0-9]+", Path(path).stem)
-    return int(runs[-1]) if runs else None
-
-
-# the time stamps `timestamp_of` reads in a file name, as the error of a name without one lists them
-TIMESTAMP_FORMATS = (
-    "YYYY.MM.DD.hh.mm.ss (NASA IMS: 2004.02.12.10.32.39)",
-    "YYYYMMDDThhmmss or YYYYMMDD_hhmmss (20240101T120000, 20240101_120000; also with '-')",
-    "YYYY-MM-DDThh:mm:ss (ISO 8601: 2024-01-01T12:00:00; ' ' or '_' for 'T', '-' for ':', fraction allowed)",
-)
-_TIMESTAMPS = (
-    re.compile(
-        r"(?<!\d)(?P<Y>\d{4})\.(?P<m>\d\d)\.(?P<d>\d\d)\.(?P<H>\d\d)\.(?P<M>\d\d)\.(?P<S>\d\d)(?!\.?\d)"
-    ),
-    re.compile(r"(?<!\d)(?P<Y>\d{4})(?P<m>\d\d)(?P<d>\d\d)[Tt_-](?P<H>\d\d)(?P<M>\d\d)(?P<S>\d\d)(?!\d)"),
-    re.compile(
-        r"(?<!\d)(?P<Y>\d{4})-(?P<m>\d\d)-(?P<d>\d\d)[Tt _](?P<H>\d\d)(?P<sep>[:-])(?P<M>\d\d)(?P=sep)"
-        r"(?P<S>\d\d)(?:[.,](?P<f>\d{1,9}))?(?!\d)"
-    ),
-)
-
-
-def timestamp_of(path: str | os.PathLike) -> float | None:
-    """POSIX seconds (the time read as UTC) of the time stamp in a file name, or None when it has none.
-
-    The formats are TIMESTAMP_FORMATS: NASA IMS ``2004.02.12.10.32.39``, ``20240101T120000`` /
-    ``20240101_120000``, ISO ``2024-01-01T12:00:00`` / ``2024-01-01 12-00-00`` (colons are not allowed in
-    Windows file names). The whole name is searched, so a suffix may follow (``2004.02.12.10.32.39.csv``).
-    """
-    name = Path(path).name
-    for pattern in _TIMESTAMPS:
-        m = pattern.search(name)
-        if m is None:
-            continue
-        fields = [int(m.group(k)) for k in "YmdHMS"]
-        try:
-            t = datetime(*fields, tzinfo=timezone.utc).timestamp()  # type: ignore[misc]
-        except ValueError:  # month 13, hour 25: not a time stamp
-            return None
-        frac = m.groupdict().get("f")
-        return t + (int(frac) / 10 ** len(frac) if frac else 0.0)
-    return None
-
-
-def _utc(t: float) -> str:
-    return datetime.fromtimestamp(t, timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def read_snapshot_file(path: Path, variable: str | None, channel, rate: float | None) -> np.ndarray:
@@ -182,36 +125,18 @@ def _rows_by_number(folder: Path, files: list[Path], interval: float | None) -> 
     return rows, numbering_meta([n for n, _ in ordered])
 
 
-def stamps_of(files: Sequence[Path]) -> list[tuple[Path, float]]:
-    """(file, POSIX seconds) of the time stamp in each name; one line naming a file that has none."""
-    stamped = []
-    for f in files:
-        t = timestamp_of(f)
-        if t is None:
-            raise DataError(
-                f"{f}: no time stamp in its name; expected one of: {'; '.join(TIMESTAMP_FORMATS)}"
-            )
-        stamped.append((f, t))
-    return stamped
-
-
-def parse_utc(text: str) -> float:
-    """POSIX seconds of a time written by `_utc` (a sequence's start_time)."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-
 def _rows_by_name(folder: Path, files: list[Path]) -> tuple[list, dict]:
     """Rows timed by the stamps in the names, which must increase in natural name order."""
     stamped = stamps_of(files)
     for (a, ta), (b, tb) in itertools.pairwise(stamped):
         if tb <= ta:
-            how = "the same time as" if tb == ta else f"an earlier time ({_utc(tb)}) than"
+            how = "the same time as" if tb == ta else f"an earlier time ({utc_text(tb)}) than"
             raise DataError(
-                f"{folder}: {b.name} has {how} {a.name} ({_utc(ta)}), which comes before it in name order;"
-                " rename the files or list them in a manifest"
+                f"{folder}: {b.name} has {how} {a.name} ({utc_text(ta)}), which comes before it in name"
+                " order; rename the files or list them in a manifest"
             )
     t0 = stamped[0][1]
-    return [(None, t - t0, f) for f, t in stamped], {"start_time": _utc(t0)}
+    return [(None, t - t0, f) for f, t in stamped], {"start_time": utc_text(t0)}
 
 
 def load_snapshot_folder(

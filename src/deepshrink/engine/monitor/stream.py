@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from deepshrink.data.readers.io import SIGNAL_SUFFIXES
-from deepshrink.data.readers.sequence import parse_utc, read_snapshot_file, snapshot_number, stamps_of
+from deepshrink.data.readers.names import parse_utc, snapshot_number, stamps_of
+from deepshrink.data.readers.sequence import read_snapshot_file
 from deepshrink.data.recording import file_snapshots, natural_key
 from deepshrink.data.sets.femto import read_femto_snapshot
 from deepshrink.engine.monitor.run import SUMMARY, finish, score_rows
