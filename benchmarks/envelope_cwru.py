@@ -649,12 +649,16 @@ def load_location_recordings(root: Path) -> list[Recording]:
     return relabel(recs, "fault")
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def cwru_parser(doc: str | None) -> argparse.ArgumentParser:
+    """A benchmark's parser with its --data, the CWRU folder ($DEEPSHRINK_DATA/cwru by default)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     default_data = Path(os.environ.get("DEEPSHRINK_DATA", "../shared/data")) / "cwru"
     parser.add_argument("--data", type=Path, default=default_data, help="CWRU folder")
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = cwru_parser(__doc__)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/envelope_cwru.json"))
     args = parser.parse_args(argv)
     # one thread: the noise of one segment is tiny, and torch's thread pool on a busy 2-core machine costs

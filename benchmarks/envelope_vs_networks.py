@@ -32,9 +32,7 @@ other benchmarks (-10..-6, -5..5 dB and clean).
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import sys
 import time
 from datetime import date
@@ -180,11 +178,7 @@ def _models(folder: Path) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    default_data = Path(os.environ.get("DEEPSHRINK_DATA", "../shared/data")) / "cwru"
-    parser.add_argument("--data", type=Path, default=default_data, help="CWRU folder")
+    parser = env.cwru_parser(__doc__)
     parser.add_argument("--runs", type=Path, default=Path("bench/cwru_location/runs"))
     parser.add_argument("--loads-runs", type=Path, default=None, help="runs of the leave-one-load-out grid")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/envelope_vs_networks.json"))

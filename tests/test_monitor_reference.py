@@ -325,6 +325,13 @@ def test_the_zone_of_a_velocity_and_bad_zones():
     # the reference's 9 mm/s is not monitored; NaN rows are skipped: now = the last scored one
     assert z["now"]["index"] == 5 and z["now"]["zone"] == "B"
     assert z["first_C"]["index"] == 2 and z["first_D"]["index"] == 4
+    # the verdict line gives the zone whether or not the machine alerted
+    from deepshrink.engine.monitor.report import verdict_line
+
+    quiet = {"state": "normal", "first_alert": None, "rule": "machine verdict: ...", "zone": z}
+    assert verdict_line(quiet).startswith("MACHINE: NORMAL (no alert; machine verdict)")
+    line = verdict_line(quiet)
+    assert "; velocity 2 mm/s: zone B (boundaries given A/B 1.4, B/C 2.8, C/D 4.5 mm/s)" in line
 
 
 @pytest.mark.parametrize(

@@ -111,7 +111,7 @@ def load_builtin_toy(*, loads=(0,)):
     return load_toy(None, loads=loads)
 
 
-def test_a_built_in_set_is_one_entry_without_a_folder(monkeypatch, capsys):
+def test_a_built_in_set_is_one_entry_without_a_folder(monkeypatch, capsys, tmp_path):
     # the simulator and digits are entries like the others; a new built-in set needs nothing else
     entry = DataSet(
         "toyb", "signals", f"{__name__}:load_builtin_toy", None, "", "a built-in toy", builtin=True
@@ -122,6 +122,11 @@ def test_a_built_in_set_is_one_entry_without_a_folder(monkeypatch, capsys):
     with pytest.raises(ValueError, match="toyb is built in and takes no PATH"):
         load_recordings("toyb:/somewhere")
     assert entry.recognises("/") is False and entry.usage() == "--data toyb"
+    # the monitor's built-in life takes no PATH either (it once reached the recordings loader)
+    from deepshrink.data.readers.sequence import load_sequence
+
+    with pytest.raises(ValueError, match="simulator is built in and takes no PATH"):
+        load_sequence(f"simulator:{tmp_path}")
     assert main(["datasets"]) == 0
     rows = capsys.readouterr().out.splitlines()
     assert any(" toyb " in r and "built in" in r for r in rows)

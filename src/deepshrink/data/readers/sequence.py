@@ -305,12 +305,14 @@ def load_sequence(
         path = Path(text).expanduser()
         name, _, rest = text.partition(":")
         named = sequence_set(name)
+        if named is not None and named.builtin:
+            raise ConfigError(f"data {text!r}: {named.name} is built in and takes no PATH", key="data")
         root = (rest or None) if named is not None else path  # "femto" alone: the usual places
         if named is None and path.is_dir():
             named = recognised(path, "snapshots")
         if named is not None:
             _reject(f"{named.name} data (its times come from its snapshot numbers)", {"time_from": time_from})
-            seq = named.load(
+            seq = named.sequence_fn()(
                 root, bearing=bearing, channel=channel, variable=variable, sample_rate=sample_rate,
                 interval_s=interval_s,
             )  # fmt: skip

@@ -190,8 +190,7 @@ def load_examples(spec: str, *, kind: str | None = None, window: int = 1024) -> 
     if kind not in (None, "image", "signal"):
         raise ConfigError(f"kind must be image or signal, got {kind!r}", key="kind")
     scale = rate = None
-    if _images(spec) is not None:  # an image data set of the registry: "digits", "mnist" or "mnist:PATH"
-        entry = _images(spec)
+    if (entry := _images(spec)) is not None:  # an image set of the registry: "digits", "mnist[:PATH]"
         train = {"split": "train"} if entry.splits else {}  # a set without its own split: every image
         arr, kind = entry.load(*entry.root_args(spec.partition(":")[2] or None), **train)[0], "image"
     elif spec.lower().endswith(".npy"):

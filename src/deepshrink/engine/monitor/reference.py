@@ -169,11 +169,15 @@ class HealthReference:
         base.calibration = len(next(iter(values.values()), ()))
 
     @property
+    def rejected(self) -> dict[str, float]:
+        """{name: p} of the verdict indicators whose held-back values reject the verdict bound's model."""
+        return {n: p for n, p in self.model_p.items() if p < MODEL_P}
+
+    @property
     def outside_verdict(self) -> dict[str, float]:
-        """{name: p} of the indicators whose held-back values reject the verdict bound's model: left out of
-        the verdict, unless every one does (the verdict would be silent; its rate is then not promised)."""
-        out = {n: p for n, p in self.model_p.items() if p < MODEL_P}
-        return out if len(out) < len(self.model_p) else {}
+        """The rejected indicators, left out of the verdict, unless every one is (the verdict would be
+        silent; its rate is then not promised)."""
+        return self.rejected if len(self.rejected) < len(self.model_p) else {}
 
     def per_row(self, what: str, rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
         """Each indicator's `what` ("thresholds" or "centres") for every row, from the baseline of the row's
@@ -195,7 +199,7 @@ class HealthReference:
 def verdict_warnings(ref: HealthReference) -> list[str]:
     """What the model check of the verdict's bounds found, in words: the indicators left out of the
     verdict, or that its rate is not promised when every one rejects the model."""
-    bad = {n: p for n, p in ref.model_p.items() if p < MODEL_P}
+    bad = ref.rejected
     if not bad:
         return []
     model = "normal in log (in dB for the level) around their baselines"

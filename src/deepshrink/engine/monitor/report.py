@@ -42,7 +42,8 @@ def verdict_line(machine: dict, hours: bool = True) -> str:
     state = machine["state"].upper()
     first = machine.get("first_alert")
     if first is None:
-        return f"MACHINE: {state} (no alert; {machine['rule'].split(':')[0]})"
+        rule = machine["rule"].split(":")[0]
+        return f"MACHINE: {state} (no alert; {rule})" + zone_text(machine.get("zone"), hours)
     line = f"MACHINE: {state}"
     if machine.get("since"):
         line += f" since {where(machine['since'], hours)}"
